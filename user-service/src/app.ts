@@ -1,0 +1,24 @@
+import express, { type Express } from 'express';
+import type { Pool } from 'mysql2/promise';
+import { createUsersRepo } from './data/users.repo';
+import { usersRouter } from './http/users.routes';
+import { pingDb } from './lib/db';
+import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
+import { healthRouter } from './lib/health';
+import type { Logger } from './lib/logger';
+import { requestContext } from './lib/request-context';
+
+export type AppDeps = { pool: Pool; logger: Logger };
+
+/** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
+export function buildApp({ pool, logger }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(logger));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(healthRouter([{ name: 'mysql', check: () => pingDb(pool), required: true }]));
+  app.use('/users', usersRouter({ users: createUsersRepo(pool) }));
+  app.use(notFoundRoute);
+  app.use(errorMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,46 @@
+import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Page } from '../lib/pagination';
+
+export type User = { id: string; name: string; email: string; createdAt: Date };
+
+type UserRow = RowDataPacket & { id: string; name: string; email: string; created_at: Date };
+
+const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, email: r.email, createdAt: r.created_at });
+
+export type UsersRepo = ReturnType<typeof createUsersRepo>;
+
+export function createUsersRepo(pool: Pool) {
+  return {
+    /** 'duplicate' when the email is taken: the unique key decides, so concurrent inserts are safe. */
+    async insert(user: User): Promise<'inserted' | 'duplicate'> {
+      try {
+        await pool.execute<ResultSetHeader>('INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)', [
+          user.id,
+          user.name,
+          user.email,
+          user.createdAt,
+        ]);
+        return 'inserted';
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ER_DUP_ENTRY') return 'duplicate';
+        throw err;
+      }
+    },
+
+    async findById(id: string): Promise<User | undefined> {
+      const [rows] = await pool.execute<UserRow[]>('SELECT id, name, email, created_at FROM users WHERE id = ?', [id]);
+      return rows[0] && toUser(rows[0]);
+    },
+
+    /** Newest first; ties broken by id so pages never overlap. */
+    async list(page: Page): Promise<{ users: User[]; total: number }> {
+      // LIMIT/OFFSET go through query() with numbers: execute() sends them as strings, which MySQL 8 rejects.
+      const [rows] = await pool.query<UserRow[]>(
+        'SELECT id, name, email, created_at FROM users ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?',
+        [page.limit, page.offset],
+      );
+      const [count] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS total FROM users');
+      return { users: rows.map(toUser), total: Number(count[0]?.total ?? 0) };
+    },
+  };
+}

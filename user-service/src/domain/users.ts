@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { User, UsersRepo } from '../data/users.repo';
+import { AppError, notFound } from '../lib/errors';
+import { type Page, type Paginated, paginated } from '../lib/pagination';
+
+export type UsersDeps = { users: UsersRepo };
+
+export type UserView = { id: string; name: string; email: string; createdAt: string };
+
+const view = (u: User): UserView => ({ id: u.id, name: u.name, email: u.email, createdAt: u.createdAt.toISOString() });
+
+/** Registers a user. The email arrives lower-cased; a second user with it is 409 EMAIL_TAKEN. */
+export async function createUser(deps: UsersDeps, input: { name: string; email: string }): Promise<UserView> {
+  const user: User = { id: randomUUID(), name: input.name, email: input.email, createdAt: new Date() };
+  const outcome = await deps.users.insert(user);
+  if (outcome === 'duplicate') throw new AppError('EMAIL_TAKEN', `A user with email ${input.email} already exists`);
+  return view(user);
+}
+
+export async function getUser(deps: UsersDeps, id: string): Promise<UserView> {
+  const user = await deps.users.findById(id);
+  if (!user) throw notFound('User');
+  return view(user);
+}
+
+export async function listUsers(deps: UsersDeps, page: Page): Promise<Paginated<UserView>> {
+  const { users, total } = await deps.users.list(page);
+  return paginated(users.map(view), page, total);
+}

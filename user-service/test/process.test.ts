@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import mysql from 'mysql2/promise';
+import { type ServiceProcess, startServiceProcess } from './support/service-process';
+
+// The built service as `npm start` runs it: real process, real port, real signals.
+
+const dbEnv = () => ({
+  host: process.env.MYSQL_HOST,
+  port: Number(process.env.MYSQL_PORT),
+  user: process.env.MYSQL_USER,
+  password: process.env.MYSQL_PASSWORD,
+  database: process.env.MYSQL_DB,
+});
+
+describe('the service process', () => {
+  let svc: ServiceProcess | undefined;
+  afterEach(() => {
+    if (svc?.proc.exitCode === null) svc.proc.kill('SIGKILL');
+  });
+
+  test('when a request carries X-Request-Id, then the JSON log lines of that request carry it', async () => {
+    svc = await startServiceProcess();
+    const requestId = `log-${randomUUID()}`;
+    const res = await fetch(`${svc.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ name: 'Logged', email: `${requestId}@example.com` }),
+    });
+    expect(res.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 100));
+    const line = svc.logs.find((l) => l.requestId === requestId);
+    expect(line).toMatchObject({ service: 'user-service', method: 'POST', url: '/users', status: 201, level: 30 });
+    expect(line?.time).toEqual(expect.stringMatching(/Z$/));
+  });
+
+  test('when SIGTERM arrives during a request, then the request completes and the process exits 0', async () => {
+    svc = await startServiceProcess();
+    // Hold a table lock so the service's INSERT waits: that request is in flight when the signal lands.
+    const locker = await mysql.createConnection(dbEnv());
+    await locker.query('LOCK TABLES users WRITE');
+    const email = `inflight-${randomUUID()}@example.com`;
+    const inFlight = fetch(`${svc.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'In flight', email }),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const signalledAt = Date.now();
+    svc.proc.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(svc.proc.exitCode).toBeNull(); // still finishing the request
+
+    // New connections are refused while it drains.
+    await expect(fetch(`${svc.url}/health`)).rejects.toThrow();
+
+    await locker.query('UNLOCK TABLES');
+    const res = await inFlight;
+    expect(res.status).toBe(201);
+    expect((await res.json()).email).toBe(email);
+    const { code } = await svc.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(svc.logs.some((l) => l.msg === 'shutdown complete')).toBe(true);
+    await locker.end();
+  });
+
+  test('when SIGINT arrives while idle, then the process exits 0 promptly', async () => {
+    svc = await startServiceProcess();
+    const started = Date.now();
+    svc.proc.kill('SIGINT');
+    expect((await svc.exited).code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('when MYSQL_PORT is invalid, then the service stops at start with a message naming it', async () => {
+    const main = path.resolve(__dirname, '..', 'dist', 'main.js');
+    const run = promisify(execFile)(process.execPath, [main], { env: { ...process.env, MYSQL_PORT: 'not-a-port' } });
+    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('MYSQL_PORT') });
+  });
+});
