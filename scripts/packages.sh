@@ -3,5 +3,5 @@
 ALL_PACKAGES=(db user-service event-service booking-service notification-service e2e bench)
 PACKAGES=()
 for p in "${ALL_PACKAGES[@]}"; do
-  [ -f "$p/package.json" ] && PACKAGES+=("$p")
+  if [ -f "$p/package.json" ]; then PACKAGES+=("$p"); fi
 done
