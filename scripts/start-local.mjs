@@ -39,7 +39,7 @@ const children = SERVICES.map((s) => {
   });
   const prefix = `[${s.name.padEnd(width)}] `;
   for (const stream of [child.stdout, child.stderr]) {
-    readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(prefix + line + '\n'));
+    readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));
   }
   child.on('exit', (code, signal) => {
     process.stdout.write(`${prefix}exited (${signal ?? `code ${code}`})\n`);

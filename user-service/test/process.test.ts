@@ -59,7 +59,7 @@ describe('the service process', () => {
     await locker.query('UNLOCK TABLES');
     const res = await inFlight;
     expect(res.status).toBe(201);
-    expect((await res.json()).email).toBe(email);
+    expect(((await res.json()) as { email: string }).email).toBe(email);
     const { code } = await svc.exited;
     expect(code).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
