@@ -31,21 +31,42 @@ export function createPool(cfg: DbConfig): Pool {
   });
 }
 
-/** Runs fn in one transaction on one connection, which is always released; rolls back on any error. */
-export async function withTransaction<T>(pool: Pool, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
-    const result = await fn(conn);
-    await conn.commit();
-    return result;
-  } catch (err) {
-    await conn.rollback().catch(() => {
-      // The connection may be gone; the server rolls back on its own then.
-    });
-    throw err;
-  } finally {
-    conn.release();
+export type TransactionOptions = {
+  /** Bound on each row-lock wait (innodb_lock_wait_timeout, whole seconds); past it ER_LOCK_WAIT_TIMEOUT -> 503. */
+  lockWaitTimeoutSeconds?: number;
+  /** Attempts when the server picks this transaction as a deadlock victim (it is safe to run again). */
+  deadlockAttempts?: number;
+};
+
+/**
+ * Runs fn in one transaction on one connection, which is always released. Rolls back on any error;
+ * a deadlock victim is run again, up to deadlockAttempts in all.
+ */
+export async function withTransaction<T>(
+  pool: Pool,
+  fn: (conn: PoolConnection) => Promise<T>,
+  opts: TransactionOptions = {},
+): Promise<T> {
+  const attempts = opts.deadlockAttempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    const conn = await pool.getConnection();
+    try {
+      if (opts.lockWaitTimeoutSeconds !== undefined) {
+        await conn.query('SET SESSION innodb_lock_wait_timeout = ?', [opts.lockWaitTimeoutSeconds]);
+      }
+      await conn.beginTransaction();
+      const result = await fn(conn);
+      await conn.commit();
+      return result;
+    } catch (err) {
+      await conn.rollback().catch(() => {
+        // The connection may be gone; the server rolls the transaction back on its own then.
+      });
+      if ((err as { code?: unknown }).code === 'ER_LOCK_DEADLOCK' && attempt < attempts) continue;
+      throw err;
+    } finally {
+      conn.release();
+    }
   }
 }
 

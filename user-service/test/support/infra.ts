@@ -63,6 +63,25 @@ export async function resolveMysql(): Promise<{ target: MysqlTarget; stop?: () =
   return { target };
 }
 
+export async function resolveRedis(): Promise<{ url: string; stop?: () => Promise<void> }> {
+  if (!process.env.REDIS_URL && dockerPresent()) {
+    const { GenericContainer } = await import('testcontainers');
+    const container = await new GenericContainer('redis:7').withExposedPorts(6379).start();
+    return {
+      url: `redis://${container.getHost()}:${container.getMappedPort(6379)}`,
+      stop: async () => {
+        await container.stop();
+      },
+    };
+  }
+  const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const { hostname, port } = new URL(url);
+  if (!(await canConnect(hostname, Number(port || 6379)))) {
+    throw new Error(`Redis is not reachable at ${url}. Start Redis (see README) or set REDIS_URL.`);
+  }
+  return { url };
+}
+
 /** Applies the schema with db/'s own runner (built by the root install), as `npm run migrate` does. */
 export async function migrateDatabase(target: MysqlTarget, database: string): Promise<void> {
   const runner = path.join(REPO_ROOT, 'db', 'dist', 'main.js');
@@ -77,4 +96,43 @@ export async function migrateDatabase(target: MysqlTarget, database: string): Pr
       MYSQL_DB: database,
     },
   });
+}
+
+export type OwnServer = {
+  port: number;
+  url: string;
+  /** Kills the server (SIGKILL: no goodbye to clients). */
+  stop: () => Promise<void>;
+  /** Starts it again on the same port. */
+  start: () => Promise<void>;
+  /** Sends a signal, e.g. SIGSTOP/SIGCONT to make it hang and resume. */
+  signal: (sig: NodeJS.Signals) => void;
+};
+
+/**
+ * A redis-server of the test's own on a free port (the binary is on every machine here), for tests that
+ * stop, pause or restart Redis without touching anyone else's.
+ */
+export async function startOwnRedis(): Promise<OwnServer> {
+  const { spawn } = await import('node:child_process');
+  const srv = net.createServer();
+  const port = await new Promise<number>((resolve) =>
+    srv.listen(0, '127.0.0.1', () => resolve((srv.address() as net.AddressInfo).port)),
+  );
+  await new Promise((r) => srv.close(r));
+  let proc: import('node:child_process').ChildProcess | undefined;
+  const start = async () => {
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 100 && !(await canConnect('127.0.0.1', port)); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  const stop = async () => {
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc?.once('exit', r));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, signal: (sig) => proc?.kill(sig) };
 }

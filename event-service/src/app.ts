@@ -1,0 +1,52 @@
+import express, { type Express } from 'express';
+import type { Pool } from 'mysql2/promise';
+import type { EventsCache } from './data/events.cache';
+import { createEventsRepo, type EventsRepo } from './data/events.repo';
+import { createEventReader } from './domain/get-event';
+import { eventsRouter } from './http/events.routes';
+import { pingDb } from './lib/db';
+import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
+import { type DependencyCheck, healthRouter } from './lib/health';
+import type { Logger } from './lib/logger';
+import { requestContext } from './lib/request-context';
+
+export type AppDeps = {
+  pool: Pool;
+  cache: EventsCache;
+  logger: Logger;
+  lockWaitTimeoutSeconds: number;
+  /** Extra readiness reports (e.g. nats); never required. */
+  extraChecks?: DependencyCheck[];
+  /** Defaults to the MySQL repository over pool; tests pass one they observe. */
+  events?: EventsRepo;
+};
+
+/** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
+export function buildApp(deps: AppDeps): Express {
+  const { pool, cache, logger } = deps;
+  const events = deps.events ?? createEventsRepo(pool);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(logger));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(
+    healthRouter([
+      { name: 'mysql', check: () => pingDb(pool), required: true },
+      { name: 'redis', check: () => cache.ping(), required: false },
+      ...(deps.extraChecks ?? []),
+    ]),
+  );
+  app.use(
+    '/events',
+    eventsRouter({
+      pool,
+      events,
+      cache,
+      lockWaitTimeoutSeconds: deps.lockWaitTimeoutSeconds,
+      readEvent: createEventReader({ events, cache }),
+    }),
+  );
+  app.use(notFoundRoute);
+  app.use(errorMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { baseEnvSchema, parseEnv } from './lib/config-helpers';
+import type { DbConfig } from './lib/db';
+
+const schema = baseEnvSchema.extend({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key this service writes (tests give each run its own). */
+  REDIS_KEY_PREFIX: z.string().max(100).default('ebs:'),
+  /** Bound on one Redis command: past it the read falls back to MySQL. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10000).default(250),
+  CACHE_TTL: z.coerce.number().int().min(1).max(86400).default(60),
+  LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+});
+
+export type Config = {
+  port: number;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+  lockWaitTimeoutSeconds: number;
+  db: DbConfig;
+  redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
+};
+
+/** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+  const e = parseEnv(schema, env);
+  return {
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    lockWaitTimeoutSeconds: e.LOCK_WAIT_TIMEOUT_SECONDS,
+    db: {
+      host: e.MYSQL_HOST,
+      port: e.MYSQL_PORT,
+      user: e.MYSQL_USER,
+      password: e.MYSQL_PASSWORD,
+      database: e.MYSQL_DB,
+      connectionLimit: e.MYSQL_POOL_SIZE,
+      queueLimit: e.MYSQL_QUEUE_LIMIT,
+    },
+    redis: {
+      url: e.REDIS_URL,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      ttlSeconds: e.CACHE_TTL,
+    },
+  };
+}
+
+/** .env in the working folder or its parent (the repo root); variables already set win. */
+function readEnv(): NodeJS.ProcessEnv {
+  dotenv.config({
+    path: [path.resolve(process.cwd(), '.env'), path.resolve(process.cwd(), '..', '.env')],
+    quiet: true,
+  });
+  return process.env;
+}

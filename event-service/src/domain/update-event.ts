@@ -1,0 +1,46 @@
+import type { Pool } from 'mysql2/promise';
+import type { EventsCache } from '../data/events.cache';
+import type { EventChanges, EventsRepo } from '../data/events.repo';
+import { withTransaction } from '../lib/db';
+import { AppError, notFound } from '../lib/errors';
+import { type EventView, eventView } from './event-view';
+
+export type EventPatch = EventChanges & { totalSeats?: number };
+
+export type UpdateEventDeps = { pool: Pool; events: EventsRepo; cache: EventsCache; lockWaitTimeoutSeconds: number };
+
+/**
+ * PATCH /events/:id. Under the event's row lock (the one bookings take), a new totalSeats moves
+ * availableSeats by the same amount; a total below the seats already booked is 409 CONFLICT. The cache
+ * entry is invalidated before the answer, so no read that starts after it sees the old values.
+ */
+export async function updateEvent(deps: UpdateEventDeps, id: string, patch: EventPatch): Promise<EventView> {
+  const { totalSeats, ...changes } = patch;
+  const updated = await withTransaction(
+    deps.pool,
+    async (conn) => {
+      const current = await deps.events.lockById(conn, id);
+      if (!current) throw notFound('Event');
+      const booked = current.totalSeats - current.availableSeats;
+      if (totalSeats !== undefined && totalSeats < booked) {
+        throw new AppError(
+          'CONFLICT',
+          `totalSeats ${totalSeats} is below the ${booked} seats already booked for this event`,
+        );
+      }
+      const delta = totalSeats === undefined ? 0 : totalSeats - current.totalSeats;
+      const updatedAt = new Date();
+      await deps.events.update(conn, id, changes, delta, updatedAt);
+      return {
+        ...current,
+        ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+        totalSeats: current.totalSeats + delta,
+        availableSeats: current.availableSeats + delta,
+        updatedAt,
+      };
+    },
+    { lockWaitTimeoutSeconds: deps.lockWaitTimeoutSeconds },
+  );
+  await deps.cache.invalidate(id);
+  return eventView(updated);
+}
