@@ -15,5 +15,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   last_error       VARCHAR(500)  NULL,
   PRIMARY KEY (id),
   UNIQUE KEY uq_outbox_msg (msg_id),
-  KEY ix_outbox_pending (published_at, next_attempt_at, id)
+  -- The relay claims `published_at IS NULL ORDER BY id LIMIT n`: this index serves it in order, so a claim
+  -- locks only the rows it takes and other replicas skip exactly those.
+  KEY ix_outbox_pending (published_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -36,6 +36,8 @@ export type TransactionOptions = {
   lockWaitTimeoutSeconds?: number;
   /** Attempts when the server picks this transaction as a deadlock victim (it is safe to run again). */
   deadlockAttempts?: number;
+  /** E.g. READ COMMITTED, so a locking scan keeps no locks on rows it read but did not take. */
+  isolationLevel?: 'READ COMMITTED' | 'REPEATABLE READ';
 };
 
 /**
@@ -54,6 +56,7 @@ export async function withTransaction<T>(
       if (opts.lockWaitTimeoutSeconds !== undefined) {
         await conn.query('SET SESSION innodb_lock_wait_timeout = ?', [opts.lockWaitTimeoutSeconds]);
       }
+      if (opts.isolationLevel) await conn.query(`SET TRANSACTION ISOLATION LEVEL ${opts.isolationLevel}`);
       await conn.beginTransaction();
       const result = await fn(conn);
       await conn.commit();

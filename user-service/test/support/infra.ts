@@ -109,11 +109,8 @@ export type OwnServer = {
   signal: (sig: NodeJS.Signals) => void;
 };
 
-/**
- * A redis-server of the test's own on a free port (the binary is on every machine here), for tests that
- * stop, pause or restart Redis without touching anyone else's.
- */
-export async function startOwnRedis(): Promise<OwnServer> {
+/** Starts a server binary of the test's own on a free port; `args(port)` gives its command line. */
+export async function startOwnServer(command: string, args: (port: number) => string[]): Promise<OwnServer> {
   const { spawn } = await import('node:child_process');
   const srv = net.createServer();
   const port = await new Promise<number>((resolve) =>
@@ -122,17 +119,53 @@ export async function startOwnRedis(): Promise<OwnServer> {
   await new Promise((r) => srv.close(r));
   let proc: import('node:child_process').ChildProcess | undefined;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    proc = spawn(command, args(port), { stdio: 'ignore' });
+    proc.once('error', () => {});
     for (let i = 0; i < 100 && !(await canConnect('127.0.0.1', port)); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!(await canConnect('127.0.0.1', port))) throw new Error(`${command} did not start on port ${port}`);
   };
   const stop = async () => {
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc?.once('exit', r));
     proc.kill('SIGKILL');
     await exited;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, signal: (sig) => proc?.kill(sig) };
+  return { port, url: '', start, stop, signal: (sig) => proc?.kill(sig) };
+}
+
+/** A redis-server of the test's own (the binary is on every machine here), to stop, pause or restart. */
+export async function startOwnRedis(): Promise<OwnServer> {
+  const server = await startOwnServer('redis-server', (port) => [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  return { ...server, url: `redis://127.0.0.1:${server.port}` };
+}
+
+/**
+ * A nats-server with JetStream of the test's own, with a temporary store that survives its restarts, so
+ * streams and durable consumers of one run never meet another's.
+ */
+export async function startOwnNats(): Promise<OwnServer & { storeDir: string }> {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const storeDir = mkdtempSync(path.join(os.tmpdir(), 'ebs-nats-'));
+  const binary = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+  const server = await startOwnServer(binary, (port) => [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-js',
+    '-sd',
+    storeDir,
+  ]);
+  return { ...server, url: `nats://127.0.0.1:${server.port}`, storeDir };
 }

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { baseEnvSchema, parseEnv } from './lib/config-helpers';
+import type { DbConfig } from './lib/db';
+
+const schema = baseEnvSchema.extend({
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
+    .default('nats://127.0.0.1:4222'),
+  LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+  /** How often the relay looks for outbox rows left over (NATS was down, a process died). */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60000).default(500),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** JetStream drops a re-published msgID within this window; the relay may publish a row twice. */
+  NATS_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(120).max(86400).default(120),
+});
+
+export type Config = {
+  port: number;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+  lockWaitTimeoutSeconds: number;
+  db: DbConfig;
+  nats: { url: string; duplicateWindowSeconds: number };
+  outbox: { pollMs: number; batchSize: number };
+};
+
+/** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+  const e = parseEnv(schema, env);
+  return {
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    lockWaitTimeoutSeconds: e.LOCK_WAIT_TIMEOUT_SECONDS,
+    db: {
+      host: e.MYSQL_HOST,
+      port: e.MYSQL_PORT,
+      user: e.MYSQL_USER,
+      password: e.MYSQL_PASSWORD,
+      database: e.MYSQL_DB,
+      connectionLimit: e.MYSQL_POOL_SIZE,
+      queueLimit: e.MYSQL_QUEUE_LIMIT,
+    },
+    nats: { url: e.NATS_URL, duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS },
+    outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+  };
+}
+
+/** .env in the working folder or its parent (the repo root); variables already set win. */
+function readEnv(): NodeJS.ProcessEnv {
+  dotenv.config({
+    path: [path.resolve(process.cwd(), '.env'), path.resolve(process.cwd(), '..', '.env')],
+    quiet: true,
+  });
+  return process.env;
+}

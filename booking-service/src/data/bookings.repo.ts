@@ -1,0 +1,77 @@
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Page } from '../lib/pagination';
+
+export type Booking = {
+  id: string;
+  userId: string;
+  eventId: string;
+  quantity: number;
+  status: 'confirmed' | 'cancelled';
+  createdAt: Date;
+};
+
+export type BookingFilters = { userId?: string; eventId?: string };
+
+type BookingRow = RowDataPacket & {
+  id: string;
+  user_id: string;
+  event_id: string;
+  quantity: number;
+  status: Booking['status'];
+  created_at: Date;
+};
+
+const COLUMNS = 'id, user_id, event_id, quantity, status, created_at';
+
+const toBooking = (r: BookingRow): Booking => ({
+  id: r.id,
+  userId: r.user_id,
+  eventId: r.event_id,
+  quantity: r.quantity,
+  status: r.status,
+  createdAt: r.created_at,
+});
+
+export type BookingsRepo = ReturnType<typeof createBookingsRepo>;
+
+export function createBookingsRepo(pool: Pool) {
+  return {
+    async insert(conn: PoolConnection, b: Booking): Promise<void> {
+      await conn.execute(`INSERT INTO bookings (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, [
+        b.id,
+        b.userId,
+        b.eventId,
+        b.quantity,
+        b.status,
+        b.createdAt,
+      ]);
+    },
+
+    async findById(id: string): Promise<Booking | undefined> {
+      const [rows] = await pool.execute<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ?`, [id]);
+      return rows[0] && toBooking(rows[0]);
+    },
+
+    /** Newest first, optionally by user and/or event (each filter has its index). */
+    async list(filters: BookingFilters, page: Page): Promise<{ bookings: Booking[]; total: number }> {
+      const where: string[] = [];
+      const values: string[] = [];
+      if (filters.userId) {
+        where.push('user_id = ?');
+        values.push(filters.userId);
+      }
+      if (filters.eventId) {
+        where.push('event_id = ?');
+        values.push(filters.eventId);
+      }
+      const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      // LIMIT/OFFSET go through query() with numbers: execute() sends them as strings, which MySQL 8 rejects.
+      const [rows] = await pool.query<BookingRow[]>(
+        `SELECT ${COLUMNS} FROM bookings ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+        [...values, page.limit, page.offset],
+      );
+      const [count] = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS total FROM bookings ${clause}`, values);
+      return { bookings: rows.map(toBooking), total: Number(count[0]?.total ?? 0) };
+    },
+  };
+}

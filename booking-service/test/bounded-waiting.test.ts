@@ -1,0 +1,99 @@
+import request from 'supertest';
+import { withTransaction } from '../src/lib/db';
+import { availableSeats, insertEvent, insertUser } from './support/fixtures';
+import { createTestApp, type TestApp } from './support/test-app';
+
+let t: TestApp;
+beforeAll(() => {
+  t = createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('bounded waiting', () => {
+  test('when another transaction holds the event row lock, then POST answers 503 within the bound and succeeds after', async () => {
+    const bounded = createTestApp({ LOCK_WAIT_TIMEOUT_SECONDS: '1' });
+    const userId = await insertUser(t.pool);
+    const eventId = await insertEvent(t.pool, 5);
+    const holder = await t.pool.getConnection();
+    try {
+      await holder.beginTransaction();
+      await holder.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [eventId]);
+      const started = Date.now();
+      const res = await request(bounded.app).post('/bookings').send({ userId, eventId });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await availableSeats(t.pool, eventId)).toBe(5);
+      await holder.rollback();
+      const after = await request(bounded.app).post('/bookings').send({ userId, eventId });
+      expect(after.status).toBe(201);
+      expect(await availableSeats(t.pool, eventId)).toBe(4);
+    } finally {
+      holder.release();
+      await bounded.close();
+    }
+  });
+
+  test('when the pool and its queue are full, then further requests answer 503 at once instead of waiting', async () => {
+    // One connection, one waiting place: the first request holds the connection (stuck on the lock), the
+    // second waits in the queue, every further one is refused straight away.
+    const tiny = createTestApp({ MYSQL_POOL_SIZE: '1', MYSQL_QUEUE_LIMIT: '1', LOCK_WAIT_TIMEOUT_SECONDS: '3' });
+    const url = await tiny.listen();
+    const userId = await insertUser(t.pool);
+    const eventId = await insertEvent(t.pool, 50);
+    const holder = await t.pool.getConnection();
+    try {
+      await holder.beginTransaction();
+      await holder.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [eventId]);
+      const send = () =>
+        fetch(`${url}/bookings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ userId, eventId }),
+        });
+      const stuck = [send(), send()];
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      const refused = await Promise.all(Array.from({ length: 5 }, send));
+      expect(refused.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(((await refused[0]?.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
+      await holder.rollback();
+      const statuses = (await Promise.all(stuck)).map((r) => r.status);
+      expect(statuses).toEqual([201, 201]);
+    } finally {
+      holder.release();
+      await tiny.close();
+    }
+  });
+
+  test('when two transactions deadlock, then the victim is run again and both complete', async () => {
+    const [e1, e2] = [await insertEvent(t.pool, 10), await insertEvent(t.pool, 10)];
+    let attempts = 0;
+    const lockBoth = (first: string, second: string, count: boolean) =>
+      withTransaction(t.pool, async (conn) => {
+        if (count) attempts++;
+        await conn.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [first]);
+        await new Promise((r) => setTimeout(r, 150)); // both now hold their first row
+        await conn.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [second]);
+        await conn.query('UPDATE events SET available_seats = available_seats - 1 WHERE id IN (?, ?)', [first, second]);
+      });
+    await Promise.all([lockBoth(e1, e2, true), lockBoth(e2, e1, true)]);
+    expect(attempts).toBe(3); // two first tries, one of them a deadlock victim run again
+    expect(await availableSeats(t.pool, e1)).toBe(8);
+    expect(await availableSeats(t.pool, e2)).toBe(8);
+  });
+
+  test('when a transaction keeps deadlocking, then it gives up after 3 attempts', async () => {
+    let attempts = 0;
+    await expect(
+      withTransaction(t.pool, async () => {
+        attempts++;
+        throw Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK' });
+      }),
+    ).rejects.toMatchObject({ code: 'ER_LOCK_DEADLOCK' });
+    expect(attempts).toBe(3);
+  });
+});

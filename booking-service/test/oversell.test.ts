@@ -1,0 +1,70 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf } from './support/fixtures';
+import { createTestApp, type TestApp } from './support/test-app';
+
+// Two independent instances of the service (own pools, as two replicas would be) over one database.
+let a: TestApp;
+let b: TestApp;
+let urls: string[];
+beforeAll(async () => {
+  a = createTestApp();
+  b = createTestApp();
+  urls = [await a.listen(), await b.listen()];
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+});
+
+const post = (url: string, body: unknown) =>
+  fetch(`${url}/bookings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('no overselling', () => {
+  test('when 50 bookings race for the last seat over two instances, then exactly one 201 and 49 SOLD_OUT', async () => {
+    const eventId = await insertEvent(a.pool, 1);
+    const users = await Promise.all(Array.from({ length: 50 }, () => insertUser(a.pool)));
+
+    const responses = await Promise.all(users.map((userId, i) => post(urls[i % 2] as string, { userId, eventId })));
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ error?: { code: string } }>;
+
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    expect(bodies.filter((body) => body.error?.code === 'SOLD_OUT')).toHaveLength(49);
+    expect(await availableSeats(a.pool, eventId)).toBe(0);
+    expect(await bookingsOf(a.pool, eventId)).toHaveLength(1);
+  });
+
+  test('when 200 bookings of 1-3 seats race for 30 seats, then exactly 30 are sold, each with one outbox row', async () => {
+    const eventId = await insertEvent(a.pool, 30);
+    const users = await Promise.all(Array.from({ length: 20 }, () => insertUser(a.pool)));
+
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        post(urls[i % 2] as string, { userId: users[i % users.length], eventId, quantity: (i % 3) + 1 }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+
+    const bookings = await bookingsOf(a.pool, eventId);
+    expect(bookings.reduce((sum, x) => sum + x.quantity, 0)).toBe(30);
+    expect(await availableSeats(a.pool, eventId)).toBe(0);
+    expect(bookings).toHaveLength(statuses.filter((s) => s === 201).length);
+
+    const outbox = await outboxOf(
+      a.pool,
+      bookings.map((x) => x.id),
+    );
+    expect(outbox.map((o) => o.msgId).sort()).toEqual(bookings.map((x) => `${x.id}.confirmed`).sort());
+    const [dupes] = await a.pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM outbox WHERE msg_id IN (?) GROUP BY msg_id HAVING n > 1',
+      [outbox.map((o) => o.msgId)],
+    );
+    expect(dupes).toHaveLength(0);
+  });
+});

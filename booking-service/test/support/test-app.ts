@@ -1,0 +1,73 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Pool } from 'mysql2/promise';
+import { buildApp } from '../../src/app';
+import { type Config, loadConfig } from '../../src/config';
+import { createPool } from '../../src/lib/db';
+import { createLogger } from '../../src/lib/logger';
+import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
+import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
+import { createOutboxRelay, type OutboxRelay } from '../../src/messaging/outbox-relay';
+
+/** The config tests run with: this run's database and NATS, quiet logs unless LOG_LEVEL is set. */
+export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...overrides });
+}
+
+export type TestApp = {
+  app: Express;
+  pool: Pool;
+  nats: NatsLink;
+  relay: OutboxRelay;
+  /** Listens on a free loopback port (for real concurrent HTTP); returns the base URL. */
+  listen: () => Promise<string>;
+  close: () => Promise<void>;
+};
+
+/**
+ * The service wired as main.ts wires it: its own pool, NATS link and outbox relay. The relay only runs
+ * when startRelay is true (tests that examine the outbox start and stop it themselves).
+ */
+export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRelay?: boolean } = {}): TestApp {
+  const config = testConfig(overrides);
+  const logger = createLogger('test', config.logLevel);
+  const pool = createPool(config.db);
+  const nats = createNatsLink({
+    url: config.nats.url,
+    name: 'booking-test',
+    logger,
+    onConnect: async (nc) => {
+      await ensureBookingsStream(nc, config.nats.duplicateWindowSeconds);
+      relay.kick();
+    },
+  });
+  const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
+  if (opts.startRelay) relay.start();
+  const app = buildApp({
+    pool,
+    logger,
+    lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
+    natsConnected: nats.isConnected,
+    onBookingCommitted: relay.kick,
+  });
+  let server: Server | undefined;
+  return {
+    app,
+    pool,
+    nats,
+    relay,
+    listen: () =>
+      new Promise((resolve) => {
+        server = app.listen(0, '127.0.0.1', () =>
+          resolve(`http://127.0.0.1:${(server?.address() as AddressInfo).port}`),
+        );
+      }),
+    close: async () => {
+      server?.close();
+      await relay.stop();
+      await nats.close();
+      await pool.end();
+    },
+  };
+}
