@@ -59,9 +59,8 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     relay,
     listen: () =>
       new Promise((resolve) => {
-        server = app.listen(0, '127.0.0.1', () =>
-          resolve(`http://127.0.0.1:${(server?.address() as AddressInfo).port}`),
-        );
+        const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
+        server = s;
       }),
     close: async () => {
       server?.close();
