@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/packages.sh
 status=0
-for dir in src/lib test/support/infra.ts test/support/service-process.ts; do
+for dir in src/lib test/support/infra.ts test/support/service-process.ts \
+  src/messaging/nats-link.ts src/messaging/bookings-stream.ts src/messaging/durable-consumer.ts; do
   ref=""
   for p in user-service event-service booking-service notification-service; do
     [ -e "$p/$dir" ] || continue

@@ -12,6 +12,10 @@ const schema = baseEnvSchema.extend({
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10000).default(250),
   CACHE_TTL: z.coerce.number().int().min(1).max(86400).default(60),
   LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
+    .default('nats://127.0.0.1:4222'),
 });
 
 export type Config = {
@@ -21,6 +25,7 @@ export type Config = {
   lockWaitTimeoutSeconds: number;
   db: DbConfig;
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
+  nats: { url: string };
 };
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
@@ -46,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       ttlSeconds: e.CACHE_TTL,
     },
+    nats: { url: e.NATS_URL },
   };
 }
 

@@ -6,8 +6,14 @@ import { ConfigError } from './lib/config-helpers';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { installShutdown } from './lib/shutdown';
+import { startCacheRefreshConsumer } from './messaging/cache-refresh.consumer';
+import { createNatsLink, type NatsLink } from './messaging/nats-link';
 
 const SERVICE = 'event-service';
+
+function assertConnected(nats: NatsLink): void {
+  if (!nats.isConnected()) throw new Error('nats disconnected');
+}
 
 function main(): void {
   const config = loadConfig();
@@ -15,7 +21,15 @@ function main(): void {
   const pool = createPool(config.db);
   const redis = createRedisClient(config.redis, logger);
   const cache = createEventsCache(redis, config.redis.ttlSeconds, logger);
-  const app = buildApp({ pool, cache, logger, lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds });
+  const nats = createNatsLink({ url: config.nats.url, name: SERVICE, logger });
+  const cacheRefresh = startCacheRefreshConsumer({ nats, cache, logger });
+  const app = buildApp({
+    pool,
+    cache,
+    logger,
+    lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
+    extraChecks: [{ name: 'nats', check: async () => assertConnected(nats), required: false }],
+  });
   const server = app.listen(config.port, () => logger.info({ port: config.port }, `${SERVICE} listening`));
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
@@ -26,6 +40,9 @@ function main(): void {
     server,
     timeoutMs: config.shutdownTimeoutMs,
     steps: [
+      // Stop pulling and finish (and ack) the message in hand, then drain NATS, then Redis and MySQL.
+      { name: 'cache-refresh consumer', close: () => cacheRefresh.stop() },
+      { name: 'nats', close: () => nats.close() },
       { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
       { name: 'mysql pool', close: () => pool.end() },
     ],

@@ -16,8 +16,13 @@ describe('the service process', () => {
       const { id } = (await created.json()) as { id: string };
       expect((await fetch(`${svc.url}/events/${id}`)).headers.get('x-cache')).toBe('MISS');
       expect((await fetch(`${svc.url}/events/${id}`)).headers.get('x-cache')).toBe('HIT');
-      const ready = await fetch(`${svc.url}/ready`);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { mysql: 'up', redis: 'up' } });
+      let ready: unknown;
+      for (let i = 0; i < 50; i++) {
+        ready = await (await fetch(`${svc.url}/ready`)).json();
+        if ((ready as { checks: { nats: string } }).checks.nats === 'up') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready).toEqual({ status: 'ready', checks: { mysql: 'up', redis: 'up', nats: 'up' } });
     } finally {
       svc.proc.kill('SIGTERM');
     }

@@ -23,10 +23,14 @@ export type ServiceProcess = {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 };
 
-/** Starts this service's build (dist/main.js) as `npm start` would, and waits until it listens. */
-export async function startServiceProcess(env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+/**
+ * Starts this service's build (dist/main.js) as `npm start` would, and waits until it listens. `service`
+ * names another service folder of the repo to start that one's build instead.
+ */
+export async function startServiceProcess(env: NodeJS.ProcessEnv = {}, service?: string): Promise<ServiceProcess> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [path.resolve(__dirname, '..', '..', 'dist', 'main.js')], {
+  const root = service ? path.resolve(__dirname, '..', '..', '..', service) : path.resolve(__dirname, '..', '..');
+  const proc = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
     env: { ...process.env, LOG_LEVEL: 'info', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

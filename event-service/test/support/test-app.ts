@@ -8,24 +8,35 @@ import type { EventsRepo } from '../../src/data/events.repo';
 import { createRedisClient } from '../../src/data/redis-client';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
+import { startCacheRefreshConsumer } from '../../src/messaging/cache-refresh.consumer';
+import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 
 /** The config tests run with: this run's database and key prefix, quiet logs unless LOG_LEVEL is set. */
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...overrides });
 }
 
-export type TestApp = { app: Express; pool: Pool; redis: Redis; cache: EventsCache; close: () => Promise<void> };
+export type TestApp = {
+  app: Express;
+  pool: Pool;
+  redis: Redis;
+  cache: EventsCache;
+  nats?: NatsLink;
+  close: () => Promise<void>;
+};
 
 /** The real app over a real pool and Redis; close() ends both. */
 export function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
-  opts: { events?: (pool: Pool) => EventsRepo } = {},
+  opts: { events?: (pool: Pool) => EventsRepo; withConsumer?: boolean } = {},
 ): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
   const pool = createPool(config.db);
   const redis = createRedisClient(config.redis, logger);
   const cache = createEventsCache(redis, config.redis.ttlSeconds, logger);
+  const nats = opts.withConsumer ? createNatsLink({ url: config.nats.url, name: 'event-test', logger }) : undefined;
+  const consumer = nats ? startCacheRefreshConsumer({ nats, cache, logger }) : undefined;
   const app = buildApp({
     pool,
     cache,
@@ -38,7 +49,10 @@ export function createTestApp(
     pool,
     redis,
     cache,
+    nats,
     close: async () => {
+      await consumer?.stop();
+      await nats?.close();
       redis.disconnect();
       await pool.end();
     },

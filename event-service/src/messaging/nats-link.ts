@@ -1,0 +1,82 @@
+import { connect, type NatsConnection } from 'nats';
+import type { Logger } from '../lib/logger';
+
+/**
+ * A NATS connection made in the background and kept for good: the service starts and serves even while
+ * NATS is down (it is optional at run time, DESIGN.md §3), reconnects forever, and runs onConnect (e.g.
+ * make sure the stream exists) after the first connect and after every reconnect.
+ */
+export type NatsLink = {
+  /** The connection once made (it may be reconnecting); undefined before the first connect. */
+  connection: () => NatsConnection | undefined;
+  isConnected: () => boolean;
+  /** Resolves at the first successful connect (and its onConnect). */
+  firstConnect: Promise<NatsConnection>;
+  /** Drains: finishes what is in flight, then closes. */
+  close: () => Promise<void>;
+};
+
+export function createNatsLink(opts: {
+  url: string;
+  name: string;
+  logger: Logger;
+  onConnect?: (nc: NatsConnection) => Promise<void>;
+}): NatsLink {
+  const { logger } = opts;
+  let nc: NatsConnection | undefined;
+  let connected = false;
+  let closing = false;
+
+  const runOnConnect = async (conn: NatsConnection) => {
+    try {
+      await opts.onConnect?.(conn);
+    } catch (err) {
+      logger.error({ err }, 'nats onConnect step failed');
+    }
+  };
+
+  const firstConnect = connect({
+    servers: opts.url.split(','),
+    name: opts.name,
+    waitOnFirstConnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: 2_000,
+    pingInterval: 5_000,
+    maxPingOut: 2,
+  }).then(async (conn) => {
+    nc = conn;
+    connected = true;
+    logger.info({ server: conn.getServer() }, 'nats connected');
+    void (async () => {
+      for await (const s of conn.status()) {
+        if (s.type === 'disconnect') {
+          connected = false;
+          logger.warn('nats disconnected, reconnecting');
+        } else if (s.type === 'reconnect') {
+          connected = true;
+          logger.info('nats reconnected');
+          await runOnConnect(conn);
+        }
+      }
+    })();
+    void conn.closed().then(() => {
+      connected = false;
+    });
+    await runOnConnect(conn);
+    return conn;
+  });
+  firstConnect.catch((err) => {
+    if (!closing) logger.error({ err }, 'nats connect failed');
+  });
+
+  return {
+    connection: () => nc,
+    isConnected: () => connected && nc !== undefined && !nc.isClosed(),
+    firstConnect,
+    close: async () => {
+      closing = true;
+      if (nc && !nc.isClosed()) await nc.drain().catch(() => nc?.close());
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { baseEnvSchema, parseEnv } from './lib/config-helpers';
+import type { DbConfig } from './lib/db';
+
+const schema = baseEnvSchema.extend({
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
+    .default('nats://127.0.0.1:4222'),
+  /** Redelivery delay of a message a dead process left unacked. */
+  NATS_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(600000).default(10000),
+});
+
+export type Config = {
+  port: number;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+  db: DbConfig;
+  nats: { url: string; ackWaitMs: number };
+};
+
+/** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+  const e = parseEnv(schema, env);
+  return {
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    db: {
+      host: e.MYSQL_HOST,
+      port: e.MYSQL_PORT,
+      user: e.MYSQL_USER,
+      password: e.MYSQL_PASSWORD,
+      database: e.MYSQL_DB,
+      connectionLimit: e.MYSQL_POOL_SIZE,
+      queueLimit: e.MYSQL_QUEUE_LIMIT,
+    },
+    nats: { url: e.NATS_URL, ackWaitMs: e.NATS_ACK_WAIT_MS },
+  };
+}
+
+/** .env in the working folder or its parent (the repo root); variables already set win. */
+function readEnv(): NodeJS.ProcessEnv {
+  dotenv.config({
+    path: [path.resolve(process.cwd(), '.env'), path.resolve(process.cwd(), '..', '.env')],
+    quiet: true,
+  });
+  return process.env;
+}

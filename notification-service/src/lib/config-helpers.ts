@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+// Building blocks for each service's config.ts, which alone reads process.env and passes it here.
+
+export const portSchema = z.coerce.number().int().min(1).max(65535);
+
+/** The variables every service shares (DESIGN.md §5), with their defaults. */
+export const baseEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  MYSQL_HOST: z.string().min(1).default('127.0.0.1'),
+  MYSQL_PORT: portSchema.default(3306),
+  MYSQL_USER: z.string().min(1).default('root'),
+  MYSQL_PASSWORD: z.string().default(''),
+  MYSQL_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ only, at most 64')
+    .default('ebs'),
+  MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  MYSQL_QUEUE_LIMIT: z.coerce.number().int().min(0).max(100000).default(100),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment with a zod schema. An empty value counts as unset, so `MYSQL_PORT=` in .env
+ * falls back to the default. Throws a ConfigError whose message names every invalid variable.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,40 @@
+/** The error codes of the API contract (DESIGN.md §3) and their HTTP status. */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  SOLD_OUT: 409,
+  CONFLICT: 409,
+  IDEMPOTENCY_MISMATCH: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorDetail = { field: string; message: string };
+
+/** Every failure a client may see is an AppError; the error middleware turns it into the response. */
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+  }
+
+  toBody(): { error: { code: ErrorCode; message: string; details?: ErrorDetail[] } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`);
+export const unavailable = (message: string): AppError => new AppError('UNAVAILABLE', message);
+export const validationFailed = (details: ErrorDetail[]): AppError =>
+  new AppError('VALIDATION_FAILED', 'Request validation failed', details);

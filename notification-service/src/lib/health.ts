@@ -1,0 +1,46 @@
+import { Router } from 'express';
+
+export type DependencyCheck = {
+  /** Key in the `checks` object, e.g. "mysql". */
+  name: string;
+  /** Resolves when the dependency answers; rejects (or times out) when it does not. */
+  check: () => Promise<unknown>;
+  /** Only required dependencies make the service unready (DESIGN.md §3: MySQL alone). */
+  required: boolean;
+};
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+/** GET /health: liveness, never touches dependencies. GET /ready: every dependency checked at once. */
+export function healthRouter(dependencies: DependencyCheck[]): Router {
+  const router = Router();
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/ready', async (_req, res) => {
+    const results = await Promise.all(
+      dependencies.map((d) =>
+        withTimeout(d.check()).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    const checks: Record<string, 'up' | 'down'> = {};
+    let ready = true;
+    dependencies.forEach((d, i) => {
+      checks[d.name] = results[i] ? 'up' : 'down';
+      if (d.required && !results[i]) ready = false;
+    });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('check timed out')), CHECK_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from './logger';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The caller's X-Request-Id when it is sane, else a new UUID. */
+      id: string;
+      /** The service logger bound to this request's id. */
+      log: Logger;
+    }
+  }
+}
+
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Gives every request an id (echoed in X-Request-Id), a child logger, and one access-log line. */
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    req.id = given && SANE_ID.test(given) ? given : randomUUID();
+    req.log = logger.child({ requestId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { method: req.method, url: req.originalUrl, status: res.statusCode, durationMs };
+      if (res.statusCode >= 500) req.log.error(line, 'request failed');
+      else req.log.info(line, 'request done');
+    });
+    next();
+  };
+}

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { connect, type NatsConnection } from 'nats';
+import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
+
+export async function insertUser(pool: Pool): Promise<string> {
+  const id = randomUUID();
+  await pool.query('INSERT INTO users (id, name, email) VALUES (?, ?, ?)', [id, 'Reader', `${id}@example.com`]);
+  return id;
+}
+
+export async function insertEvent(pool: Pool, seats: number, name = 'Jazz Night'): Promise<string> {
+  const id = randomUUID();
+  await pool.query('INSERT INTO events (id, name, starts_at, total_seats, available_seats) VALUES (?, ?, ?, ?, ?)', [
+    id,
+    name,
+    new Date('2027-06-01T19:30:00Z'),
+    seats,
+    seats,
+  ]);
+  return id;
+}
+
+export const confirmedPayload = (overrides: Record<string, unknown> = {}) => ({
+  bookingId: randomUUID(),
+  userId: randomUUID(),
+  eventId: randomUUID(),
+  quantity: 2,
+  createdAt: new Date().toISOString(),
+  ...overrides,
+});
+
+/** A NATS connection for the test itself, with the BOOKINGS stream in place. */
+export async function publisher(): Promise<
+  NatsConnection & { publishJs: (subject: string, data: unknown, msgID?: string) => Promise<void> }
+> {
+  const nc = await connect({ servers: process.env.NATS_URL });
+  await ensureBookingsStream(nc);
+  const js = nc.jetstream();
+  return Object.assign(nc, {
+    publishJs: async (subject: string, data: unknown, msgID?: string) => {
+      const body = typeof data === 'string' ? data : JSON.stringify(data);
+      await js.publish(subject, new TextEncoder().encode(body), msgID ? { msgID } : {});
+    },
+  });
+}
+
+export async function notificationRows(pool: Pool, bookingId: string): Promise<RowDataPacket[]> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT * FROM notifications WHERE booking_id = ?', [bookingId]);
+  return rows;
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}

@@ -1,0 +1,48 @@
+import type { Express } from 'express';
+import type { Pool } from 'mysql2/promise';
+import { buildApp } from '../../src/app';
+import { type Config, loadConfig } from '../../src/config';
+import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
+import { createPool } from '../../src/lib/db';
+import { createLogger } from '../../src/lib/logger';
+import { startBookingConfirmedConsumer } from '../../src/messaging/booking-confirmed.consumer';
+import type { DurableConsumer } from '../../src/messaging/durable-consumer';
+import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
+
+export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...overrides });
+}
+
+export type TestApp = {
+  app: Express;
+  pool: Pool;
+  nats: NatsLink;
+  consumer: DurableConsumer;
+  close: () => Promise<void>;
+};
+
+/** The service wired as main.ts wires it, consumer included; `notifications` lets a test wrap the repository. */
+export function createTestApp(
+  overrides: NodeJS.ProcessEnv = {},
+  opts: { notifications?: (repo: NotificationsRepo) => NotificationsRepo } = {},
+): TestApp {
+  const config = testConfig(overrides);
+  const logger = createLogger('test', config.logLevel);
+  const pool = createPool(config.db);
+  const base = createNotificationsRepo(pool);
+  const notifications = opts.notifications ? opts.notifications(base) : base;
+  const nats = createNatsLink({ url: config.nats.url, name: 'notification-test', logger });
+  const consumer = startBookingConfirmedConsumer({ nats, notifications, logger, ackWaitMs: config.nats.ackWaitMs });
+  const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
+  return {
+    app,
+    pool,
+    nats,
+    consumer,
+    close: async () => {
+      await consumer.stop();
+      await nats.close();
+      await pool.end();
+    },
+  };
+}
