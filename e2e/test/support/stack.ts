@@ -1,0 +1,241 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import mysql, { type Pool } from 'mysql2/promise';
+
+// The whole system as real processes, the way `npm start` runs it, on a fresh database, a Redis key prefix
+// and a nats-server of its own: user, event and notification services and TWO booking-service replicas.
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1_000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A process the stack can kill and start again on the same port. */
+export class Proc {
+  child: ChildProcess | undefined;
+  readonly output: string[] = [];
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly command: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly cwd?: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start(ready: () => Promise<boolean>): Promise<void> {
+    const child = spawn(this.command, this.args, {
+      env: { ...process.env, ...this.env },
+      cwd: this.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output.push(...chunk.toString().split('\n').filter(Boolean));
+      if (this.output.length > 500) this.output.splice(0, this.output.length - 500);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    await waitUntil(
+      async () => {
+        if (!this.running) throw new Error(`${this.name} exited at start:\n${this.output.slice(-20).join('\n')}`);
+        return ready();
+      },
+      20_000,
+      `${this.name} to start`,
+    );
+  }
+
+  /** Sends the signal and waits for the exit; resolves with the exit code (null when killed by a signal). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    if (!child || !this.running) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill(signal);
+    return exited;
+  }
+}
+
+export type Stack = {
+  database: string;
+  pool: Pool;
+  nats: Proc;
+  natsUrl: string;
+  users: Proc;
+  events: Proc;
+  notifications: Proc;
+  bookings: [Proc, Proc];
+  /** Starts a stopped service process again on its port. */
+  restart: (p: Proc) => Promise<void>;
+  stop: () => Promise<void>;
+};
+
+function requireInfra(): { mysql: mysql.ConnectionOptions; redisUrl: string } {
+  const env = process.env;
+  return {
+    mysql: {
+      host: env.MYSQL_HOST || '127.0.0.1',
+      port: Number(env.MYSQL_PORT || 3306),
+      user: env.MYSQL_USER || 'root',
+      password: env.MYSQL_PASSWORD ?? '',
+    },
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+  };
+}
+
+export async function startStack(): Promise<Stack> {
+  const infra = requireInfra();
+  const { hostname: redisHost, port: redisPort } = new URL(infra.redisUrl);
+  for (const [what, host, port] of [
+    ['MySQL', String(infra.mysql.host), Number(infra.mysql.port)],
+    ['Redis', redisHost, Number(redisPort || 6379)],
+  ] as const) {
+    if (!(await canConnect(host, port))) {
+      throw new Error(
+        `${what} is not reachable at ${host}:${port}: start it (bash scripts/ensure-infra.sh) or set its env`,
+      );
+    }
+  }
+  for (const svc of ['db', 'user-service', 'event-service', 'booking-service', 'notification-service']) {
+    if (!existsSync(path.join(ROOT, svc, 'dist', 'main.js'))) {
+      throw new Error(`${svc} is not built: run \`npm install\` at the repo root first`);
+    }
+  }
+
+  const database = `ebs_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const mysqlEnv = {
+    MYSQL_HOST: String(infra.mysql.host),
+    MYSQL_PORT: String(infra.mysql.port),
+    MYSQL_USER: String(infra.mysql.user),
+    MYSQL_PASSWORD: String(infra.mysql.password ?? ''),
+    MYSQL_DB: database,
+  };
+  await promisify(execFile)(process.execPath, [path.join(ROOT, 'db', 'dist', 'main.js')], {
+    env: { ...process.env, ...mysqlEnv },
+  });
+
+  const storeDir = mkdtempSync(path.join(os.tmpdir(), 'ebs-e2e-nats-'));
+  const natsPort = await freePort();
+  const natsBin = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+  const nats = new Proc(
+    'nats',
+    natsPort,
+    natsBin,
+    ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', storeDir],
+    {},
+  );
+  await nats.start(() => canConnect('127.0.0.1', natsPort));
+  const natsUrl = `nats://127.0.0.1:${natsPort}`;
+
+  const env = {
+    ...mysqlEnv,
+    REDIS_URL: infra.redisUrl,
+    REDIS_KEY_PREFIX: `${database}:`,
+    NATS_URL: natsUrl,
+    LOG_LEVEL: 'warn',
+    // Faster redelivery and polling than production defaults, so fault tests finish in seconds.
+    NATS_ACK_WAIT_MS: '2000',
+    OUTBOX_POLL_MS: '200',
+    // A thousand-request burst over two replicas waits for a connection instead of being shed.
+    MYSQL_QUEUE_LIMIT: '1000',
+  };
+  const service = async (name: string) => {
+    const port = await freePort();
+    return new Proc(
+      name,
+      port,
+      process.execPath,
+      ['dist/main.js'],
+      { ...env, PORT: String(port) },
+      path.join(ROOT, name),
+    );
+  };
+  const users = await service('user-service');
+  const events = await service('event-service');
+  const notifications = await service('notification-service');
+  const bookings: [Proc, Proc] = [await service('booking-service'), await service('booking-service')];
+
+  const healthy = (p: Proc) => async () => {
+    try {
+      const res = await fetch(`${p.url}/ready`);
+      const body = (await res.json()) as { checks?: Record<string, string> };
+      return res.status === 200 && Object.values(body.checks ?? {}).every((c) => c === 'up');
+    } catch {
+      return false;
+    }
+  };
+  const all = [users, events, notifications, ...bookings];
+  try {
+    await Promise.all(all.map((p) => p.start(healthy(p))));
+  } catch (err) {
+    // Leave nothing running behind a failed start.
+    await Promise.all([...all, nats].map((p) => p.stop('SIGKILL')));
+    rmSync(storeDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const pool = mysql.createPool({ ...infra.mysql, database, connectionLimit: 5, timezone: 'Z' });
+  return {
+    database,
+    pool,
+    nats,
+    natsUrl,
+    users,
+    events,
+    notifications,
+    bookings,
+    restart: (p) => p.start(p === nats ? () => canConnect('127.0.0.1', natsPort) : healthy(p)),
+    stop: async () => {
+      const codes = await Promise.all(all.map((p) => p.stop('SIGTERM')));
+      await nats.stop('SIGTERM');
+      rmSync(storeDir, { recursive: true, force: true });
+      await pool.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
+      await pool.end();
+      const bad = codes.map((c, i) => [all[i]?.name, c]).filter(([, c]) => c !== 0 && c !== null);
+      if (bad.length > 0) throw new Error(`services did not exit cleanly: ${JSON.stringify(bad)}`);
+    },
+  };
+}
