@@ -1,0 +1,96 @@
+import path from 'node:path';
+import newman, { type NewmanRunSummary } from 'newman';
+import { get, post } from './support/http';
+import { type Stack, startStack } from './support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const waitFor = async (check: () => Promise<boolean>, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+};
+
+describe('the seed demo flow, by HTTP as a user types it', () => {
+  test('when a user books a seat, then the cached read, the booking and the notification all show it', async () => {
+    const user = await post(`${stack.users.url}/users`, { name: 'Ada Lovelace', email: 'Ada@Example.com' });
+    expect(user.status).toBe(201);
+    const userId = (user.body as { id: string }).id;
+    expect((user.body as { email: string }).email).toBe('ada@example.com');
+
+    const event = await post(`${stack.events.url}/events`, {
+      name: 'Jazz Night',
+      venue: 'Blue Hall',
+      startsAt: '2027-06-01T19:30:00Z',
+      totalSeats: 100,
+    });
+    expect(event.status).toBe(201);
+    const eventId = (event.body as { id: string }).id;
+
+    const first = await get(`${stack.events.url}/events/${eventId}`);
+    expect(first.body).toMatchObject({ cached: false, availableSeats: 100 });
+    expect(first.headers['x-cache']).toBe('MISS');
+    const second = await get(`${stack.events.url}/events/${eventId}`);
+    expect(second.body).toMatchObject({ cached: true, availableSeats: 100 });
+    expect(second.headers['x-cache']).toBe('HIT');
+
+    const booking = await post(`${stack.bookings[0].url}/bookings`, { userId, eventId, quantity: 2 });
+    expect(booking.status).toBe(201);
+    const bookingId = (booking.body as { id: string }).id;
+
+    expect(
+      await waitFor(async () => {
+        const n = await get(`${stack.notifications.url}/notifications?userId=${userId}`);
+        const data = (n.body as { data: Array<{ bookingId: string; type: string }> }).data;
+        return data.length === 1 && data[0]?.bookingId === bookingId && data[0]?.type === 'booking.confirmed';
+      }, 2_000),
+    ).toBe(true);
+    expect(
+      await waitFor(
+        async () =>
+          ((await get(`${stack.events.url}/events/${eventId}`)).body as { availableSeats: number }).availableSeats ===
+          98,
+        1_000,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('the Postman collection (newman)', () => {
+  const run = () =>
+    new Promise<NewmanRunSummary>((resolve, reject) => {
+      newman.run(
+        {
+          collection: path.resolve(__dirname, '..', '..', 'postman', 'collection.json'),
+          environment: path.resolve(__dirname, '..', '..', 'postman', 'local.postman_environment.json'),
+          envVar: [
+            { key: 'userUrl', value: stack.users.url },
+            { key: 'eventUrl', value: stack.events.url },
+            { key: 'bookingUrl', value: stack.bookings[1].url },
+            { key: 'notificationUrl', value: stack.notifications.url },
+          ],
+          reporters: ['cli'],
+        },
+        (err, summary) => (err ? reject(err) : resolve(summary)),
+      );
+    });
+
+  test('when run twice on the same database, then every request and assertion passes both times', async () => {
+    for (let i = 0; i < 2; i++) {
+      const summary = await run();
+      const failures = summary.run.failures.map((f) => `${f.source?.name}: ${f.error.message}`);
+      expect(failures).toEqual([]);
+      expect(summary.run.stats.assertions.total).toBeGreaterThan(80);
+      expect(summary.run.stats.requests.failed).toBe(0);
+    }
+  });
+});

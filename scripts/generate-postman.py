@@ -1,0 +1,206 @@
+# Writes postman/collection.json and postman/local.postman_environment.json: python3 scripts/generate-postman.py
+import json, uuid
+
+def req(name, method, url, body=None, tests="", pre=None, raw=None, headers=None):
+    h = [{"key": "Content-Type", "value": "application/json"}] if (body is not None or raw is not None) else []
+    h += headers or []
+    item = {"name": name, "request": {"method": method, "header": h, "url": url}}
+    if body is not None or raw is not None:
+        item["request"]["body"] = {"mode": "raw", "raw": raw if raw is not None else json.dumps(body, indent=2), "options": {"raw": {"language": "json"}}}
+    events = []
+    if pre:
+        events.append({"listen": "prerequest", "script": {"type": "text/javascript", "exec": pre.strip().split("\n")}})
+    if tests:
+        events.append({"listen": "test", "script": {"type": "text/javascript", "exec": tests.strip().split("\n")}})
+    item["event"] = events
+    return item
+
+ERR = """
+pm.test('error body has the contract shape', () => {
+  const e = pm.response.json().error;
+  pm.expect(e).to.be.an('object');
+  pm.expect(e.code).to.be.a('string');
+  pm.expect(e.message).to.be.a('string');
+});
+"""
+def err(status, code):
+    return f"""
+pm.test('status is {status}', () => pm.response.to.have.status({status}));
+pm.test('code is {code}', () => pm.expect(pm.response.json().error.code).to.eql('{code}'));
+""" + ERR
+
+demo = [
+  req("Create user", "POST", "{{userUrl}}/users", raw='{\n  "name": "Ada Postman",\n  "email": "Ada.{{$guid}}@Example.com"\n}', tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+const u = pm.response.json();
+pm.test('user has id, name, lower-cased email, createdAt', () => {
+  pm.expect(u.id).to.match(/^[0-9a-f-]{36}$/);
+  pm.expect(u.name).to.eql('Ada Postman');
+  pm.expect(u.email).to.eql(u.email.toLowerCase());
+  pm.expect(u.createdAt).to.match(/Z$/);
+});
+pm.test('X-Request-Id is set', () => pm.response.to.have.header('X-Request-Id'));
+pm.collectionVariables.set('userId', u.id);
+pm.collectionVariables.set('userEmail', u.email);
+"""),
+  req("Get user", "GET", "{{userUrl}}/users/{{userId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('it is the created user', () => pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get('userId')));
+"""),
+  req("List users", "GET", "{{userUrl}}/users?limit=5&offset=0", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+const b = pm.response.json();
+pm.test('a page with pagination', () => {
+  pm.expect(b.data).to.be.an('array');
+  pm.expect(b.data.length).to.be.at.most(5);
+  pm.expect(b.pagination.limit).to.eql(5);
+  pm.expect(b.pagination.offset).to.eql(0);
+  pm.expect(b.pagination.total).to.be.at.least(1);
+});
+"""),
+  req("Create event (1 seat)", "POST", "{{eventUrl}}/events", body={"name": "Postman Jazz Night", "description": "Quartet", "venue": "Blue Hall", "startsAt": "2027-06-01T19:30:00Z", "totalSeats": 1}, tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+const e = pm.response.json();
+pm.test('every seat is available', () => {
+  pm.expect(e.totalSeats).to.eql(1);
+  pm.expect(e.availableSeats).to.eql(1);
+  pm.expect(e.startsAt).to.eql('2027-06-01T19:30:00.000Z');
+});
+pm.collectionVariables.set('eventId', e.id);
+"""),
+  req("Get event (first read: from MySQL)", "GET", "{{eventUrl}}/events/{{eventId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('cached is false', () => pm.expect(pm.response.json().cached).to.eql(false));
+pm.test('X-Cache is MISS', () => pm.expect(pm.response.headers.get('X-Cache')).to.eql('MISS'));
+"""),
+  req("Get event (second read: from Redis)", "GET", "{{eventUrl}}/events/{{eventId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('cached is true', () => pm.expect(pm.response.json().cached).to.eql(true));
+pm.test('X-Cache is HIT', () => pm.expect(pm.response.headers.get('X-Cache')).to.eql('HIT'));
+"""),
+  req("List events", "GET", "{{eventUrl}}/events?limit=10", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('newest first includes the event', () => pm.expect(pm.response.json().data.map((e) => e.id)).to.include(pm.collectionVariables.get('eventId')));
+"""),
+  req("Book the seat", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 1\n}', tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+const b = pm.response.json();
+pm.test('booking is confirmed', () => {
+  pm.expect(b.status).to.eql('confirmed');
+  pm.expect(b.quantity).to.eql(1);
+  pm.expect(b.userId).to.eql(pm.collectionVariables.get('userId'));
+  pm.expect(b.eventId).to.eql(pm.collectionVariables.get('eventId'));
+});
+pm.collectionVariables.set('bookingId', b.id);
+"""),
+  req("Book again: sold out", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}"\n}', tests=err(409, "SOLD_OUT")),
+  req("Get booking", "GET", "{{bookingUrl}}/bookings/{{bookingId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('it is the booking', () => pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get('bookingId')));
+"""),
+  req("List bookings of the user", "GET", "{{bookingUrl}}/bookings?userId={{userId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('exactly the one booking', () => {
+  const b = pm.response.json();
+  pm.expect(b.pagination.total).to.eql(1);
+  pm.expect(b.data[0].id).to.eql(pm.collectionVariables.get('bookingId'));
+});
+"""),
+  req("Event shows the seat taken", "GET", "{{eventUrl}}/events/{{eventId}}", pre="setTimeout(() => {}, 1000); // the cache refresh consumer needs a moment", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('availableSeats is 0', () => pm.expect(pm.response.json().availableSeats).to.eql(0));
+"""),
+  req("See the notification", "GET", "{{notificationUrl}}/notifications?bookingId={{bookingId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('one booking.confirmed notification', () => {
+  const n = pm.response.json();
+  pm.expect(n.pagination.total).to.eql(1);
+  pm.expect(n.data[0].type).to.eql('booking.confirmed');
+  pm.expect(n.data[0].bookingId).to.eql(pm.collectionVariables.get('bookingId'));
+  pm.expect(n.data[0].userId).to.eql(pm.collectionVariables.get('userId'));
+  pm.expect(n.data[0].message).to.be.a('string');
+});
+"""),
+  req("List notifications of the user", "GET", "{{notificationUrl}}/notifications?userId={{userId}}&limit=10", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('the user has one notification', () => pm.expect(pm.response.json().pagination.total).to.eql(1));
+"""),
+  req("Raise capacity", "PATCH", "{{eventUrl}}/events/{{eventId}}", body={"totalSeats": 3, "name": "Postman Jazz Night (extra seats)"}, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('available moved with total', () => {
+  const e = pm.response.json();
+  pm.expect(e.totalSeats).to.eql(3);
+  pm.expect(e.availableSeats).to.eql(2);
+});
+"""),
+  req("Event after the change (from MySQL)", "GET", "{{eventUrl}}/events/{{eventId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('new values, not cached', () => {
+  const e = pm.response.json();
+  pm.expect(e.cached).to.eql(false);
+  pm.expect(e.availableSeats).to.eql(2);
+});
+"""),
+]
+
+errors = [
+  req("User: invalid fields -> 400", "POST", "{{userUrl}}/users", body={"name": "", "email": "not-an-email"}, tests=err(400, "VALIDATION_FAILED") + """
+pm.test('details name both fields', () => pm.expect(pm.response.json().error.details.map((d) => d.field).sort()).to.eql(['email', 'name']));
+"""),
+  req("User: duplicate email in another case -> 409", "POST", "{{userUrl}}/users", raw='{\n  "name": "Copy",\n  "email": "{{userEmail}}"\n}', pre="pm.variables.set('userEmail', pm.collectionVariables.get('userEmail').toUpperCase());", tests=err(409, "EMAIL_TAKEN")),
+  req("User: malformed JSON -> 400", "POST", "{{userUrl}}/users", raw='{"name": "A",', tests=err(400, "INVALID_JSON")),
+  req("User: unknown id -> 404", "GET", "{{userUrl}}/users/00000000-0000-4000-8000-000000000000", tests=err(404, "NOT_FOUND")),
+  req("User: malformed id -> 404", "GET", "{{userUrl}}/users/not-a-uuid", tests=err(404, "NOT_FOUND")),
+  req("Users: limit out of range -> 400", "GET", "{{userUrl}}/users?limit=101", tests=err(400, "VALIDATION_FAILED")),
+  req("Event: totalSeats 0 -> 400", "POST", "{{eventUrl}}/events", body={"name": "Bad", "startsAt": "2027-01-01T00:00:00Z", "totalSeats": 0}, tests=err(400, "VALIDATION_FAILED")),
+  req("Event: startsAt not a date -> 400", "POST", "{{eventUrl}}/events", body={"name": "Bad", "startsAt": "tomorrow", "totalSeats": 5}, tests=err(400, "VALIDATION_FAILED")),
+  req("Event: empty PATCH -> 400", "PATCH", "{{eventUrl}}/events/{{eventId}}", body={}, tests=err(400, "VALIDATION_FAILED")),
+  req("Event: unknown id -> 404", "GET", "{{eventUrl}}/events/00000000-0000-4000-8000-000000000000", tests=err(404, "NOT_FOUND")),
+  req("Booking: unknown user -> 404", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "00000000-0000-4000-8000-000000000000",\n  "eventId": "{{eventId}}"\n}', tests=err(404, "NOT_FOUND")),
+  req("Booking: unknown event -> 404", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "00000000-0000-4000-8000-000000000000"\n}', tests=err(404, "NOT_FOUND")),
+  req("Booking: quantity 11 -> 400", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 11\n}', tests=err(400, "VALIDATION_FAILED")),
+  req("Booking: malformed id -> 404", "GET", "{{bookingUrl}}/bookings/not-a-uuid", tests=err(404, "NOT_FOUND")),
+  req("Bookings: bad userId filter -> 400", "GET", "{{bookingUrl}}/bookings?userId=abc", tests=err(400, "VALIDATION_FAILED")),
+  req("Notifications: limit 0 -> 400", "GET", "{{notificationUrl}}/notifications?limit=0", tests=err(400, "VALIDATION_FAILED")),
+  req("Unknown route -> 404", "GET", "{{notificationUrl}}/nope", tests=err(404, "NOT_FOUND")),
+]
+
+health = []
+for svc, var, deps in [("user-service", "userUrl", ["mysql"]), ("event-service", "eventUrl", ["mysql", "redis", "nats"]), ("booking-service", "bookingUrl", ["mysql", "nats"]), ("notification-service", "notificationUrl", ["mysql", "nats"])]:
+    health.append(req(f"{svc} /health", "GET", "{{%s}}/health" % var, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('ok', () => pm.expect(pm.response.json()).to.eql({ status: 'ok' }));
+"""))
+    health.append(req(f"{svc} /ready", "GET", "{{%s}}/ready" % var, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('ready with its dependencies up', () => pm.expect(pm.response.json()).to.eql({ status: 'ready', checks: %s }));
+""" % json.dumps({d: "up" for d in deps})))
+
+collection = {
+  "info": {"_postman_id": "5d7c3a52-7a43-4b7e-9a55-ebs000000001", "name": "Event Booking System", "description": "Every endpoint of the contract (shared/DESIGN.md §3). Run the folders in order: the demo flow captures the ids the others use. Runs again and again on the same database (each run makes its own user and event).", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "item": [
+    {"name": "1. Demo flow", "item": demo},
+    {"name": "2. Errors", "item": errors},
+    {"name": "3. Health", "item": health},
+  ],
+  "variable": [
+    {"key": "userUrl", "value": "http://localhost:3001"},
+    {"key": "eventUrl", "value": "http://localhost:3002"},
+    {"key": "bookingUrl", "value": "http://localhost:3003"},
+    {"key": "notificationUrl", "value": "http://localhost:3004"},
+    {"key": "userId", "value": ""},
+    {"key": "userEmail", "value": ""},
+    {"key": "eventId", "value": ""},
+    {"key": "bookingId", "value": ""},
+  ],
+}
+import os
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "postman")
+json.dump(collection, open(os.path.join(OUT, "collection.json"), "w"), indent=2)
+env = {"id": "b1c0d7e2-0000-4000-8000-ebs000000002", "name": "EBS local", "values": [
+  {"key": "userUrl", "value": "http://localhost:3001", "enabled": True},
+  {"key": "eventUrl", "value": "http://localhost:3002", "enabled": True},
+  {"key": "bookingUrl", "value": "http://localhost:3003", "enabled": True},
+  {"key": "notificationUrl", "value": "http://localhost:3004", "enabled": True},
+], "_postman_variable_scope": "environment"}
+json.dump(env, open(os.path.join(OUT, "local.postman_environment.json"), "w"), indent=2)
