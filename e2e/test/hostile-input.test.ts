@@ -163,7 +163,7 @@ describe('hostile input', () => {
     for (let i = 0; i < sweep.length; i += 20) {
       const batch = sweep.slice(i, i + 20);
       const answers = await Promise.all(batch.map((r) => call(r.method, r.url, { raw: r.raw, json: r.json })));
-      batch.forEach((r, j) => results.push([r, answers[j] as HttpResult]));
+      for (const [j, r] of batch.entries()) results.push([r, answers[j] as HttpResult]);
     }
 
     const wrong = results
