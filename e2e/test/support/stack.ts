@@ -10,7 +10,12 @@ import mysql, { type Pool } from 'mysql2/promise';
 // The whole system as real processes, the way `npm start` runs it, on a fresh database, a Redis key prefix
 // and a nats-server of its own: user, event and notification services and TWO booking-service replicas.
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The repository root: the nearest folder above this file holding db/migrations (also from bench's build). */
+const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'db', 'migrations')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -101,6 +106,10 @@ export class Proc {
 
 export type Stack = {
   database: string;
+  /** The environment every service process got (without PORT). */
+  env: Record<string, string>;
+  /** Starts one more process of a service folder with env overrides (e.g. a replica without Redis). */
+  extra: (service: string, overrides: Record<string, string>) => Promise<Proc>;
   pool: Pool;
   nats: Proc;
   natsUrl: string;
@@ -218,8 +227,26 @@ export async function startStack(): Promise<Stack> {
   }
 
   const pool = mysql.createPool({ ...infra.mysql, database, connectionLimit: 5, timezone: 'Z' });
+  const extras: Proc[] = [];
   return {
     database,
+    env,
+    extra: async (name, overrides) => {
+      const p = await service(name);
+      const withOverrides = new Proc(
+        name,
+        p.port,
+        process.execPath,
+        ['dist/main.js'],
+        { ...env, PORT: String(p.port), ...overrides },
+        path.join(ROOT, name),
+      );
+      await withOverrides.start(
+        async () => (await fetch(`${withOverrides.url}/health`).catch(() => undefined))?.ok === true,
+      );
+      extras.push(withOverrides);
+      return withOverrides;
+    },
     pool,
     nats,
     natsUrl,
@@ -229,6 +256,7 @@ export async function startStack(): Promise<Stack> {
     bookings,
     restart: (p) => p.start(p === nats ? () => canConnect('127.0.0.1', natsPort) : healthy(p)),
     stop: async () => {
+      await Promise.all(extras.map((p) => p.stop('SIGTERM')));
       const codes = await Promise.all(all.map((p) => p.stop('SIGTERM')));
       await nats.stop('SIGTERM');
       rmSync(storeDir, { recursive: true, force: true });

@@ -1,0 +1,290 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
+import { type Stack, startStack } from '../../e2e/test/support/stack';
+import { countBy, createClient, percentile } from './client';
+import { rawBook } from './raw';
+
+// npm run bench [SEATS=3000] [CONC=64] [READ_SECONDS=5] [SMOKE=1: tiny sizes, for CI]
+const SMOKE = process.env.SMOKE === '1';
+const SEATS = Number(process.env.SEATS ?? (SMOKE ? 200 : 3000));
+const CONC = Number(process.env.CONC ?? (SMOKE ? 8 : 64));
+const READ_SECONDS = Number(process.env.READ_SECONDS ?? (SMOKE ? 1 : 5));
+const EVENTS_SPREAD = 50;
+
+type RushResult = {
+  bookingsPerSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  statuses: Record<string, number>;
+  ms: number;
+};
+
+async function createUsers(stack: Stack, n: number): Promise<string[]> {
+  const client = createClient(16);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await client.request('POST', `${stack.users.url}/users`, {
+      name: `Bench ${i}`,
+      email: `bench-${i}-${Date.now()}@example.com`,
+    });
+    ids.push(JSON.parse(r.body).id);
+  }
+  client.close();
+  return ids;
+}
+
+async function createEvents(stack: Stack, count: number, seats: number): Promise<string[]> {
+  const client = createClient(4);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await client.request('POST', `${stack.events.url}/events`, {
+      name: `Rush ${i}`,
+      startsAt: '2027-06-01T19:30:00Z',
+      totalSeats: seats,
+    });
+    ids.push(JSON.parse(r.body).id);
+  }
+  client.close();
+  return ids;
+}
+
+/** CONC workers book one seat at a time over both replicas until their event answers SOLD_OUT. */
+async function serviceRush(stack: Stack, users: string[], events: string[]): Promise<RushResult> {
+  const client = createClient(CONC);
+  const latencies: number[] = [];
+  const statuses: number[] = [];
+  const soldOut = new Set<string>();
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async (_, w) => {
+      for (let i = 0; soldOut.size < events.length; i++) {
+        const eventId = events[(w + i) % events.length] as string;
+        if (soldOut.has(eventId)) continue;
+        const replica = stack.bookings[(w + i) % 2];
+        const r = await client.request('POST', `${replica?.url}/bookings`, {
+          userId: users[w % users.length],
+          eventId,
+        });
+        statuses.push(r.status);
+        if (r.status === 201) latencies.push(r.ms);
+        else if (r.status === 409) soldOut.add(eventId);
+      }
+    }),
+  );
+  const ms = Date.now() - started;
+  client.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    bookingsPerSec: (latencies.length / ms) * 1000,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    statuses: countBy(statuses),
+    ms,
+  };
+}
+
+/** The same rush through mysql2 directly, same concurrency, same server. */
+async function rawRush(stack: Stack, users: string[], events: string[]): Promise<RushResult> {
+  const pool = mysql.createPool({
+    host: stack.env.MYSQL_HOST,
+    port: Number(stack.env.MYSQL_PORT),
+    user: stack.env.MYSQL_USER,
+    password: stack.env.MYSQL_PASSWORD,
+    database: stack.database,
+    connectionLimit: 20, // the two replicas' pools together
+    timezone: 'Z',
+  });
+  const latencies: number[] = [];
+  const outcomes: string[] = [];
+  const soldOut = new Set<string>();
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async (_, w) => {
+      for (let i = 0; soldOut.size < events.length; i++) {
+        const eventId = events[(w + i) % events.length] as string;
+        if (soldOut.has(eventId)) continue;
+        const t0 = process.hrtime.bigint();
+        const outcome = await rawBook(pool, users[w % users.length] as string, eventId);
+        outcomes.push(outcome);
+        if (outcome === 'booked') latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        else soldOut.add(eventId);
+      }
+    }),
+  );
+  const ms = Date.now() - started;
+  await pool.end();
+  latencies.sort((a, b) => a - b);
+  return {
+    bookingsPerSec: (latencies.length / ms) * 1000,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    statuses: countBy(outcomes),
+    ms,
+  };
+}
+
+async function integrity(stack: Stack, events: string[]) {
+  const [seats] = await stack.pool.query<RowDataPacket[]>(
+    'SELECT SUM(total_seats) AS total, SUM(available_seats) AS available FROM events WHERE id IN (?)',
+    [events],
+  );
+  const [booked] = await stack.pool.query<RowDataPacket[]>(
+    'SELECT COALESCE(SUM(quantity), 0) AS n, COUNT(*) AS c FROM bookings WHERE event_id IN (?)',
+    [events],
+  );
+  const total = Number(seats[0]?.total);
+  const sold = Number(booked[0]?.n);
+  const bookings = Number(booked[0]?.c);
+  const deadline = Date.now() + 60_000;
+  let notified = 0;
+  while (Date.now() < deadline) {
+    const [n] = await stack.pool.query<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM notifications WHERE booking_id IN (SELECT id FROM bookings WHERE event_id IN (?))',
+      [events],
+    );
+    notified = Number(n[0]?.n);
+    if (notified >= bookings) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    seats: total,
+    sold,
+    oversold: Math.max(0, sold - total),
+    available: Number(seats[0]?.available),
+    bookings,
+    notified,
+  };
+}
+
+async function afterSoldOut(stack: Stack, users: string[], eventId: string) {
+  const client = createClient(CONC);
+  const results = await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      client.request('POST', `${stack.bookings[i % 2]?.url}/bookings`, { userId: users[i % users.length], eventId }),
+    ),
+  );
+  client.close();
+  return countBy(results.map((r) => r.status));
+}
+
+async function readLoad(url: string): Promise<{ rps: number; p99: number; statuses: Record<string, number> }> {
+  const client = createClient(CONC);
+  const latencies: number[] = [];
+  const statuses: number[] = [];
+  const until = Date.now() + READ_SECONDS * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (Date.now() < until) {
+        const r = await client.request('GET', url);
+        statuses.push(r.status);
+        latencies.push(r.ms);
+      }
+    }),
+  );
+  const ms = Date.now() - started;
+  client.close();
+  latencies.sort((a, b) => a - b);
+  return { rps: (latencies.length / ms) * 1000, p99: percentile(latencies, 99), statuses: countBy(statuses) };
+}
+
+const f = (n: number, d = 1) => n.toFixed(d);
+
+async function main() {
+  const stack = await startStack();
+  try {
+    const [version] = await stack.pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
+    const machine = {
+      cores: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      node: process.version,
+      database: String(version[0]?.v),
+      smoke: SMOKE,
+    };
+    console.log(
+      `bench: SEATS=${SEATS} CONC=${CONC} on ${machine.cores} cores, Node ${machine.node}, ${machine.database}`,
+    );
+    const users = await createUsers(stack, Math.min(CONC, 64));
+
+    const [rushEvent] = await createEvents(stack, 1, SEATS);
+    const rush = await serviceRush(stack, users, [rushEvent as string]);
+    const extra = await afterSoldOut(stack, users, rushEvent as string);
+    const rushCheck = await integrity(stack, [rushEvent as string]);
+
+    const [rawEvent] = await createEvents(stack, 1, SEATS);
+    const raw = await rawRush(stack, users, [rawEvent as string]);
+
+    const spreadEvents = await createEvents(stack, EVENTS_SPREAD, Math.max(1, Math.floor(SEATS / EVENTS_SPREAD)));
+    const spread = await serviceRush(stack, users, spreadEvents);
+    const spreadCheck = await integrity(stack, spreadEvents);
+    const rawSpreadEvents = await createEvents(stack, EVENTS_SPREAD, Math.max(1, Math.floor(SEATS / EVENTS_SPREAD)));
+    const rawSpread = await rawRush(stack, users, rawSpreadEvents);
+
+    const readEvent = (await createEvents(stack, 1, 10))[0] as string;
+    const noCache = await stack.extra('event-service', { REDIS_URL: 'redis://127.0.0.1:1' });
+    await fetch(`${stack.events.url}/events/${readEvent}`); // warm the cache
+    const cached = await readLoad(`${stack.events.url}/events/${readEvent}`);
+    const uncached = await readLoad(`${noCache.url}/events/${readEvent}`);
+    const health = await readLoad(`${stack.events.url}/health`);
+
+    const results = {
+      at: new Date().toISOString(),
+      machine,
+      params: { SEATS, CONC, READ_SECONDS, EVENTS_SPREAD },
+      rush: { ...rush, afterSoldOut: extra, ...rushCheck },
+      raw,
+      rushRatio: rush.bookingsPerSec / raw.bookingsPerSec,
+      spread: { ...spread, ...spreadCheck },
+      rawSpread,
+      spreadRatio: spread.bookingsPerSec / rawSpread.bookingsPerSec,
+      reads: { cached, uncached, health, cachedOverHealth: cached.rps / health.rps },
+    };
+    const fivexx = (s: Record<string, number>) =>
+      Object.entries(s)
+        .filter(([k]) => Number(k) >= 500 || k === '0')
+        .reduce((a, [, v]) => a + v, 0);
+    const table = [
+      '| measure | figure |',
+      '| --- | --- |',
+      `| ticket rush (1 event, ${SEATS} seats, ${CONC} clients, 2 replicas) | ${f(rush.bookingsPerSec)} bookings/s, p50 ${f(rush.p50)} ms, p95 ${f(rush.p95)} ms, p99 ${f(rush.p99)} ms |`,
+      `| rush statuses | ${JSON.stringify(rush.statuses)}; then 200 more: ${JSON.stringify(extra)} |`,
+      `| rush integrity | sold ${rushCheck.sold}/${rushCheck.seats}, oversold ${rushCheck.oversold}, notified ${rushCheck.notified}/${rushCheck.bookings}, 5xx/errors ${fivexx(rush.statuses)} |`,
+      `| raw limit (same transaction via mysql2, ${CONC} clients) | ${f(raw.bookingsPerSec)} bookings/s, p99 ${f(raw.p99)} ms |`,
+      `| rush ratio service / raw | ${f(results.rushRatio, 2)} |`,
+      `| spread (${EVENTS_SPREAD} events) service | ${f(spread.bookingsPerSec)} bookings/s, p99 ${f(spread.p99)} ms, oversold ${spreadCheck.oversold}, notified ${spreadCheck.notified}/${spreadCheck.bookings} |`,
+      `| spread raw | ${f(rawSpread.bookingsPerSec)} bookings/s (ratio ${f(results.spreadRatio, 2)}) |`,
+      `| GET /events/:id from cache | ${f(cached.rps)} req/s, p99 ${f(cached.p99)} ms |`,
+      `| GET /events/:id cache bypassed (MySQL) | ${f(uncached.rps)} req/s, p99 ${f(uncached.p99)} ms |`,
+      `| GET /health | ${f(health.rps)} req/s, p99 ${f(health.p99)} ms |`,
+      `| cached / health | ${f(results.reads.cachedOverHealth, 2)} |`,
+    ].join('\n');
+    console.log(`\n${table}\n`);
+    const dir = path.resolve(__dirname, '..', '..', '..', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${SMOKE ? 'smoke-' : ''}${results.at.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`figures written to ${path.relative(process.cwd(), file)}`);
+    const broken =
+      rushCheck.oversold > 0 ||
+      spreadCheck.oversold > 0 ||
+      fivexx(rush.statuses) > 0 ||
+      rushCheck.notified < rushCheck.bookings ||
+      (extra['409'] ?? 0) !== 200;
+    if (broken) {
+      console.error('bench: a correctness check failed (oversold, 5xx, unnotified, or a 201 after sold out)');
+      process.exitCode = 1;
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

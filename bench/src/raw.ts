@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+/**
+ * The booking transaction with nothing around it: the same statements booking-service runs (user check,
+ * FOR UPDATE, decrement, booking and outbox inserts), straight through mysql2. This is the design's limit.
+ */
+export async function rawBook(pool: Pool, userId: string, eventId: string): Promise<'booked' | 'sold_out'> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    await conn.execute('SELECT 1 FROM users WHERE id = ?', [userId]);
+    const [rows] = await conn.execute<RowDataPacket[]>('SELECT available_seats FROM events WHERE id = ? FOR UPDATE', [
+      eventId,
+    ]);
+    if (Number(rows[0]?.available_seats) < 1) {
+      await conn.rollback();
+      return 'sold_out';
+    }
+    const id = randomUUID();
+    const now = new Date();
+    await conn.execute('UPDATE events SET available_seats = available_seats - 1, updated_at = ? WHERE id = ?', [
+      now,
+      eventId,
+    ]);
+    await conn.execute(
+      'INSERT INTO bookings (id, user_id, event_id, quantity, status, created_at) VALUES (?, ?, ?, 1, ?, ?)',
+      [id, userId, eventId, 'confirmed', now],
+    );
+    await conn.execute(
+      'INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+      [`${id}.raw`, 'bookings.raw', '{}', now, now],
+    );
+    await conn.commit();
+    return 'booked';
+  } catch (err) {
+    await conn.rollback().catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
