@@ -11,7 +11,6 @@ import { requestContext } from './lib/request-context';
 export type AppDeps = {
   pool: Pool;
   logger: Logger;
-  lockWaitTimeoutSeconds: number;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
   /** Called after each committed booking (the outbox relay's kick). */
@@ -42,7 +41,6 @@ export function buildApp(deps: AppDeps): Express {
     bookingsRouter({
       pool,
       bookings: createBookingsRepo(pool),
-      lockWaitTimeoutSeconds: deps.lockWaitTimeoutSeconds,
       onCommitted: deps.onBookingCommitted,
     }),
   );

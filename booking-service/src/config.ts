@@ -21,7 +21,6 @@ export type Config = {
   port: number;
   logLevel: string;
   shutdownTimeoutMs: number;
-  lockWaitTimeoutSeconds: number;
   db: DbConfig;
   nats: { url: string; duplicateWindowSeconds: number };
   outbox: { pollMs: number; batchSize: number };
@@ -34,7 +33,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    lockWaitTimeoutSeconds: e.LOCK_WAIT_TIMEOUT_SECONDS,
     db: {
       host: e.MYSQL_HOST,
       port: e.MYSQL_PORT,
@@ -43,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       database: e.MYSQL_DB,
       connectionLimit: e.MYSQL_POOL_SIZE,
       queueLimit: e.MYSQL_QUEUE_LIMIT,
+      lockWaitTimeoutSeconds: e.LOCK_WAIT_TIMEOUT_SECONDS,
     },
     nats: { url: e.NATS_URL, duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },

@@ -29,7 +29,6 @@ function main(): void {
   const app = buildApp({
     pool,
     logger,
-    lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
   });

@@ -14,7 +14,6 @@ export type AppDeps = {
   pool: Pool;
   cache: EventsCache;
   logger: Logger;
-  lockWaitTimeoutSeconds: number;
   /** Extra readiness reports (e.g. nats); never required. */
   extraChecks?: DependencyCheck[];
   /** Defaults to the MySQL repository over pool; tests pass one they observe. */
@@ -42,7 +41,6 @@ export function buildApp(deps: AppDeps): Express {
       pool,
       events,
       cache,
-      lockWaitTimeoutSeconds: deps.lockWaitTimeoutSeconds,
       readEvent: createEventReader({ events, cache }),
     }),
   );

@@ -22,7 +22,6 @@ export type Config = {
   port: number;
   logLevel: string;
   shutdownTimeoutMs: number;
-  lockWaitTimeoutSeconds: number;
   db: DbConfig;
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
   nats: { url: string };
@@ -35,7 +34,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    lockWaitTimeoutSeconds: e.LOCK_WAIT_TIMEOUT_SECONDS,
     db: {
       host: e.MYSQL_HOST,
       port: e.MYSQL_PORT,
@@ -44,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       database: e.MYSQL_DB,
       connectionLimit: e.MYSQL_POOL_SIZE,
       queueLimit: e.MYSQL_QUEUE_LIMIT,
+      lockWaitTimeoutSeconds: e.LOCK_WAIT_TIMEOUT_SECONDS,
     },
     redis: {
       url: e.REDIS_URL,

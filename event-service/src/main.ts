@@ -27,7 +27,6 @@ function main(): void {
     pool,
     cache,
     logger,
-    lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
     extraChecks: [{ name: 'nats', check: async () => assertConnected(nats), required: false }],
   });
   const server = app.listen(config.port, () => logger.info({ port: config.port }, `${SERVICE} listening`));

@@ -10,7 +10,6 @@ import { type BookingView, bookingView, confirmedMessage } from './booking-view'
 export type BookSeatsDeps = {
   pool: Pool;
   bookings: BookingsRepo;
-  lockWaitTimeoutSeconds: number;
   /** Told after each commit, so the relay publishes at once instead of at its next poll. */
   onCommitted: () => void;
 };
@@ -23,29 +22,26 @@ export type BookSeatsInput = { userId: string; eventId: string; quantity: number
  *   2. lock the event row (SELECT ... FOR UPDATE): every booking of this event, on any replica, queues here;
  *   3. too few seats left -> 409 SOLD_OUT, nothing changed;
  *   4. take the seats, insert the booking and its outbox message; commit.
- * A lock wait past the bound is 503 UNAVAILABLE; a deadlock is run again (withTransaction).
+ * A lock wait past the bound (the pool's innodb_lock_wait_timeout) is 503 UNAVAILABLE; a deadlock is run
+ * again (withTransaction).
  */
 export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Promise<BookingView> {
-  const booking = await withTransaction(
-    deps.pool,
-    async (conn): Promise<Booking> => {
-      if (!(await inventoryRepo.userExists(conn, input.userId))) throw notFound('User');
-      const available = await inventoryRepo.lockAvailableSeats(conn, input.eventId);
-      if (available === undefined) throw notFound('Event');
-      if (available < input.quantity) {
-        throw new AppError(
-          'SOLD_OUT',
-          available === 0 ? 'This event is sold out' : `Only ${available} seat(s) left for this event`,
-        );
-      }
-      const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt: new Date() };
-      await inventoryRepo.takeSeats(conn, input.eventId, input.quantity);
-      await deps.bookings.insert(conn, b);
-      await outboxRepo.insert(conn, confirmedMessage(b));
-      return b;
-    },
-    { lockWaitTimeoutSeconds: deps.lockWaitTimeoutSeconds },
-  );
+  const booking = await withTransaction(deps.pool, async (conn): Promise<Booking> => {
+    if (!(await inventoryRepo.userExists(conn, input.userId))) throw notFound('User');
+    const available = await inventoryRepo.lockAvailableSeats(conn, input.eventId);
+    if (available === undefined) throw notFound('Event');
+    if (available < input.quantity) {
+      throw new AppError(
+        'SOLD_OUT',
+        available === 0 ? 'This event is sold out' : `Only ${available} seat(s) left for this event`,
+      );
+    }
+    const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt: new Date() };
+    await inventoryRepo.takeSeats(conn, input.eventId, input.quantity);
+    await deps.bookings.insert(conn, b);
+    await outboxRepo.insert(conn, confirmedMessage(b));
+    return b;
+  });
   deps.onCommitted();
   return bookingView(booking);
 }

@@ -99,13 +99,24 @@ export function createOutboxRelay(deps: {
     } while (again && !stopped && failures === 0);
   }
 
+  // Commits arriving within a few milliseconds are published in one pass (one claim, one update).
+  const KICK_BATCH_MS = 5;
+  let kickTimer: NodeJS.Timeout | undefined;
+
   function kick(): void {
     if (stopped) return;
     if (running) {
       again = true;
       return;
     }
+    if (kickTimer) return; // a pass is about to start and will see this row
     clearTimeout(timer);
+    kickTimer = setTimeout(runNow, KICK_BATCH_MS);
+  }
+
+  function runNow(): void {
+    kickTimer = undefined;
+    if (stopped || running) return;
     running = loop().finally(() => {
       running = undefined;
       schedule();
@@ -115,7 +126,7 @@ export function createOutboxRelay(deps: {
   function schedule(): void {
     if (stopped) return;
     const delay = failures === 0 ? pollMs : Math.min(pollMs * 2 ** failures, MAX_BACKOFF_MS);
-    timer = setTimeout(kick, delay);
+    timer = setTimeout(runNow, delay);
     timer.unref();
   }
 
@@ -129,6 +140,7 @@ export function createOutboxRelay(deps: {
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(kickTimer);
       await running;
     },
   };

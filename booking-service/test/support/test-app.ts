@@ -47,7 +47,6 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
   const app = buildApp({
     pool,
     logger,
-    lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
   });

@@ -191,16 +191,11 @@ export async function startStack(): Promise<Stack> {
     // A thousand-request burst over two replicas waits for a connection instead of being shed.
     MYSQL_QUEUE_LIMIT: '1000',
   };
+  // SERVICE_NODE_ARGS passes node flags to every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile.
+  const nodeArgs = [...(process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'];
   const service = async (name: string) => {
     const port = await freePort();
-    return new Proc(
-      name,
-      port,
-      process.execPath,
-      ['dist/main.js'],
-      { ...env, PORT: String(port) },
-      path.join(ROOT, name),
-    );
+    return new Proc(name, port, process.execPath, nodeArgs, { ...env, PORT: String(port) }, path.join(ROOT, name));
   };
   const users = await service('user-service');
   const events = await service('event-service');
@@ -237,7 +232,7 @@ export async function startStack(): Promise<Stack> {
         name,
         p.port,
         process.execPath,
-        ['dist/main.js'],
+        nodeArgs,
         { ...env, PORT: String(p.port), ...overrides },
         path.join(ROOT, name),
       );

@@ -7,7 +7,7 @@ import { type EventView, eventView } from './event-view';
 
 export type EventPatch = EventChanges & { totalSeats?: number };
 
-export type UpdateEventDeps = { pool: Pool; events: EventsRepo; cache: EventsCache; lockWaitTimeoutSeconds: number };
+export type UpdateEventDeps = { pool: Pool; events: EventsRepo; cache: EventsCache };
 
 /**
  * PATCH /events/:id. Under the event's row lock (the one bookings take), a new totalSeats moves
@@ -16,31 +16,27 @@ export type UpdateEventDeps = { pool: Pool; events: EventsRepo; cache: EventsCac
  */
 export async function updateEvent(deps: UpdateEventDeps, id: string, patch: EventPatch): Promise<EventView> {
   const { totalSeats, ...changes } = patch;
-  const updated = await withTransaction(
-    deps.pool,
-    async (conn) => {
-      const current = await deps.events.lockById(conn, id);
-      if (!current) throw notFound('Event');
-      const booked = current.totalSeats - current.availableSeats;
-      if (totalSeats !== undefined && totalSeats < booked) {
-        throw new AppError(
-          'CONFLICT',
-          `totalSeats ${totalSeats} is below the ${booked} seats already booked for this event`,
-        );
-      }
-      const delta = totalSeats === undefined ? 0 : totalSeats - current.totalSeats;
-      const updatedAt = new Date();
-      await deps.events.update(conn, id, changes, delta, updatedAt);
-      return {
-        ...current,
-        ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
-        totalSeats: current.totalSeats + delta,
-        availableSeats: current.availableSeats + delta,
-        updatedAt,
-      };
-    },
-    { lockWaitTimeoutSeconds: deps.lockWaitTimeoutSeconds },
-  );
+  const updated = await withTransaction(deps.pool, async (conn) => {
+    const current = await deps.events.lockById(conn, id);
+    if (!current) throw notFound('Event');
+    const booked = current.totalSeats - current.availableSeats;
+    if (totalSeats !== undefined && totalSeats < booked) {
+      throw new AppError(
+        'CONFLICT',
+        `totalSeats ${totalSeats} is below the ${booked} seats already booked for this event`,
+      );
+    }
+    const delta = totalSeats === undefined ? 0 : totalSeats - current.totalSeats;
+    const updatedAt = new Date();
+    await deps.events.update(conn, id, changes, delta, updatedAt);
+    return {
+      ...current,
+      ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+      totalSeats: current.totalSeats + delta,
+      availableSeats: current.availableSeats + delta,
+      updatedAt,
+    };
+  });
   await deps.cache.invalidate(id);
   return eventView(updated);
 }

@@ -41,7 +41,6 @@ export function createTestApp(
     pool,
     cache,
     logger,
-    lockWaitTimeoutSeconds: config.lockWaitTimeoutSeconds,
     events: opts.events?.(pool),
   });
   return {

@@ -10,10 +10,15 @@ export type DbConfig = {
   connectionLimit: number;
   /** Requests that may wait for a connection; one more fails fast ("Queue limit reached") -> 503. */
   queueLimit: number;
+  /**
+   * Bound on each row-lock wait (innodb_lock_wait_timeout, whole seconds), set once on every new
+   * connection; past it the statement fails with ER_LOCK_WAIT_TIMEOUT, answered 503.
+   */
+  lockWaitTimeoutSeconds?: number;
 };
 
 export function createPool(cfg: DbConfig): Pool {
-  return mysql.createPool({
+  const pool = mysql.createPool({
     host: cfg.host,
     port: cfg.port,
     user: cfg.user,
@@ -29,11 +34,17 @@ export function createPool(cfg: DbConfig): Pool {
     timezone: 'Z',
     charset: 'utf8mb4',
   });
+  if (cfg.lockWaitTimeoutSeconds !== undefined) {
+    const seconds = cfg.lockWaitTimeoutSeconds;
+    // Queued on the connection before any caller's statement, so it costs no round trip per transaction.
+    pool.on('connection', (conn) => {
+      conn.query(`SET SESSION innodb_lock_wait_timeout = ${Math.trunc(seconds)}`);
+    });
+  }
+  return pool;
 }
 
 export type TransactionOptions = {
-  /** Bound on each row-lock wait (innodb_lock_wait_timeout, whole seconds); past it ER_LOCK_WAIT_TIMEOUT -> 503. */
-  lockWaitTimeoutSeconds?: number;
   /** Attempts when the server picks this transaction as a deadlock victim (it is safe to run again). */
   deadlockAttempts?: number;
   /** E.g. READ COMMITTED, so a locking scan keeps no locks on rows it read but did not take. */
@@ -53,9 +64,6 @@ export async function withTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const conn = await pool.getConnection();
     try {
-      if (opts.lockWaitTimeoutSeconds !== undefined) {
-        await conn.query('SET SESSION innodb_lock_wait_timeout = ?', [opts.lockWaitTimeoutSeconds]);
-      }
       if (opts.isolationLevel) await conn.query(`SET TRANSACTION ISOLATION LEVEL ${opts.isolationLevel}`);
       await conn.beginTransaction();
       const result = await fn(conn);
