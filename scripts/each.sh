@@ -7,7 +7,7 @@ script="$1"
 failed=()
 for p in "${PACKAGES[@]}"; do
   echo "==> $p: npm run $script"
-  (cd "$p" && npm run --silent "$script") || failed+=("$p")
+  (cd "$p" && npm run --if-present --silent "$script") || failed+=("$p")
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "npm run $script FAILED in: ${failed[*]}"
