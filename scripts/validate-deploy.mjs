@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { validate as lintDockerfile } from 'dockerfile-utils';
-import * as k8s from 'kubernetes-models';
 import { parseAllDocuments } from 'yaml';
 
 const require = createRequire(import.meta.url);
@@ -103,7 +102,7 @@ async function checkK8s() {
       if (obj) docs.push({ file, obj });
     }
   }
-  if (!docs[0] || docs[0].obj.kind !== 'Namespace' || docs[0].file !== '00-config.yaml') {
+  if (docs[0]?.obj.kind !== 'Namespace' || docs[0]?.file !== '00-config.yaml') {
     problem('k8s', 'the first document must be the ebs Namespace, in 00-config.yaml');
   }
   for (const { file, obj } of docs) {

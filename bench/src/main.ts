@@ -51,11 +51,15 @@ async function createEvents(stack: Stack, count: number, seats: number): Promise
   return ids;
 }
 
-/** CONC workers book one seat at a time over both replicas until their event answers SOLD_OUT. */
-async function serviceRush(stack: Stack, users: string[], events: string[]): Promise<RushResult> {
-  const client = createClient(CONC);
+type Attempt = { booked: boolean; soldOut: boolean; ms: number; outcome: string | number };
+
+/** CONC workers book one seat at a time, spreading over `events`, until every event is sold out. */
+async function rushWith(
+  events: string[],
+  bookOne: (worker: number, i: number, eventId: string) => Promise<Attempt>,
+): Promise<RushResult> {
   const latencies: number[] = [];
-  const statuses: number[] = [];
+  const outcomes: Array<string | number> = [];
   const soldOut = new Set<string>();
   const started = Date.now();
   await Promise.all(
@@ -63,28 +67,37 @@ async function serviceRush(stack: Stack, users: string[], events: string[]): Pro
       for (let i = 0; soldOut.size < events.length; i++) {
         const eventId = events[(w + i) % events.length] as string;
         if (soldOut.has(eventId)) continue;
-        const replica = stack.bookings[(w + i) % 2];
-        const r = await client.request('POST', `${replica?.url}/bookings`, {
-          userId: users[w % users.length],
-          eventId,
-        });
-        statuses.push(r.status);
-        if (r.status === 201) latencies.push(r.ms);
-        else if (r.status === 409) soldOut.add(eventId);
+        const a = await bookOne(w, i, eventId);
+        outcomes.push(a.outcome);
+        if (a.booked) latencies.push(a.ms);
+        else if (a.soldOut) soldOut.add(eventId);
       }
     }),
   );
   const ms = Date.now() - started;
-  client.close();
   latencies.sort((a, b) => a - b);
   return {
     bookingsPerSec: (latencies.length / ms) * 1000,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    statuses: countBy(statuses),
+    statuses: countBy(outcomes),
     ms,
   };
+}
+
+/** The rush through the service, alternating between the two booking replicas. */
+async function serviceRush(stack: Stack, users: string[], events: string[]): Promise<RushResult> {
+  const client = createClient(CONC);
+  try {
+    return await rushWith(events, async (w, i, eventId) => {
+      const replica = stack.bookings[(w + i) % 2];
+      const r = await client.request('POST', `${replica?.url}/bookings`, { userId: users[w % users.length], eventId });
+      return { booked: r.status === 201, soldOut: r.status === 409, ms: r.ms, outcome: r.status };
+    });
+  } finally {
+    client.close();
+  }
 }
 
 /** The same rush through mysql2 directly, same concurrency, same server. */
@@ -98,34 +111,16 @@ async function rawRush(stack: Stack, users: string[], events: string[]): Promise
     connectionLimit: 20, // the two replicas' pools together
     timezone: 'Z',
   });
-  const latencies: number[] = [];
-  const outcomes: string[] = [];
-  const soldOut = new Set<string>();
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: CONC }, async (_, w) => {
-      for (let i = 0; soldOut.size < events.length; i++) {
-        const eventId = events[(w + i) % events.length] as string;
-        if (soldOut.has(eventId)) continue;
-        const t0 = process.hrtime.bigint();
-        const outcome = await rawBook(pool, users[w % users.length] as string, eventId);
-        outcomes.push(outcome);
-        if (outcome === 'booked') latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        else soldOut.add(eventId);
-      }
-    }),
-  );
-  const ms = Date.now() - started;
-  await pool.end();
-  latencies.sort((a, b) => a - b);
-  return {
-    bookingsPerSec: (latencies.length / ms) * 1000,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    statuses: countBy(outcomes),
-    ms,
-  };
+  try {
+    return await rushWith(events, async (w, _i, eventId) => {
+      const t0 = process.hrtime.bigint();
+      const outcome = await rawBook(pool, users[w % users.length] as string, eventId);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      return { booked: outcome === 'booked', soldOut: outcome === 'sold_out', ms, outcome };
+    });
+  } finally {
+    await pool.end();
+  }
 }
 
 async function integrity(stack: Stack, events: string[]) {

@@ -1,9 +1,8 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
-import { ConfigError } from './lib/config-helpers';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
-import { installShutdown } from './lib/shutdown';
+import { runService, serve } from './lib/serve';
 import { ensureBookingsStream } from './messaging/bookings-stream';
 import { createNatsLink } from './messaging/nats-link';
 import { createOutboxRelay } from './messaging/outbox-relay';
@@ -32,15 +31,12 @@ function main(): void {
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
   });
-  const server = app.listen(config.port, () => logger.info({ port: config.port }, `${SERVICE} listening`));
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'server failed to start');
-    process.exit(1);
-  });
-  installShutdown({
+  serve({
+    app,
+    port: config.port,
+    service: SERVICE,
     logger,
-    server,
-    timeoutMs: config.shutdownTimeoutMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
     steps: [
       // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
       { name: 'outbox relay', close: () => relay.stop() },
@@ -50,10 +46,4 @@ function main(): void {
   });
 }
 
-try {
-  main();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`${SERVICE}: ${err.message}`);
-  process.exit(1);
-}
+runService(SERVICE, main);

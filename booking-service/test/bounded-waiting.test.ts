@@ -97,3 +97,32 @@ describe('bounded waiting', () => {
     expect(attempts).toBe(3);
   });
 });
+
+describe('connection hygiene', () => {
+  test('when every failure path runs on a pool of one connection, then the connection is released each time', async () => {
+    const single = createTestApp({ MYSQL_POOL_SIZE: '1', LOCK_WAIT_TIMEOUT_SECONDS: '1' });
+    try {
+      const userId = await insertUser(t.pool);
+      const eventId = await insertEvent(t.pool, 1);
+      const { randomUUID } = await import('node:crypto');
+      // 404 user, 404 event, 201, 409 sold out, 400: each must give the one connection back.
+      const codes: number[] = [];
+      for (const body of [
+        { userId: randomUUID(), eventId },
+        { userId, eventId: randomUUID() },
+        { userId, eventId },
+        { userId, eventId },
+        { userId, eventId, quantity: 0 },
+        { userId, eventId: randomUUID() },
+      ]) {
+        codes.push((await request(single.app).post('/bookings').send(body)).status);
+      }
+      expect(codes).toEqual([404, 404, 201, 409, 400, 404]);
+      // With the one connection leaked, this would wait for ever (and the test time out).
+      const [rows] = await single.pool.query('SELECT 1 AS ok');
+      expect(rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await single.close();
+    }
+  });
+});

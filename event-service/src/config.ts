@@ -1,7 +1,7 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { baseEnvSchema, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 
 const schema = baseEnvSchema.extend({
@@ -34,16 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    db: {
-      host: e.MYSQL_HOST,
-      port: e.MYSQL_PORT,
-      user: e.MYSQL_USER,
-      password: e.MYSQL_PASSWORD,
-      database: e.MYSQL_DB,
-      connectionLimit: e.MYSQL_POOL_SIZE,
-      queueLimit: e.MYSQL_QUEUE_LIMIT,
-      lockWaitTimeoutSeconds: e.LOCK_WAIT_TIMEOUT_SECONDS,
-    },
+    db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     redis: {
       url: e.REDIS_URL,
       keyPrefix: e.REDIS_KEY_PREFIX,

@@ -2,10 +2,9 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createEventsCache } from './data/events.cache';
 import { createRedisClient } from './data/redis-client';
-import { ConfigError } from './lib/config-helpers';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
-import { installShutdown } from './lib/shutdown';
+import { runService, serve } from './lib/serve';
 import { startCacheRefreshConsumer } from './messaging/cache-refresh.consumer';
 import { createNatsLink, type NatsLink } from './messaging/nats-link';
 
@@ -29,15 +28,12 @@ function main(): void {
     logger,
     extraChecks: [{ name: 'nats', check: async () => assertConnected(nats), required: false }],
   });
-  const server = app.listen(config.port, () => logger.info({ port: config.port }, `${SERVICE} listening`));
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'server failed to start');
-    process.exit(1);
-  });
-  installShutdown({
+  serve({
+    app,
+    port: config.port,
+    service: SERVICE,
     logger,
-    server,
-    timeoutMs: config.shutdownTimeoutMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then Redis and MySQL.
       { name: 'cache-refresh consumer', close: () => cacheRefresh.stop() },
@@ -48,10 +44,4 @@ function main(): void {
   });
 }
 
-try {
-  main();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`${SERVICE}: ${err.message}`);
-  process.exit(1);
-}
+runService(SERVICE, main);

@@ -1,10 +1,9 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createNotificationsRepo } from './data/notifications.repo';
-import { ConfigError } from './lib/config-helpers';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
-import { installShutdown } from './lib/shutdown';
+import { runService, serve } from './lib/serve';
 import { startBookingConfirmedConsumer } from './messaging/booking-confirmed.consumer';
 import { createNatsLink } from './messaging/nats-link';
 
@@ -19,15 +18,12 @@ function main(): void {
   const consumer = startBookingConfirmedConsumer({ nats, notifications, logger, ackWaitMs: config.nats.ackWaitMs });
 
   const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
-  const server = app.listen(config.port, () => logger.info({ port: config.port }, `${SERVICE} listening`));
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'server failed to start');
-    process.exit(1);
-  });
-  installShutdown({
+  serve({
+    app,
+    port: config.port,
+    service: SERVICE,
     logger,
-    server,
-    timeoutMs: config.shutdownTimeoutMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then close the pool.
       { name: 'booking-confirmed consumer', close: () => consumer.stop() },
@@ -37,10 +33,4 @@ function main(): void {
   });
 }
 
-try {
-  main();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`${SERVICE}: ${err.message}`);
-  process.exit(1);
-}
+runService(SERVICE, main);

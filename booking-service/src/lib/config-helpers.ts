@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DbConfig } from './db';
 
 // Building blocks for each service's config.ts, which alone reads process.env and passes it here.
 
@@ -16,7 +17,8 @@ export const baseEnvSchema = z.object({
     .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ only, at most 64')
     .default('ebs'),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
-  MYSQL_QUEUE_LIMIT: z.coerce.number().int().min(0).max(100000).default(100),
+  // At least 1: mysql2 reads 0 as "no limit", which would let overload queue for ever.
+  MYSQL_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
 });
@@ -37,4 +39,18 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** The MySQL pool settings from parsed variables; lockWaitTimeoutSeconds for services that take row locks. */
+export function dbConfigFrom(e: z.output<typeof baseEnvSchema>, lockWaitTimeoutSeconds?: number): DbConfig {
+  return {
+    host: e.MYSQL_HOST,
+    port: e.MYSQL_PORT,
+    user: e.MYSQL_USER,
+    password: e.MYSQL_PASSWORD,
+    database: e.MYSQL_DB,
+    connectionLimit: e.MYSQL_POOL_SIZE,
+    queueLimit: e.MYSQL_QUEUE_LIMIT,
+    lockWaitTimeoutSeconds,
+  };
 }

@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import { ConfigError } from './config-helpers';
+import type { Logger } from './logger';
+import { installShutdown, type ShutdownStep } from './shutdown';
+
+/**
+ * Listens on `port` and, on SIGTERM/SIGINT, stops accepting, lets in-flight requests finish, then runs the
+ * steps in order. A port that cannot be taken stops the process with exit code 1.
+ */
+export function serve(opts: {
+  app: Express;
+  port: number;
+  service: string;
+  logger: Logger;
+  shutdownTimeoutMs: number;
+  steps: ShutdownStep[];
+}): Server {
+  const { logger } = opts;
+  const server = opts.app.listen(opts.port, () => logger.info({ port: opts.port }, `${opts.service} listening`));
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'server failed to start');
+    process.exit(1);
+  });
+  installShutdown({ logger, server, timeoutMs: opts.shutdownTimeoutMs, steps: opts.steps });
+  return server;
+}
+
+/** Runs main; an invalid configuration is printed (naming the variable) and exits 1, without a stack trace. */
+export function runService(service: string, main: () => void): void {
+  try {
+    main();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${service}: ${err.message}`);
+    process.exit(1);
+  }
+}
