@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { RowDataPacket } from 'mysql2/promise';
+import { createPool } from '../src/lib/db';
+import { confirmedPayload, publisher, waitFor } from './support/fixtures';
 import { startServiceProcess } from './support/service-process';
+import { testConfig } from './support/test-app';
 
 describe('the service process', () => {
   test('when started, then it serves and on SIGTERM stops its consumer, drains NATS and exits 0', async () => {
@@ -14,6 +18,42 @@ describe('the service process', () => {
     const steps = svc.logs.map((l) => l.msg);
     expect(steps).toContain('shutdown complete');
     expect(svc.logs.some((l) => l.level === 50)).toBe(false); // no step failed
+  });
+
+  test('when SIGTERM arrives in the middle of a backlog, then it exits 0 promptly and after a restart every message is stored once', async () => {
+    const pub = await publisher();
+    const pool = createPool(testConfig().db);
+    try {
+      const payloads = Array.from({ length: 400 }, () => confirmedPayload());
+      await Promise.all(payloads.map((p) => pub.publishJs('bookings.confirmed', p, `${p.bookingId}.confirmed`)));
+      const ids = payloads.map((p) => p.bookingId);
+      const stored = async () => {
+        const [rows] = await pool.query<RowDataPacket[]>(
+          'SELECT booking_id, COUNT(*) AS n FROM notifications WHERE booking_id IN (?) GROUP BY booking_id',
+          [ids],
+        );
+        return rows;
+      };
+
+      const first = await startServiceProcess({ NATS_ACK_WAIT_MS: '1000' });
+      expect(await waitFor(async () => (await stored()).length > 0, 5_000)).toBe(true);
+      const signalled = Date.now();
+      first.proc.kill('SIGTERM');
+      expect((await first.exited).code).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+
+      const second = await startServiceProcess({ NATS_ACK_WAIT_MS: '1000' });
+      try {
+        expect(await waitFor(async () => (await stored()).length === ids.length, 20_000)).toBe(true);
+        expect((await stored()).every((r) => Number(r.n) === 1)).toBe(true);
+      } finally {
+        second.proc.kill('SIGTERM');
+        expect((await second.exited).code).toBe(0);
+      }
+    } finally {
+      await pub.close();
+      await pool.end();
+    }
   });
 
   test('when NATS_ACK_WAIT_MS is invalid, then the service stops at start naming it', async () => {

@@ -122,7 +122,9 @@ export function startDurableConsumer(opts: {
     stop: async () => {
       stopped = true;
       wake?.();
-      await messages?.close().catch(() => undefined);
+      // stop(), not close(): close() resolves only once the iterator has yielded every buffered message,
+      // which never happens after the loop below breaks. Unacked buffered messages are redelivered.
+      messages?.stop();
       await running;
     },
   };
