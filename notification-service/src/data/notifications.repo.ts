@@ -37,7 +37,12 @@ const toNotification = (r: Row): Notification => ({
 
 export type NotificationsRepo = ReturnType<typeof createNotificationsRepo>;
 
+const SUMMARY_TTL_MS = 30_000;
+const SUMMARY_MAX = 10_000;
+
 export function createNotificationsRepo(pool: Pool) {
+  // A rush books one event thousands of times: its name and start are read once per 30 s, not per message.
+  const summaries = new Map<string, { value: { name: string; startsAt: Date }; at: number }>();
   return {
     /** 'duplicate' when (bookingId, type) is already stored: the unique key makes redelivery harmless. */
     async insert(n: Notification): Promise<'inserted' | 'duplicate'> {
@@ -60,8 +65,14 @@ export function createNotificationsRepo(pool: Pool) {
 
     /** The event's name and start for a readable message; undefined if the event is not (or no longer) there. */
     async eventSummary(eventId: string): Promise<{ name: string; startsAt: Date } | undefined> {
+      const hit = summaries.get(eventId);
+      if (hit && Date.now() - hit.at < SUMMARY_TTL_MS) return hit.value;
       const [rows] = await pool.execute<RowDataPacket[]>('SELECT name, starts_at FROM events WHERE id = ?', [eventId]);
-      return rows[0] ? { name: String(rows[0].name), startsAt: rows[0].starts_at as Date } : undefined;
+      if (!rows[0]) return undefined;
+      const value = { name: String(rows[0].name), startsAt: rows[0].starts_at as Date };
+      if (summaries.size >= SUMMARY_MAX) summaries.clear();
+      summaries.set(eventId, { value, at: Date.now() });
+      return value;
     },
 
     /** Newest first, optionally by user and/or booking (each filter has its index). */
