@@ -1,4 +1,4 @@
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 
 export type OutboxMessage = { msgId: string; subject: string; payload: unknown; createdAt: Date };
 export type OutboxRow = { id: number; msgId: string; subject: string; payload: string; attempts: number };
@@ -45,10 +45,5 @@ export const outboxRepo = {
       retryAt,
       id,
     ]);
-  },
-
-  async countUnpublished(pool: Pool): Promise<number> {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL');
-    return Number(rows[0]?.n ?? 0);
   },
 };

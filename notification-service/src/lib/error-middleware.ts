@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDbUnavailable } from './db';
-import { AppError } from './errors';
+import { AppError, unavailable } from './errors';
 import type { Logger } from './logger';
 
 /** Unknown routes answer the contract's 404 body. */
@@ -36,6 +36,6 @@ function toAppError(err: unknown): AppError {
   if (typeof e.message === 'string' && e.message.startsWith('Failed to decode param')) {
     return new AppError('NOT_FOUND', 'Resource not found');
   }
-  if (isDbUnavailable(err)) return new AppError('UNAVAILABLE', 'The database is unavailable, try again shortly');
+  if (isDbUnavailable(err)) return unavailable('The database is unavailable, try again shortly');
   return new AppError('INTERNAL', 'Internal server error');
 }
