@@ -1,8 +1,9 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { HttpConfig } from './lib/serve';
 
 const schema = baseEnvSchema.extend({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
@@ -22,6 +23,7 @@ export type Config = {
   port: number;
   logLevel: string;
   shutdownTimeoutMs: number;
+  http: HttpConfig;
   db: DbConfig;
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
   nats: { url: string };
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: httpConfigFrom(e),
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     redis: {
       url: e.REDIS_URL,

@@ -33,7 +33,7 @@ function main(): void {
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then Redis and MySQL.
       { name: 'cache-refresh consumer', close: () => cacheRefresh.stop() },

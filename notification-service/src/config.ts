@@ -1,8 +1,9 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { HttpConfig } from './lib/serve';
 
 const schema = baseEnvSchema.extend({
   NATS_URL: z
@@ -17,6 +18,7 @@ export type Config = {
   port: number;
   logLevel: string;
   shutdownTimeoutMs: number;
+  http: HttpConfig;
   db: DbConfig;
   nats: { url: string; ackWaitMs: number };
 };
@@ -28,6 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: httpConfigFrom(e),
     db: dbConfigFrom(e),
     nats: { url: e.NATS_URL, ackWaitMs: e.NATS_ACK_WAIT_MS },
   };

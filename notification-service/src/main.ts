@@ -23,7 +23,7 @@ function main(): void {
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then close the pool.
       { name: 'booking-confirmed consumer', close: () => consumer.stop() },

@@ -5,6 +5,7 @@ import { usersRouter } from './http/users.routes';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { requestContext } from './lib/request-context';
 
@@ -15,7 +16,7 @@ export function buildApp({ pool, logger }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(healthRouter([{ name: 'mysql', check: () => pingDb(pool), required: true }]));
   app.use('/users', usersRouter({ users: createUsersRepo(pool) }));
   app.use(notFoundRoute);

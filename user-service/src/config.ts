@@ -1,12 +1,14 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
-import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { HttpConfig } from './lib/serve';
 
 export type Config = {
   port: number;
   logLevel: string;
   shutdownTimeoutMs: number;
+  http: HttpConfig;
   db: DbConfig;
 };
 
@@ -17,6 +19,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: httpConfigFrom(e),
     db: dbConfigFrom(e),
   };
 }

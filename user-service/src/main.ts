@@ -16,7 +16,7 @@ function main(): void {
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [{ name: 'mysql pool', close: () => pool.end() }],
   });
 }

@@ -20,7 +20,7 @@ export type BookSeatsInput = { userId: string; eventId: string; quantity: number
  * Books seats in one MySQL transaction:
  *   1. the user must exist;
  *   2. lock the event row (SELECT ... FOR UPDATE): every booking of this event, on any replica, queues here;
- *   3. too few seats left -> 409 SOLD_OUT, nothing changed;
+ *   3. the event has started -> 409 CONFLICT; too few seats left -> 409 SOLD_OUT; nothing changed;
  *   4. take the seats, insert the booking and its outbox message; commit.
  * A lock wait past the bound (the pool's innodb_lock_wait_timeout) is 503 UNAVAILABLE; a deadlock is run
  * again (withTransaction).
@@ -28,8 +28,10 @@ export type BookSeatsInput = { userId: string; eventId: string; quantity: number
 export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Promise<BookingView> {
   const booking = await withTransaction(deps.pool, async (conn): Promise<Booking> => {
     if (!(await inventoryRepo.userExists(conn, input.userId))) throw notFound('User');
-    const available = await inventoryRepo.lockAvailableSeats(conn, input.eventId);
-    if (available === undefined) throw notFound('Event');
+    const event = await inventoryRepo.lockEvent(conn, input.eventId);
+    if (event === undefined) throw notFound('Event');
+    if (event.startsAt.getTime() <= Date.now()) throw new AppError('CONFLICT', 'This event has already started');
+    const available = event.availableSeats;
     if (available < input.quantity) {
       throw new AppError(
         'SOLD_OUT',

@@ -16,7 +16,7 @@ const createBody = z.strictObject({
   quantity: z.number().int().min(1).max(10).default(1),
 });
 
-const listQuery = z.object({ ...paginationQuery, userId: uuid.optional(), eventId: uuid.optional() });
+const listQuery = z.strictObject({ ...paginationQuery, userId: uuid.optional(), eventId: uuid.optional() });
 
 export function bookingsRouter(deps: BookSeatsDeps): Router {
   const router = Router();

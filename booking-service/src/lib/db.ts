@@ -1,4 +1,4 @@
-import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
+import mysql, { type ConnectionOptions, type Pool, type PoolConnection } from 'mysql2/promise';
 
 export type DbConfig = {
   host: string;
@@ -17,23 +17,30 @@ export type DbConfig = {
   lockWaitTimeoutSeconds?: number;
 };
 
+// The connection settings of each pool, for its readiness ping's own connection (pingDb).
+const connectionOptions = new WeakMap<Pool, ConnectionOptions>();
+
 export function createPool(cfg: DbConfig): Pool {
-  const pool = mysql.createPool({
+  const connection: ConnectionOptions = {
     host: cfg.host,
     port: cfg.port,
     user: cfg.user,
     password: cfg.password,
     database: cfg.database,
+    connectTimeout: 5_000,
+    // DATETIME columns hold UTC: Dates are written and read as UTC whatever the server's time zone.
+    timezone: 'Z',
+    charset: 'utf8mb4',
+  };
+  const pool = mysql.createPool({
+    ...connection,
     connectionLimit: cfg.connectionLimit,
     maxIdle: cfg.connectionLimit,
     queueLimit: cfg.queueLimit,
     waitForConnections: true,
-    connectTimeout: 5_000,
     enableKeepAlive: true,
-    // DATETIME columns hold UTC: Dates are written and read as UTC whatever the server's time zone.
-    timezone: 'Z',
-    charset: 'utf8mb4',
   });
+  connectionOptions.set(pool, connection);
   if (cfg.lockWaitTimeoutSeconds !== undefined) {
     const seconds = cfg.lockWaitTimeoutSeconds;
     // Queued on the connection before any caller's statement, so it costs no round trip per transaction.
@@ -81,8 +88,35 @@ export async function withTransaction<T>(
   }
 }
 
-export async function pingDb(pool: Pool): Promise<void> {
-  await pool.query('SELECT 1');
+const inFlightPings = new WeakMap<Pool, Promise<void>>();
+
+/**
+ * Readiness ping over a connection of its own, never through the pool: a pool busy to its last connection
+ * (or with a full queue) is a replica doing its job, and must not turn every replica unready at peak.
+ * A server that refuses new connections because it has too many (ER_CON_COUNT_ERROR) is busy, not down:
+ * ready too. Concurrent pings share one connection attempt, so /ready cannot flood the server.
+ */
+export function pingDb(pool: Pool): Promise<void> {
+  const options = connectionOptions.get(pool);
+  if (!options) return pool.query('SELECT 1').then(() => undefined);
+  let ping = inFlightPings.get(pool);
+  if (!ping) {
+    ping = pingOnce(options).finally(() => inFlightPings.delete(pool));
+    inFlightPings.set(pool, ping);
+  }
+  return ping;
+}
+
+async function pingOnce(options: ConnectionOptions): Promise<void> {
+  let conn: mysql.Connection | undefined;
+  try {
+    conn = await mysql.createConnection({ ...options, connectTimeout: 1_000 });
+    await conn.query('SELECT 1');
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ER_CON_COUNT_ERROR') throw err;
+  } finally {
+    conn?.end().catch(() => conn?.destroy());
+  }
 }
 
 const UNAVAILABLE_CODES = new Set([

@@ -10,7 +10,7 @@ const uuid = z
   .refine(isUuid, 'must be a UUID')
   .transform((s) => s.toLowerCase());
 
-const listQuery = z.object({ ...paginationQuery, userId: uuid.optional(), bookingId: uuid.optional() });
+const listQuery = z.strictObject({ ...paginationQuery, userId: uuid.optional(), bookingId: uuid.optional() });
 
 export function notificationsRouter(deps: { notifications: NotificationsRepo }): Router {
   const router = Router();

@@ -125,7 +125,9 @@ export function startDurableConsumer(opts: {
       // stop(), not close(): close() resolves only once the iterator has yielded every buffered message,
       // which never happens after the loop below breaks. Unacked buffered messages are redelivered.
       messages?.stop();
-      await running;
+      // Never connected: the loop still waits on the first connect (for ever if NATS is never reachable)
+      // and holds no message, so there is nothing to wait for.
+      if (nats.connection()) await running;
     },
   };
 }

@@ -13,7 +13,7 @@ const createUserBody = z.strictObject({
   email: z.string().trim().max(254).toLowerCase().pipe(z.email()),
 });
 
-const listQuery = z.object(paginationQuery);
+const listQuery = z.strictObject(paginationQuery);
 
 export function usersRouter(deps: UsersDeps): Router {
   const router = Router();
