@@ -16,8 +16,8 @@ export function httpEdge(): RequestHandler[] {
 }
 
 type Layer = {
-  match: (path: string) => boolean;
-  path?: string;
+  /** router 2.x: the match (with the matched part of the path) or false. */
+  match: (path: string) => { path: string } | false;
   route?: { methods: Record<string, boolean | undefined> };
   handle?: { stack?: unknown };
 };
@@ -29,15 +29,16 @@ type Layer = {
 export function allowedMethods(stack: unknown, path: string, into = new Set<string>()): Set<string> {
   if (!Array.isArray(stack)) return into;
   for (const layer of stack as Layer[]) {
-    if (typeof layer.match !== 'function' || !layer.match(path)) continue;
+    const matched = typeof layer.match === 'function' ? layer.match(path) : false;
+    if (!matched) continue;
     if (layer.route) {
       for (const [method, on] of Object.entries(layer.route.methods)) {
         if (on && method !== '_all') into.add(method.toUpperCase());
       }
       if (layer.route.methods.get) into.add('HEAD');
     } else if (layer.handle && Array.isArray(layer.handle.stack)) {
-      // A mounted router sees the path with its mount point stripped (layer.path is what matched).
-      allowedMethods(layer.handle.stack, path.slice((layer.path ?? '').length) || '/', into);
+      // A mounted router sees the path with its mount point (the matched part) stripped.
+      allowedMethods(layer.handle.stack, path.slice(matched.path.length) || '/', into);
     }
   }
   return into;
