@@ -18,7 +18,7 @@ function main(): void {
     name: SERVICE,
     logger,
     onConnect: async (nc) => {
-      await ensureBookingsStream(nc, config.nats.duplicateWindowSeconds);
+      await ensureBookingsStream(nc, config.nats.stream);
       relay.kick(); // catch up on whatever waited in the outbox
     },
   });
@@ -30,6 +30,7 @@ function main(): void {
     logger,
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
+    rush: config.rush,
   });
   serve({
     app,

@@ -38,7 +38,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     name: 'booking-test',
     logger,
     onConnect: async (nc) => {
-      await ensureBookingsStream(nc, config.nats.duplicateWindowSeconds);
+      await ensureBookingsStream(nc, config.nats.stream);
       relay.kick();
     },
   });
@@ -49,6 +49,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     logger,
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
+    rush: config.rush,
   });
   let server: Server | undefined;
   return {
