@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
-import { createBookingRush } from './domain/book-seats';
+import type { BookingRush } from './domain/book-seats';
 import { bookingsRouter } from './http/bookings.routes';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
@@ -14,9 +14,8 @@ export type AppDeps = {
   logger: Logger;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
-  /** Called after each committed booking group (the outbox relay's kick). */
-  onBookingCommitted: () => void;
-  rush: { maxWaitMs: number; maxGroupSize: number };
+  /** The per-event booking queues of this replica (createBookingRush). */
+  rush: BookingRush;
 };
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
@@ -38,9 +37,7 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
-  const bookings = createBookingsRepo(pool);
-  const rush = createBookingRush({ pool, bookings, logger, onCommitted: deps.onBookingCommitted }, deps.rush);
-  app.use('/bookings', bookingsRouter({ bookings, rush }));
+  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush }));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

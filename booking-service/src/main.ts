@@ -1,5 +1,7 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { createBookingsRepo } from './data/bookings.repo';
+import { createBookingRush } from './domain/book-seats';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -25,12 +27,15 @@ function main(): void {
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   relay.start();
 
+  const rush = createBookingRush(
+    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
+    config.rush,
+  );
   const app = buildApp({
     pool,
     logger,
     natsConnected: nats.isConnected,
-    onBookingCommitted: relay.kick,
-    rush: config.rush,
+    rush,
   });
   serve({
     app,

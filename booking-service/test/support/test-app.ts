@@ -4,6 +4,8 @@ import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
+import { createBookingsRepo } from '../../src/data/bookings.repo';
+import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
@@ -20,6 +22,7 @@ export type TestApp = {
   pool: Pool;
   nats: NatsLink;
   relay: OutboxRelay;
+  rush: BookingRush;
   /** Listens on a free loopback port (for real concurrent HTTP); returns the base URL. */
   listen: () => Promise<string>;
   close: () => Promise<void>;
@@ -44,12 +47,15 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
   });
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   if (opts.startRelay) relay.start();
+  const rush = createBookingRush(
+    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
+    config.rush,
+  );
   const app = buildApp({
     pool,
     logger,
     natsConnected: nats.isConnected,
-    onBookingCommitted: relay.kick,
-    rush: config.rush,
+    rush,
   });
   let server: Server | undefined;
   return {
@@ -57,6 +63,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     pool,
     nats,
     relay,
+    rush,
     listen: () =>
       new Promise((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
