@@ -8,6 +8,7 @@ import { createBookingsRepo } from '../../src/data/bookings.repo';
 import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
+import { LISTEN_BACKLOG } from '../../src/lib/serve';
 import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
 import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 import { createOutboxRelay, type OutboxRelay } from '../../src/messaging/outbox-relay';
@@ -66,7 +67,9 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     rush,
     listen: () =>
       new Promise((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
+        const s = app.listen(0, '127.0.0.1', LISTEN_BACKLOG, () =>
+          resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`),
+        );
         server = s;
       }),
     close: async () => {
