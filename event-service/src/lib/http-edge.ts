@@ -45,15 +45,21 @@ export function allowedMethods(stack: unknown, path: string, into = new Set<stri
 }
 
 /** A known path asked with a method it does not serve (OPTIONS included): 405 with Allow. */
-const methodNotAllowed: RequestHandler = (req, res, next) => {
+const methodNotAllowed: RequestHandler = (req, _res, next) => {
   const allowed = allowedMethods((req.app as unknown as { router: { stack: unknown } }).router.stack, req.path);
   if (allowed.size === 0 || allowed.has(req.method)) {
     next();
     return;
   }
   const allow = [...allowed].sort().join(', ');
-  res.setHeader('Allow', allow);
-  throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`);
+  throw new AppError(
+    'METHOD_NOT_ALLOWED',
+    `${req.method} is not allowed on ${req.path}; allowed: ${allow}`,
+    undefined,
+    {
+      Allow: allow,
+    },
+  );
 };
 
 const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;

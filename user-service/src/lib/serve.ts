@@ -18,6 +18,12 @@ export type HttpConfig = {
 };
 
 /**
+ * Connections the kernel may hold for accept() (capped by net.core.somaxconn). Node's default, 511, resets
+ * connections of a burst of 1,000 clients arriving at once on one replica.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/**
  * Listens on `port` with bounds for slow clients, answers what Node's HTTP parser refuses with the contract
  * body, and on SIGTERM/SIGINT drains, closes, then runs the steps in order. A port that cannot be taken
  * stops the process with exit code 1.
@@ -47,7 +53,9 @@ export function serve(opts: {
     refuseRequest(err, socket);
     logger.debug({ code: err.code }, 'request refused by the HTTP parser');
   });
-  server.listen(opts.port, () => logger.info({ port: opts.port }, `${opts.service} listening`));
+  server.listen({ port: opts.port, backlog: LISTEN_BACKLOG }, () =>
+    logger.info({ port: opts.port }, `${opts.service} listening`),
+  );
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
     process.exit(1);
