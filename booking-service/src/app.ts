@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
 import { bookingsRouter } from './http/bookings.routes';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
@@ -11,6 +12,8 @@ import { requestContext } from './lib/request-context';
 export type AppDeps = {
   pool: Pool;
   logger: Logger;
+  /** Verifies bearer tokens locally (every /bookings route needs one). */
+  auth: TokenVerifier;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
   /** Called after each committed booking (the outbox relay's kick). */
@@ -42,6 +45,7 @@ export function buildApp(deps: AppDeps): Express {
       pool,
       bookings: createBookingsRepo(pool),
       onCommitted: deps.onBookingCommitted,
+      auth: deps.auth,
     }),
   );
   app.use(notFoundRoute);

@@ -1,5 +1,6 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -25,9 +26,13 @@ function main(): void {
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   relay.start();
 
+  // Keys are fetched now and cached: a booking never waits on user-service.
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
   const app = buildApp({
     pool,
     logger,
+    auth,
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
   });

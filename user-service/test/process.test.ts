@@ -27,7 +27,7 @@ describe('the service process', () => {
     const res = await fetch(`${svc.url}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ name: 'Logged', email: `${requestId}@example.com` }),
+      body: JSON.stringify({ name: 'Logged', email: `${requestId}@example.com`, password: 'long enough' }),
     });
     expect(res.status).toBe(201);
     await new Promise((r) => setTimeout(r, 100));
@@ -45,7 +45,7 @@ describe('the service process', () => {
     const inFlight = fetch(`${svc.url}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'In flight', email }),
+      body: JSON.stringify({ name: 'In flight', email, password: 'long enough' }),
     });
     await new Promise((r) => setTimeout(r, 300));
     const signalledAt = Date.now();
@@ -73,6 +73,19 @@ describe('the service process', () => {
     svc.proc.kill('SIGINT');
     expect((await svc.exited).code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test.each([
+    ['JWT_PRIVATE_KEY', 'not a key'],
+    ['JWT_PRIVATE_KEY', ''],
+    ['JWT_TTL_SECONDS', 'soon'],
+    ['ADMIN_EMAIL', 'not-an-email'],
+  ])('when %s is %j, then the service stops at start with a message naming it', async (name, value) => {
+    const main = path.resolve(__dirname, '..', 'dist', 'main.js');
+    const run = promisify(execFile)(process.execPath, [main], {
+      env: { ...process.env, ADMIN_PASSWORD: 'admin password', [name]: value },
+    });
+    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`${name}:`) });
   });
 
   test('when MYSQL_PORT is invalid, then the service stops at start with a message naming it', async () => {

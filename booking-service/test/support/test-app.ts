@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
+import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
@@ -47,6 +48,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
   const app = buildApp({
     pool,
     logger,
+    auth: createTokenVerifier(config.auth, logger),
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
   });
