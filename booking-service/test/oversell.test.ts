@@ -1,6 +1,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 // Two independent instances of the service (own pools, as two replicas would be) over one database.
 let a: TestApp;
@@ -19,7 +20,7 @@ afterAll(async () => {
 const post = (url: string, body: unknown) =>
   fetch(`${url}/bookings`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...adminAuth() },
     body: JSON.stringify(body),
   });
 

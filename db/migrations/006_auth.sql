@@ -6,7 +6,13 @@ ALTER TABLE users
   ADD CONSTRAINT ck_users_role CHECK (role IN ('customer', 'admin'));
 
 -- One row per failed (or in-flight) login for an email; POST /auth/token counts the rows of the last
--- 15 minutes. A row is inserted before the count, so concurrent attempts on any replica see each other.
+-- 15 minutes. login_gates holds one row per email that ever tried: its row lock orders the attempts for that
+-- email across replicas, so the count and the new row are decided one attempt at a time.
+CREATE TABLE IF NOT EXISTS login_gates (
+  email      VARCHAR(254)  NOT NULL,
+  PRIMARY KEY (email)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE TABLE IF NOT EXISTS login_failures (
   id         BIGINT        NOT NULL AUTO_INCREMENT,
   email      VARCHAR(254)  NOT NULL,

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { ensureBookingsStream } from '../src/messaging/bookings-stream';
 import { bookDirectly, newEventBody } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;
@@ -48,6 +49,7 @@ describe('cache refresh on bookings.confirmed', () => {
     const created = (
       await request(t.app)
         .post('/events')
+        .set(adminAuth())
         .send(newEventBody({ totalSeats: 5 }))
         .expect(201)
     ).body;
@@ -69,6 +71,7 @@ describe('cache refresh on bookings.confirmed', () => {
     const created = (
       await request(t.app)
         .post('/events')
+        .set(adminAuth())
         .send(newEventBody({ totalSeats: 4 }))
         .expect(201)
     ).body;

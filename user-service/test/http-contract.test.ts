@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
-import { asAdmin } from './support/tokens';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -100,9 +100,7 @@ describe('health and readiness', () => {
         .send({ name: 'A', email: 'down@example.com', password: 'long enough' });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
-      const list = await request(down.app)
-        .get('/users')
-        .set(await asAdmin());
+      const list = await request(down.app).get('/users').set(adminAuth());
       expect(list.status).toBe(503);
     });
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
-import { asAdmin, asCustomer } from './support/tokens';
+import { adminAuth, customerAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -81,10 +81,7 @@ describe('POST /users', () => {
       .send({ password: PASSWORD, name, email: uniqueEmail("o'brien") });
     expect(res.status).toBe(201);
     expect(res.body.name).toBe(name);
-    const fetched = await request(t.app)
-      .get(`/users/${res.body.id}`)
-      .set(await asCustomer(res.body.id))
-      .expect(200);
+    const fetched = await request(t.app).get(`/users/${res.body.id}`).set(customerAuth(res.body.id)).expect(200);
     expect(fetched.body.name).toBe(name);
     expect(await countUsers()).toBeGreaterThan(0);
   });
@@ -147,9 +144,7 @@ describe('GET /users/:id', () => {
       .post('/users')
       .send({ password: PASSWORD, name: 'Grace', email: uniqueEmail() })
       .expect(201);
-    const res = await request(t.app)
-      .get(`/users/${created.body.id}`)
-      .set(await asCustomer(created.body.id));
+    const res = await request(t.app).get(`/users/${created.body.id}`).set(customerAuth(created.body.id));
     expect(res.status).toBe(200);
     expect(res.body).toEqual(created.body);
   });
@@ -160,9 +155,7 @@ describe('GET /users/:id', () => {
     ['a SQL string', "1' OR '1'='1"],
     ['broken percent-encoding', '%E0%A4%A'],
   ])('when an admin asks for an id that is %s, then 404 NOT_FOUND', async (_, id) => {
-    const res = await request(t.app)
-      .get(`/users/${id}`)
-      .set(await asAdmin());
+    const res = await request(t.app).get(`/users/${id}`).set(adminAuth());
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
   });
@@ -170,12 +163,7 @@ describe('GET /users/:id', () => {
 
 describe('GET /users', () => {
   test('when users exist, then newest first with limit, offset and the exact total', async () => {
-    const before = (
-      await request(t.app)
-        .get('/users')
-        .set(await asAdmin())
-        .expect(200)
-    ).body.pagination.total;
+    const before = (await request(t.app).get('/users').set(adminAuth()).expect(200)).body.pagination.total;
     const ids: string[] = [];
     for (const name of ['P1', 'P2', 'P3']) {
       ids.push(
@@ -184,16 +172,12 @@ describe('GET /users', () => {
       );
     }
 
-    const first = await request(t.app)
-      .get('/users?limit=2')
-      .set(await asAdmin());
+    const first = await request(t.app).get('/users?limit=2').set(adminAuth());
     expect(first.status).toBe(200);
     expect(first.body.pagination).toEqual({ limit: 2, offset: 0, total: before + 3 });
     expect(first.body.data.map((u: { id: string }) => u.id)).toEqual([ids[2], ids[1]]);
 
-    const second = await request(t.app)
-      .get('/users?limit=2&offset=2')
-      .set(await asAdmin());
+    const second = await request(t.app).get('/users?limit=2&offset=2').set(adminAuth());
     expect(second.body.pagination).toEqual({ limit: 2, offset: 2, total: before + 3 });
     expect(second.body.data[0].id).toBe(ids[0]);
     expect(second.body.data[0]).toEqual({
@@ -205,18 +189,14 @@ describe('GET /users', () => {
   });
 
   test('when no paging is given, then limit 20 and offset 0', async () => {
-    const res = await request(t.app)
-      .get('/users')
-      .set(await asAdmin());
+    const res = await request(t.app).get('/users').set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body.pagination).toMatchObject({ limit: 20, offset: 0 });
     expect(res.body.data.length).toBeLessThanOrEqual(20);
   });
 
   test('when the offset is past the end, then an empty page with the total', async () => {
-    const res = await request(t.app)
-      .get('/users?offset=100000')
-      .set(await asAdmin());
+    const res = await request(t.app).get('/users?offset=100000').set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([]);
     expect(res.body.pagination.total).toBeGreaterThan(0);
@@ -233,18 +213,14 @@ describe('GET /users', () => {
     ['offset=x', 'offset'],
     ['offset=1e3', 'offset'],
   ])('when ?%s, then 400 VALIDATION_FAILED naming %s', async (query, field) => {
-    const res = await request(t.app)
-      .get(`/users?${query}`)
-      .set(await asAdmin());
+    const res = await request(t.app).get(`/users?${query}`).set(adminAuth());
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.details).toEqual([{ field, message: expect.any(String) }]);
   });
 
   test('when limit is 100 (the maximum), then it is accepted', async () => {
-    const res = await request(t.app)
-      .get('/users?limit=100')
-      .set(await asAdmin());
+    const res = await request(t.app).get('/users?limit=100').set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body.pagination.limit).toBe(100);
   });

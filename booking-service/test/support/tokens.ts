@@ -1,9 +1,17 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+  sign,
+} from 'node:crypto';
 
 // Real tokens for tests. global-setup makes one Ed25519 key pair per run (testKeyPairEnv): the app under
 // test verifies with JWT_PUBLIC_KEY (user-service signs with JWT_PRIVATE_KEY), and tests mint with the
-// private half from TEST_JWT_PRIVATE_KEY.
+// private half from TEST_JWT_PRIVATE_KEY. Signed here with node:crypto (synchronous, so a test can write
+// `.set(adminAuth())`), in the exact JWS compact form user-service produces.
 
 /** The environment global-setup adds: the run's test key pair. */
 export function testKeyPairEnv(): Record<string, string> {
@@ -29,54 +37,56 @@ export type MintOptions = {
   expiresIn?: number;
   /** nbf, seconds from now. */
   notBefore?: number;
-  /** Another signing key (e.g. a stranger's). */
+  /** Another signing key (e.g. a stranger's); Ed25519 signs EdDSA, P-256 signs ES256. */
   key?: KeyObject;
   kid?: string;
 };
 
-/** A token as user-service issues it: sub, role, iat, exp, signed EdDSA (or ES256 for a P-256 key). */
-export async function mintToken(sub: string, role: Role = 'customer', opts: MintOptions = {}): Promise<string> {
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A token as user-service issues it: sub, role, iat, exp. */
+export function mintToken(sub: string, role: Role = 'customer', opts: MintOptions = {}): string {
   const key = opts.key ?? testPrivateKey();
-  const alg = key.asymmetricKeyType === 'ec' ? 'ES256' : 'EdDSA';
+  const ec = key.asymmetricKeyType === 'ec';
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ role })
-    .setProtectedHeader({ alg, typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) })
-    .setSubject(sub)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (opts.expiresIn ?? 3600));
-  if (opts.notBefore !== undefined) jwt.setNotBefore(now + opts.notBefore);
-  return jwt.sign(key);
+  const header = { alg: ec ? 'ES256' : 'EdDSA', typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}) };
+  const payload = {
+    role,
+    sub,
+    iat: now,
+    exp: now + (opts.expiresIn ?? 3600),
+    ...(opts.notBefore !== undefined ? { nbf: now + opts.notBefore } : {}),
+  };
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  const signature = ec
+    ? sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })
+    : sign(null, Buffer.from(input), key);
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 export const bearer = (token: string): { Authorization: string } => ({ Authorization: `Bearer ${token}` });
 
 /** Authorization header of a customer (the given user) or an admin. */
-export const asCustomer = async (userId: string) => bearer(await mintToken(userId, 'customer'));
-export const asAdmin = async (userId: string = randomUUID()) => bearer(await mintToken(userId, 'admin'));
-
-const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+export const customerAuth = (userId: string) => bearer(mintToken(userId, 'customer'));
+export const adminAuth = (userId: string = randomUUID()) => bearer(mintToken(userId, 'admin'));
 
 /**
  * Authorization header values that must all be refused with 401 for the given user: each names the attack.
  * The signature parts are real where the attack needs them (tampered payload, role edited).
  */
-export async function hostileAuthorizations(userId: string): Promise<Array<[string, string]>> {
+export function hostileAuthorizations(userId: string): Array<[string, string]> {
   const now = Math.floor(Date.now() / 1000);
-  const valid = await mintToken(userId, 'customer');
+  const valid = mintToken(userId, 'customer');
   const [header, , signature] = valid.split('.');
   const stranger = generateKeyPairSync('ed25519').privateKey;
   const publicPem = createPublicKey(testPrivateKey()).export({ type: 'spki', format: 'pem' }).toString();
-  const hs256WithPublicKey = await new SignJWT({ role: 'admin' })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(userId)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 3600)
-    .sign(new TextEncoder().encode(publicPem));
   const claims = { sub: userId, role: 'customer', iat: now, exp: now + 3600 };
+  const hsInput = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ ...claims, role: 'admin' })}`;
+  const hs256WithPublicKey = `${hsInput}.${createHmac('sha256', publicPem).update(hsInput).digest('base64url')}`;
   return [
-    ['expired', `Bearer ${await mintToken(userId, 'customer', { expiresIn: -60 })}`],
-    ['not yet valid (nbf in the future)', `Bearer ${await mintToken(userId, 'customer', { notBefore: 600 })}`],
-    ['signed by another key', `Bearer ${await mintToken(userId, 'customer', { key: stranger })}`],
+    ['expired', `Bearer ${mintToken(userId, 'customer', { expiresIn: -60 })}`],
+    ['not yet valid (nbf in the future)', `Bearer ${mintToken(userId, 'customer', { notBefore: 600 })}`],
+    ['signed by another key', `Bearer ${mintToken(userId, 'customer', { key: stranger })}`],
     ['alg none', `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ ...claims, role: 'admin' })}.`],
     ['HS256 with the public key as secret', `Bearer ${hs256WithPublicKey}`],
     ['tampered payload (another sub)', `Bearer ${header}.${b64url({ ...claims, sub: randomUUID() })}.${signature}`],

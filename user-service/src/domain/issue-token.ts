@@ -19,7 +19,8 @@ export const WINDOW_MS = 15 * 60_000;
 
 /**
  * POST /auth/token:
- *   1. record the attempt for this email; past MAX_FAILURES in the window -> 429 RATE_LIMITED, password unchecked;
+ *   1. record the attempt for this email; with MAX_FAILURES already in the window -> 429 RATE_LIMITED,
+ *      the password unchecked (so the 11th and later guesses learn nothing);
  *   2. check the password (a dummy hash for an unknown email, so both take the same time);
  *   3. wrong email or password -> the same 401, and the attempt stays counted as a failure;
  *   4. right -> the attempt is forgotten and a token is signed with sub, role, iat, exp.
@@ -29,9 +30,9 @@ export async function issueToken(
   input: { email: string; password: string },
 ): Promise<TokenResponse> {
   const now = new Date();
-  const attempt = await deps.loginFailures.begin(input.email, now, new Date(now.getTime() - WINDOW_MS));
-  if (attempt.count > MAX_FAILURES) {
-    await deps.loginFailures.forget(attempt.id);
+  const windowStart = new Date(now.getTime() - WINDOW_MS);
+  const attempt = await deps.loginFailures.record(input.email, now, windowStart, MAX_FAILURES);
+  if (!attempt.recorded) {
     const retryAfterMs = attempt.oldest.getTime() + WINDOW_MS - now.getTime();
     throw rateLimited('Too many failed logins for this email; try again later', retryAfterMs / 1000);
   }
