@@ -36,7 +36,16 @@ async function tables(database: string): Promise<string[]> {
   return rows.map((r) => String(r.t));
 }
 
-const SCHEMA = ['bookings', 'events', 'login_failures', 'login_gates', 'notifications', 'outbox', 'schema_migrations', 'users'];
+const SCHEMA = [
+  'bookings',
+  'events',
+  'login_failures',
+  'login_gates',
+  'notifications',
+  'outbox',
+  'schema_migrations',
+  'users',
+];
 
 describe('migrate', () => {
   test('when the database is missing, then it is created and every migration applied in order', async () => {
