@@ -1,5 +1,7 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { createBookingsRepo } from './data/bookings.repo';
+import { createBookingRush } from './domain/book-seats';
 import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
@@ -19,7 +21,7 @@ function main(): void {
     name: SERVICE,
     logger,
     onConnect: async (nc) => {
-      await ensureBookingsStream(nc, config.nats.duplicateWindowSeconds);
+      await ensureBookingsStream(nc, config.nats.stream);
       relay.kick(); // catch up on whatever waited in the outbox
     },
   });
@@ -29,12 +31,16 @@ function main(): void {
   // Keys are fetched now and cached: a booking never waits on user-service.
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
+  const rush = createBookingRush(
+    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
+    config.rush,
+  );
   const app = buildApp({
     pool,
     logger,
     auth,
     natsConnected: nats.isConnected,
-    onBookingCommitted: relay.kick,
+    rush,
   });
   serve({
     app,
