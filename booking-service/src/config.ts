@@ -1,12 +1,14 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 import type { HttpConfig } from './lib/serve';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({
+  ...verifyEnvSchema,
   NATS_URL: z
     .string()
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
@@ -36,6 +38,7 @@ export type Config = {
   shutdownTimeoutMs: number;
   http: HttpConfig;
   db: DbConfig;
+  auth: VerifyConfig;
   nats: { url: string; stream: BookingsStreamLimits };
   outbox: { pollMs: number; batchSize: number; leaseMs: number; retentionHours: number };
   rush: { maxWaitMs: number; maxGroupSize: number };
@@ -50,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     http: httpConfigFrom(e),
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
+    auth: verifyConfigFrom(e),
     nats: {
       url: e.NATS_URL,
       stream: {

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 import type { HttpConfig } from './lib/serve';
 
 const schema = baseEnvSchema.extend({
+  ...verifyEnvSchema,
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key this service writes (tests give each run its own). */
   REDIS_KEY_PREFIX: z.string().max(100).default('ebs:'),
@@ -25,6 +27,7 @@ export type Config = {
   shutdownTimeoutMs: number;
   http: HttpConfig;
   db: DbConfig;
+  auth: VerifyConfig;
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
   nats: { url: string };
 };
@@ -38,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     http: httpConfigFrom(e),
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
+    auth: verifyConfigFrom(e),
     redis: {
       url: e.REDIS_URL,
       keyPrefix: e.REDIS_KEY_PREFIX,

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 import type { HttpConfig } from './lib/serve';
 
 const schema = baseEnvSchema.extend({
+  ...verifyEnvSchema,
   NATS_URL: z
     .string()
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
@@ -20,6 +22,7 @@ export type Config = {
   shutdownTimeoutMs: number;
   http: HttpConfig;
   db: DbConfig;
+  auth: VerifyConfig;
   nats: { url: string; ackWaitMs: number };
 };
 
@@ -32,6 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     http: httpConfigFrom(e),
     db: dbConfigFrom(e),
+    auth: verifyConfigFrom(e),
     nats: { url: e.NATS_URL, ackWaitMs: e.NATS_ACK_WAIT_MS },
   };
 }
