@@ -3,6 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 // The HTTP edge (issue 14, items 7-14) as this service answers it. The same file, with the constants below
 // changed, runs in every service: the behaviour lives in the shared src/lib copies.
@@ -14,10 +15,13 @@ const NEEDS_NATS = true; // whether the service connects to NATS
 
 type Reply = { status: number; headers: http.IncomingHttpHeaders; body: unknown };
 
-/** One request with exactly these headers and body bytes (fetch would fix some of them up). */
+/**
+ * One request with exactly these headers and body bytes (fetch would fix some of them up), as an admin, so
+ * that what is checked is the edge, not access.
+ */
 function send(base: string, method: string, path: string, headers: http.OutgoingHttpHeaders, body?: Buffer | string) {
   return new Promise<Reply>((resolve, reject) => {
-    const req = http.request(`${base}${path}`, { method, headers }, (res) => {
+    const req = http.request(`${base}${path}`, { method, headers: { ...adminAuth(), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => {
@@ -380,7 +384,7 @@ describe('the service process', () => {
     const ready = await fetch(`${svc.url}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'unavailable', checks: { mysql: 'up' } });
-    const list = await fetch(`${svc.url}${LIST}`, { headers: { connection: 'close' } });
+    const list = await fetch(`${svc.url}${LIST}`, { headers: { ...adminAuth(), connection: 'close' } });
     expect(list.status).toBeLessThan(500);
     expect((await fetch(`${svc.url}/health`)).status).toBe(200);
     const { code } = await svc.exited;
