@@ -19,7 +19,11 @@ export const createBookingBody = z.strictObject({
   quantity: z.number().int().min(1).max(10).default(1),
 });
 
-export const listBookingsQuery = z.strictObject({ ...paginationQuery, userId: uuid.optional(), eventId: uuid.optional() });
+export const listBookingsQuery = z.strictObject({
+  ...paginationQuery,
+  userId: uuid.optional(),
+  eventId: uuid.optional(),
+});
 
 export function bookingsRouter(deps: BookSeatsDeps & { auth: TokenVerifier }): Router {
   const router = Router();
