@@ -85,7 +85,7 @@ describe('POST /bookings', () => {
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 2);
     await t.pool.query('UPDATE events SET starts_at = ? WHERE id = ?', [new Date(Date.now() - 60_000), eventId]);
-    const res = await request(t.app).post('/bookings').send({ userId, eventId });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId });
     expect(res.status).toBe(409);
     expect(res.body).toEqual({ error: { code: 'CONFLICT', message: expect.any(String) } });
     expect(await availableSeats(t.pool, eventId)).toBe(2);
