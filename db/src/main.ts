@@ -1,10 +1,13 @@
+import { ensureAccounts } from './accounts';
 import { loadConfig } from './config';
 import { migrate } from './migrate';
 
 // `npm run migrate`: applies pending migrations and prints what it did; exit 1 on any failure.
 async function main(): Promise<void> {
   const cfg = loadConfig();
-  const result = await migrate(cfg, (line) => console.log(`[migrate] ${line}`));
+  const log = (line: string) => console.log(`[migrate] ${line}`);
+  await ensureAccounts(cfg, log);
+  const result = await migrate(cfg, log);
   console.log(
     result.applied.length === 0
       ? `[migrate] ${result.database}: schema up to date (${result.alreadyApplied} migrations applied before), nothing to do`
