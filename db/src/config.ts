@@ -17,6 +17,8 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ only, at most 64')
     .default('ebs'),
   MIGRATE_LOCK_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(120),
+  /** `--wait`: how long to wait for the schema before exit 1. */
+  MIGRATE_WAIT_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(600),
   // Optional accounts (compose, k8s): the runner connects as the admin, makes sure the migration account
   // (DDL) and the app account MYSQL_USER (DML only) exist with the configured passwords, then migrates.
   MYSQL_ADMIN_USER: account.optional(),
@@ -35,6 +37,9 @@ export type MigrateConfig = {
   password: string;
   database: string;
   lockTimeoutSeconds: number;
+  waitTimeoutSeconds?: number;
+  /** MYSQL_USER: the services' account (`--wait` reads as it). */
+  app?: Account;
   /** Set when MYSQL_ADMIN_USER is: the accounts to make sure of before migrating. */
   accounts?: { admin: Account; migrator?: Account; app: Account };
 };
@@ -67,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): MigrateConfig {
     password: runner.password,
     database: c.MYSQL_DB,
     lockTimeoutSeconds: c.MIGRATE_LOCK_TIMEOUT,
+    waitTimeoutSeconds: c.MIGRATE_WAIT_TIMEOUT,
+    app,
     accounts: admin ? { admin, migrator, app } : undefined,
   };
 }

@@ -1,4 +1,7 @@
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { ensureAccounts } from '../src/accounts';
 import { loadConfig, type MigrateConfig } from '../src/config';
@@ -129,5 +132,46 @@ describe('loadConfig accounts', () => {
 
   test('when an account name has a quote, then it refuses naming the variable', () => {
     expect(() => loadConfig({ MYSQL_MIGRATE_USER: "x'y" })).toThrow(/MYSQL_MIGRATE_USER/);
+  });
+});
+
+describe('node dist/main.js --wait (k8s init containers)', () => {
+  const cli = path.resolve(__dirname, '..', 'dist', 'main.js');
+
+  test('when the schema is not there yet, then it waits, and exits 0 once the migrations are applied', async () => {
+    const cfg = freshConfig();
+    await ensureAccounts(cfg);
+    const { app } = cfg.accounts ?? { app: { user: '', password: '' } };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MYSQL_DB: cfg.database,
+      MYSQL_USER: app.user,
+      MYSQL_PASSWORD: app.password,
+    };
+    delete env.MYSQL_ADMIN_USER;
+    const child = spawn(process.execPath, [cli, '--wait'], { env });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Migrate only once it has said that it waits.
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('waiting for')) resolve();
+      }),
+    );
+    await migrate(cfg);
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/all \d+ migrations applied/);
+  });
+
+  test('when the schema never comes, then it exits 1 after MIGRATE_WAIT_TIMEOUT', async () => {
+    const cfg = freshConfig();
+    const env: NodeJS.ProcessEnv = { ...process.env, MYSQL_DB: cfg.database, MIGRATE_WAIT_TIMEOUT: '2' };
+    delete env.MYSQL_ADMIN_USER;
+    const run = promisify(execFile)(process.execPath, [cli, '--wait'], { env });
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('schema not complete after 2s'),
+    });
   });
 });
