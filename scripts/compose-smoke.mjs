@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,23 +75,47 @@ async function freePorts(n) {
 
 // ---------- HTTP ----------
 let urls = {};
-async function call(service, method, route, { body, token, timeoutMs = 10_000 } = {}) {
-  const headers = { 'content-type': 'application/json' };
+/**
+ * One HTTP request on a connection of its own (node:http, no keep-alive pool): a connection docker-proxy
+ * accepted while the container was still starting must not hold up later requests. Rejects on no answer
+ * within timeoutMs (a timer that keeps the process alive).
+ */
+function call(service, method, route, { body, token, timeoutMs = 10_000 } = {}) {
+  const url = new URL(route, urls[service]);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = { accept: 'application/json' };
+  if (payload !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${urls[service]}${route}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method, headers, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          let json;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = text;
+          }
+          resolve({ status: res.statusCode, body: json, headers: res.headers });
+        });
+        res.on('error', fail);
+      },
+    );
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })), timeoutMs);
+    function fail(err) {
+      clearTimeout(timer);
+      reject(err);
+    }
+    req.on('error', fail);
+    req.end(payload);
   });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
 }
 async function expectStatus(promise, status, what) {
   const r = await promise;
@@ -98,32 +123,43 @@ async function expectStatus(promise, status, what) {
   return r.body;
 }
 
+/** service -> "status exitCode health" of this project's containers, in one compose and one docker call. */
+function containerStates() {
+  const ids = compose(['ps', '-a', '-q'], { capture: true }).split('\n').filter(Boolean);
+  if (!ids.length) return {};
+  const format =
+    '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{end}}';
+  return Object.fromEntries(
+    docker('inspect', '-f', format, ...ids)
+      .stdout.trim()
+      .split('\n')
+      .map((l) => l.split(' '))
+      .map(([service, status, code, health]) => [service, { status, code, health }]),
+  );
+}
+
 async function waitHealthy(timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const migrate = containerOf('migrate');
-    const migrateExit = migrate && inspect(migrate, '{{.State.Status}} {{.State.ExitCode}}');
-    if (migrateExit?.startsWith('exited') && migrateExit !== 'exited 0') {
-      throw new CheckFailed(`migrate ${migrateExit}`);
-    }
-    const states = SERVICES.map((s) => {
-      const id = containerOf(s);
-      return id ? inspect(id, '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{end}}') : 'missing';
-    });
+    const states = containerStates();
+    const migrate = states.migrate;
+    if (migrate?.status === 'exited' && migrate.code !== '0') throw new CheckFailed(`migrate exited ${migrate.code}`);
     const ready = await Promise.all(
       SERVICES.map((s) =>
-        call(s, 'GET', '/ready', { timeoutMs: 2_000 }).then(
-          (r) => r.status === 200,
-          () => false,
+        call(s, 'GET', '/ready', { timeoutMs: 5_000 }).then(
+          (r) => (r.status === 200 ? 'ready' : `${r.status} ${JSON.stringify(r.body)}`),
+          (err) => `no answer (${err.code ?? err.message})`,
         ),
       ),
     );
-    if (migrateExit === 'exited 0' && states.every((s) => s === 'running/healthy') && ready.every(Boolean)) {
-      return;
-    }
+    const healthy = SERVICES.map((s) => states[s]?.status === 'running' && states[s]?.health === 'healthy');
+    if (migrate?.status === 'exited' && healthy.every(Boolean) && ready.every((r) => r === 'ready')) return;
     if (Date.now() > deadline) {
+      const what = SERVICES.map(
+        (s, i) => `${s} ${states[s]?.status ?? 'missing'}/${states[s]?.health ?? '-'} /ready: ${ready[i]}`,
+      );
       throw new CheckFailed(
-        `not healthy after ${timeoutMs / 1000}s: migrate ${migrateExit}; ${SERVICES.map((s, i) => `${s} ${states[i]} ready=${ready[i]}`).join(', ')}`,
+        `not healthy after ${timeoutMs / 1000}s: migrate ${migrate?.status ?? 'missing'} ${migrate?.code ?? ''}; ${what.join('; ')}`,
       );
     }
     await sleep(1_000);
