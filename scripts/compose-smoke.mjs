@@ -199,12 +199,7 @@ async function setUp() {
   log(`${COMPOSE.join(' ')}, project ${project}, .env from .env.example in ${tmp}, ports ${ports.join(', ')}`);
 }
 
-async function upAndDemo() {
-  log('up --build -d (building the five images may take minutes)');
-  compose(['up', '--build', '-d']);
-  await waitHealthy(240_000);
-  log('ok   all four services healthy and ready; migrate exited 0');
-
+function checkAppAccount() {
   const mysqlUser = inspect(containerOf('booking-service'), '{{range .Config.Env}}{{println .}}{{end}}')
     .split('\n')
     .find((l) => l.startsWith('MYSQL_USER='));
@@ -226,6 +221,15 @@ async function upAndDemo() {
       !/ALL PRIVILEGES|CREATE|ALTER|DROP/.test(grants.stdout),
     `app account grants: ${grants.stdout.trim()}`,
   );
+}
+
+async function upAndDemo() {
+  log('up --build -d (building the five images may take minutes)');
+  compose(['up', '--build', '-d']);
+  await waitHealthy(240_000);
+  log('ok   all four services healthy and ready; migrate exited 0');
+
+  checkAppAccount();
   log(
     `ok   services connect as ${env.MYSQL_USER} (grants: SELECT, INSERT, UPDATE, DELETE on ${env.MYSQL_DB}.* only); no admin or migration password in their environment`,
   );
@@ -454,9 +458,17 @@ async function loadWithKill() {
 
 async function downUpKeepsData() {
   compose(['down']);
-  log('..   down (volumes kept); up -d again');
+  // Another app account and password in .env: the next `up` must make sure of it (no `down -v`).
+  const appUser = `${env.MYSQL_USER}_2`.slice(0, 32);
+  const text = readFileSync(envFile, 'utf8')
+    .replace(/^MYSQL_USER=.*$/m, `MYSQL_USER=${appUser}`)
+    .replace(/^MYSQL_PASSWORD=.*$/m, `MYSQL_PASSWORD=${randomBytes(18).toString('base64url')}`);
+  writeFileSync(envFile, text, { mode: 0o600 });
+  env.MYSQL_USER = appUser;
+  log(`..   down (volumes kept); MYSQL_USER and MYSQL_PASSWORD changed in .env (${appUser}); up -d again`);
   compose(['up', '-d']);
   await waitHealthy(180_000);
+  checkAppAccount();
   const token = demo.auth
     ? (
         await expectStatus(
@@ -508,7 +520,9 @@ async function downUpKeepsData() {
         .length === 1,
     'notification after down/up',
   );
-  log('ok   down + up: users, events, bookings and notifications kept; a new booking is notified');
+  log(
+    `ok   down + up: services now connect as ${appUser} (DML only); users, events, bookings and notifications kept; a new booking is notified`,
+  );
 }
 
 let failed = false;
