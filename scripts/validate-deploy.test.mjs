@@ -60,6 +60,7 @@ const cases = [
   [
     'compose: a service published on every interface whatever .env says',
     'docker-compose.yml',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not a JS template
     (s) => s.replace('${BIND_ADDRESS:-127.0.0.1}:${USER_SERVICE_PORT', '0.0.0.0:${USER_SERVICE_PORT'),
     /user-service must publish .*BIND_ADDRESS/,
   ],
@@ -73,12 +74,14 @@ const cases = [
   [
     'compose: the services get the root password',
     'docker-compose.yml',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not a JS template
     (s) => s.replace('  PORT: "3000"\n', '  PORT: "3000"\n  MYSQL_ROOT_PASSWORD: ${MYSQL_ROOT_PASSWORD}\n'),
     /must not get MYSQL_ROOT_PASSWORD/,
   ],
   [
     'compose: the services connect as root',
     'docker-compose.yml',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, not a JS template
     (s) => s.replace('MYSQL_USER: ${MYSQL_USER:-ebs_app}', 'MYSQL_USER: root'),
     /connect as MYSQL_USER from .env/,
   ],
