@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
+import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
+import { delayBookingAnswers } from './http/test-hooks';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
@@ -15,6 +17,10 @@ export type AppDeps = {
   natsConnected: () => boolean;
   /** Called after each committed booking (the outbox relay's kick). */
   onBookingCommitted: () => void;
+  /** The clock of cancellations and Idempotency-Keys (tests inject one); default: the system clock. */
+  now?: () => Date;
+  /** Test-only hooks from config (never set in production). */
+  testHooks?: { bookingAnswerDelayMs?: number };
 };
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
@@ -36,12 +42,18 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
+  const bookings = createBookingsRepo(pool);
+  const now = deps.now ?? (() => new Date());
+  const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
+  if (answerDelayMs) app.use('/bookings', delayBookingAnswers(answerDelayMs));
   app.use(
     '/bookings',
     bookingsRouter({
       pool,
-      bookings: createBookingsRepo(pool),
+      bookings,
       onCommitted: deps.onBookingCommitted,
+      now,
+      idempotency: createIdempotency({ pool, bookings, now }),
     }),
   );
   app.use(notFoundRoute);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, ConfigError, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 
 const schema = baseEnvSchema.extend({
@@ -15,6 +15,15 @@ const schema = baseEnvSchema.extend({
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /** JetStream drops a re-published msgID within this window; the relay may publish a row twice. */
   NATS_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(120).max(86400).default(120),
+  /** How often expired (> 24 h) Idempotency-Keys are purged, and how many rows one DELETE takes. */
+  IDEMPOTENCY_PURGE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  IDEMPOTENCY_PURGE_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  NODE_ENV: z.string().optional(),
+  /**
+   * TEST ONLY: holds each POST /bookings answer this long after its commit, so a test can SIGKILL a replica
+   * between commit and answer. Refused when NODE_ENV=production.
+   */
+  TEST_HOOK_BOOKING_ANSWER_DELAY_MS: z.coerce.number().int().min(1).max(600_000).optional(),
 });
 
 export type Config = {
@@ -24,11 +33,19 @@ export type Config = {
   db: DbConfig;
   nats: { url: string; duplicateWindowSeconds: number };
   outbox: { pollMs: number; batchSize: number };
+  idempotencyPurge: { everyMs: number; batchSize: number };
+  /** Test-only hooks (absent in production). */
+  testHooks: { bookingAnswerDelayMs?: number };
 };
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const e = parseEnv(schema, env);
+  if (e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS !== undefined && e.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'Invalid configuration:\n  TEST_HOOK_BOOKING_ANSWER_DELAY_MS: a test hook, not allowed in production',
+    );
+  }
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
@@ -36,6 +53,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     nats: { url: e.NATS_URL, duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS },
     outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    idempotencyPurge: { everyMs: e.IDEMPOTENCY_PURGE_MS, batchSize: e.IDEMPOTENCY_PURGE_BATCH },
+    testHooks: { bookingAnswerDelayMs: e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS },
   };
 }
 

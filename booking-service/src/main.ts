@@ -1,5 +1,6 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { createKeyPurger } from './domain/idempotency-purge';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -25,11 +26,17 @@ function main(): void {
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   relay.start();
 
+  const now = () => new Date();
+  const purger = createKeyPurger({ pool, logger, now, ...config.idempotencyPurge });
+  purger.start();
+
   const app = buildApp({
     pool,
     logger,
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
+    now,
+    testHooks: config.testHooks,
   });
   serve({
     app,
@@ -40,6 +47,7 @@ function main(): void {
     steps: [
       // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
       { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'idempotency key purge', close: () => purger.stop() },
       { name: 'nats', close: () => nats.close() },
       { name: 'mysql pool', close: () => pool.end() },
     ],

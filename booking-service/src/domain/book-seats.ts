@@ -6,6 +6,7 @@ import { outboxRepo } from '../data/outbox.repo';
 import { withTransaction } from '../lib/db';
 import { AppError, notFound } from '../lib/errors';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
+import type { ClaimKey } from './idempotency';
 
 export type BookSeatsDeps = {
   pool: Pool;
@@ -21,11 +22,12 @@ export type BookSeatsInput = { userId: string; eventId: string; quantity: number
  *   1. the user must exist;
  *   2. lock the event row (SELECT ... FOR UPDATE): every booking of this event, on any replica, queues here;
  *   3. too few seats left -> 409 SOLD_OUT, nothing changed;
- *   4. take the seats, insert the booking and its outbox message; commit.
+ *   4. with an Idempotency-Key: remember it (claimKey; the key already taken -> KeyTaken, nothing written);
+ *   5. take the seats, insert the booking and its outbox message; commit.
  * A lock wait past the bound (the pool's innodb_lock_wait_timeout) is 503 UNAVAILABLE; a deadlock is run
  * again (withTransaction).
  */
-export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Promise<BookingView> {
+export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput, claimKey?: ClaimKey): Promise<BookingView> {
   const booking = await withTransaction(deps.pool, async (conn): Promise<Booking> => {
     if (!(await inventoryRepo.userExists(conn, input.userId))) throw notFound('User');
     const available = await inventoryRepo.lockAvailableSeats(conn, input.eventId);
@@ -37,6 +39,7 @@ export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Pro
       );
     }
     const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt: new Date() };
+    await claimKey?.(conn, b.id);
     await inventoryRepo.takeSeats(conn, input.eventId, input.quantity);
     await deps.bookings.insert(conn, b);
     await outboxRepo.insert(conn, confirmedMessage(b));
