@@ -31,6 +31,9 @@ const listQuery = z.object({
   status: z.enum(['confirmed', 'cancelled']).optional(),
 });
 
+/** Cancel takes no input but the path id: an unknown body field or query parameter is a 400. */
+const nothing = z.strictObject({});
+
 // Until access control lands every caller may act on every booking, as GET /bookings/:id allows today.
 const ANYONE: Caller = { userId: '', role: 'admin' };
 
@@ -56,6 +59,8 @@ export function bookingsRouter(deps: BookSeatsDeps & CancelBookingDeps & { idemp
   });
 
   router.post('/:id/cancel', async (req, res) => {
+    parseInput(nothing, req.body ?? {});
+    parseInput(nothing, req.query);
     res.json(await cancelBooking(deps, parseIdParam(req.params.id, 'Booking'), ANYONE));
   });
 

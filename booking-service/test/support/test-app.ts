@@ -29,7 +29,10 @@ export type TestApp = {
  * The service wired as main.ts wires it: its own pool, NATS link and outbox relay. The relay only runs
  * when startRelay is true (tests that examine the outbox start and stop it themselves).
  */
-export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRelay?: boolean } = {}): TestApp {
+export function createTestApp(
+  overrides: NodeJS.ProcessEnv = {},
+  opts: { startRelay?: boolean; now?: () => Date } = {},
+): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
   const pool = createPool(config.db);
@@ -49,6 +52,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     logger,
     natsConnected: nats.isConnected,
     onBookingCommitted: relay.kick,
+    now: opts.now,
   });
   let server: Server | undefined;
   return {
