@@ -6,7 +6,7 @@ import { outboxRepo } from '../data/outbox.repo';
 import { withTransaction } from '../lib/db';
 import { AppError, notFound } from '../lib/errors';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
-import type { ClaimKey } from './idempotency';
+import { type ClaimKey, KeyTaken } from './idempotency';
 
 export type BookSeatsDeps = {
   pool: Pool;
@@ -39,7 +39,7 @@ export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput, clai
       );
     }
     const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt: new Date() };
-    await claimKey?.(conn, b.id);
+    if (claimKey && !(await claimKey(conn, b.id))) throw new KeyTaken();
     await inventoryRepo.takeSeats(conn, input.eventId, input.quantity);
     await deps.bookings.insert(conn, b);
     await outboxRepo.insert(conn, confirmedMessage(b));

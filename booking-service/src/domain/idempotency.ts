@@ -15,12 +15,14 @@ export type KeyedRequest = { userId: string; key: string; eventId: string; quant
 
 /**
  * Called once per request inside the booking's transaction, after its seats were found free and before
- * anything is written: remembers the key with the booking's id, or throws KeyTaken when another request
- * with this key has committed (on any replica). Refused requests never reach it, so they leave no key.
+ * anything is written: remembers the key with the booking's id and returns true, or returns false when
+ * another request with this key has committed (on any replica): then the request must write nothing and
+ * take no seats, and the caller fails it with KeyTaken (the key's holder answers it). Refused requests
+ * never reach it, so they leave no key.
  */
-export type ClaimKey = (conn: PoolConnection, bookingId: string) => Promise<void>;
+export type ClaimKey = (conn: PoolConnection, bookingId: string) => Promise<boolean>;
 
-/** Thrown by ClaimKey: the booking attempt must write nothing and let the key's holder answer. */
+/** The outcome of a request whose key another request committed first; `run` answers it from that one. */
 export class KeyTaken extends Error {
   constructor() {
     super('Idempotency-Key already used');
@@ -76,7 +78,7 @@ export function createIdempotency(deps: { pool: Pool; bookings: BookingsRepo; no
         if (known && known.createdAt > cutoff) return answerFromRecord(known, req);
         const claim: ClaimKey = async (conn, bookingId) => {
           const record = { ...req, bookingId, createdAt: deps.now() };
-          if (!(await idempotencyRepo.claim(conn, record, known ? cutoff : undefined))) throw new KeyTaken();
+          return idempotencyRepo.claim(conn, record, known ? cutoff : undefined);
         };
         try {
           return { result: await attempt(claim), replayed: false };
