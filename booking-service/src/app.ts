@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
+import type { BookingRush } from './domain/book-seats';
 import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
 import { delayBookingAnswers } from './http/test-hooks';
@@ -15,8 +16,10 @@ export type AppDeps = {
   logger: Logger;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
-  /** Called after each committed booking (the outbox relay's kick). */
-  onBookingCommitted: () => void;
+  /** The per-event booking queues of this replica (createBookingRush). */
+  rush: BookingRush;
+  /** Called after each committed cancellation (the outbox relay's kick; bookings tell the rush's own). */
+  onCancelCommitted: () => void;
   /** The clock of cancellations and Idempotency-Keys (tests inject one); default: the system clock. */
   now?: () => Date;
   /** Test-only hooks from config (never set in production). */
@@ -51,7 +54,8 @@ export function buildApp(deps: AppDeps): Express {
     bookingsRouter({
       pool,
       bookings,
-      onCommitted: deps.onBookingCommitted,
+      rush: deps.rush,
+      onCommitted: deps.onCancelCommitted,
       now,
       idempotency: createIdempotency({ pool, bookings, now }),
     }),

@@ -242,10 +242,10 @@ describe('bookings and cancels racing', () => {
       }
     })();
 
-    // 200 bookings of 1-3 seats; each one that succeeds is cancelled right away from the other instance,
+    // 400 bookings of 1-3 seats; each one that succeeds is cancelled right away from the other instance,
     // so seats keep coming back while later bookings still race for them.
     const outcomes = await Promise.all(
-      Array.from({ length: 200 }, async (_, i) => {
+      Array.from({ length: 400 }, async (_, i) => {
         const url = urls[i % 2] as string;
         const res = await call(url, 'POST', '/bookings', {
           userId: users[i % users.length],

@@ -1,7 +1,8 @@
 import { createBookingsRepo } from '../src/data/bookings.repo';
-import { bookSeats } from '../src/domain/book-seats';
+import { bookSeats, createBookingRush } from '../src/domain/book-seats';
 import { createIdempotency, type Idempotency } from '../src/domain/idempotency';
 import { createPool } from '../src/lib/db';
+import { createLogger } from '../src/lib/logger';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
 import { testConfig } from './support/test-app';
 
@@ -16,7 +17,11 @@ afterAll(async () => {
 function replica(i: 0 | 1) {
   const pool = pools[i];
   const bookings = createBookingsRepo(pool);
-  const deps = { pool, bookings, onCommitted: () => {} };
+  const rush = createBookingRush(
+    { pool, bookings, logger: createLogger('test', 'silent'), onCommitted: () => {} },
+    { maxWaitMs: 10_000, maxGroupSize: 100 },
+  );
+  const deps = { bookings, rush };
   const idempotency: Idempotency = createIdempotency({ pool, bookings, now: () => new Date() });
   return { deps, idempotency };
 }

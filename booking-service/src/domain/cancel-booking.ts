@@ -49,7 +49,7 @@ export async function cancelBooking(deps: CancelBookingDeps, bookingId: string, 
     const cancelled: Booking & { cancelledAt: Date } = { ...booking, status: 'cancelled', cancelledAt: now };
     await markCancelled(conn, booking.id, now);
     await seatReturnRepo.giveSeatsBack(conn, booking.eventId, booking.quantity, now);
-    await outboxRepo.insert(conn, cancelledMessage(cancelled));
+    await outboxRepo.insertMany(conn, [cancelledMessage(cancelled)]);
     return { booking: cancelled as Booking, changed: true };
   });
   if (result.changed) deps.onCommitted();
