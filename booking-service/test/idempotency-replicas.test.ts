@@ -1,6 +1,7 @@
 import { createBookingsRepo } from '../src/data/bookings.repo';
+import { idempotencyRepo } from '../src/data/idempotency.repo';
 import { bookSeats, createBookingRush } from '../src/domain/book-seats';
-import { createIdempotency, type Idempotency } from '../src/domain/idempotency';
+import { createIdempotency, type Idempotency, KeyTaken } from '../src/domain/idempotency';
 import { createPool } from '../src/lib/db';
 import { createLogger } from '../src/lib/logger';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
@@ -80,4 +81,31 @@ describe('one Idempotency-Key over two replicas', () => {
       if (eventB !== eventA) expect(await availableSeats(pools[0], eventB)).toBe(5);
     },
   );
+
+  test('when a request whose key another replica committed shares a group with ten others, then only it books nothing and the ten are booked in that one transaction', async () => {
+    const [a, b] = [replica(0), replica(1)];
+    const userId = await insertUser(pools[0]);
+    const eventId = await insertEvent(pools[0], 20);
+    const first = await a.idempotency.run({ userId, key: 'grouped', eventId, quantity: 1 }, (claim) =>
+      bookSeats(a.deps, { userId, eventId, quantity: 1 }, claim),
+    );
+    // Replica B's request comes straight to the group with the key's claim (as if its read before booking
+    // had missed A's commit); ten requests without a key arrive in the same turn, so all eleven form one group.
+    const claim = (conn: Parameters<typeof idempotencyRepo.claim>[0], bookingId: string) =>
+      idempotencyRepo.claim(conn, { userId, key: 'grouped', eventId, quantity: 1, bookingId, createdAt: new Date() });
+    const others = await Promise.all(Array.from({ length: 10 }, () => insertUser(pools[0])));
+    const results = await Promise.allSettled([
+      ...others.slice(0, 5).map((u) => bookSeats(b.deps, { userId: u, eventId, quantity: 1 })),
+      bookSeats(b.deps, { userId, eventId, quantity: 1 }, claim),
+      ...others.slice(5).map((u) => bookSeats(b.deps, { userId: u, eventId, quantity: 1 })),
+    ]);
+    expect(results[5]).toEqual({ status: 'rejected', reason: expect.any(KeyTaken) });
+    const booked = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(booked).toHaveLength(10);
+    expect(new Set(booked.map((x) => x.createdAt)).size).toBe(1); // one group: one transaction, one createdAt
+    expect(await availableSeats(pools[0], eventId)).toBe(20 - 1 - 10);
+    const rows = await bookingsOf(pools[0], eventId);
+    expect(rows).toHaveLength(11);
+    expect(rows.map((r) => r.id)).toContain(first.result.id);
+  });
 });
