@@ -5,6 +5,7 @@ import type { BookingRush } from './domain/book-seats';
 import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
 import { delayBookingAnswers } from './http/test-hooks';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
@@ -14,6 +15,8 @@ import { requestContext } from './lib/request-context';
 export type AppDeps = {
   pool: Pool;
   logger: Logger;
+  /** Verifies bearer tokens locally (every /bookings route needs one). */
+  auth: TokenVerifier;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
   /** The per-event booking queues of this replica (createBookingRush). */
@@ -55,6 +58,7 @@ export function buildApp(deps: AppDeps): Express {
       pool,
       bookings,
       rush: deps.rush,
+      auth: deps.auth,
       onCommitted: deps.onCancelCommitted,
       now,
       idempotency: createIdempotency({ pool, bookings, now }),

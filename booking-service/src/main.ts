@@ -3,6 +3,7 @@ import { loadConfig } from './config';
 import { createBookingsRepo } from './data/bookings.repo';
 import { createBookingRush } from './domain/book-seats';
 import { createKeyPurger } from './domain/idempotency-purge';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -28,6 +29,9 @@ function main(): void {
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   relay.start();
 
+  // Keys are fetched now and cached: a booking never waits on user-service.
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
   const rush = createBookingRush(
     { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
     config.rush,
@@ -39,6 +43,7 @@ function main(): void {
   const app = buildApp({
     pool,
     logger,
+    auth,
     natsConnected: nats.isConnected,
     rush,
     onCancelCommitted: relay.kick,

@@ -1,6 +1,8 @@
+import http from 'node:http';
 import type { RowDataPacket } from 'mysql2/promise';
 import { availableSeats, insertEvent, insertUser, streamMessages, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth, customerAuth } from './support/tokens';
 
 // Two independent instances of the service (own pools, as two replicas would be) over one database.
 let a: TestApp;
@@ -18,27 +20,37 @@ afterAll(async () => {
 
 type Json = Record<string, unknown> & { error?: { code: string } };
 
-async function call(
+/** One request on a connection of its own (no keep-alive pool: hundreds at once are hundreds of clients). */
+function call(
   url: string,
   method: string,
   path: string,
   body?: unknown,
+  auth: Record<string, string> = adminAuth(),
 ): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = { ...auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) };
+    const req = http.request(`${url}${path}`, { method, agent: false, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  return { status: res.status, body: (await res.json()) as Json };
 }
 
 async function book(userId: string, eventId: string, quantity = 1, url = urls[0]): Promise<Json> {
-  const res = await call(url, 'POST', '/bookings', { userId, eventId, quantity });
+  const res = await call(url, 'POST', '/bookings', { eventId, quantity }, customerAuth(userId));
   expect(res.status).toBe(201);
   return res.body;
 }
 
-const cancel = (bookingId: string, url = urls[0]) => call(url, 'POST', `/bookings/${bookingId}/cancel`);
+/** Cancels as an admin unless told whose token to send. */
+const cancel = (bookingId: string, url = urls[0], auth: Record<string, string> = adminAuth()) =>
+  call(url, 'POST', `/bookings/${bookingId}/cancel`, undefined, auth);
 
 async function cancelledOutbox(bookingId: string) {
   const [rows] = await a.pool.query<RowDataPacket[]>(
@@ -71,7 +83,7 @@ describe('cancelling a booking', () => {
     expect(await availableSeats(a.pool, eventId)).toBe(2);
 
     const before = Date.now();
-    const res = await cancel(String(booking.id));
+    const res = await cancel(String(booking.id), urls[0], customerAuth(userId));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ...booking, status: 'cancelled', cancelledAt: expect.any(String) });
     const cancelledAt = Date.parse(String(res.body.cancelledAt));
@@ -132,11 +144,12 @@ describe('cancelling a booking', () => {
   test('when 50 cancels of one booking race over two instances, then all answer the same 200, the seats come back once and one outbox row is written', async () => {
     const eventId = await insertEvent(a.pool, 10);
     const others = await Promise.all([1, 2, 3].map(async () => book(await insertUser(a.pool), eventId, 2)));
-    const booking = await book(await insertUser(a.pool), eventId, 3);
+    const owner = await insertUser(a.pool);
+    const booking = await book(owner, eventId, 3);
     expect(await availableSeats(a.pool, eventId)).toBe(1);
 
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => cancel(String(booking.id), urls[i % 2] as string)),
+      Array.from({ length: 50 }, (_, i) => cancel(String(booking.id), urls[i % 2] as string, customerAuth(owner))),
     );
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
     const first = results[0]?.body;
@@ -179,6 +192,26 @@ describe('cancelling a booking', () => {
     } finally {
       await clocked.close();
     }
+  });
+
+  test('when a customer cancels another user’s booking, then 403 FORBIDDEN and nothing changes; without a token 401', async () => {
+    const owner = await insertUser(a.pool);
+    const stranger = await insertUser(a.pool);
+    const eventId = await insertEvent(a.pool, 3);
+    const booking = await book(owner, eventId, 2);
+
+    const denied = await cancel(String(booking.id), urls[1], customerAuth(stranger));
+    expect([denied.status, denied.body.error?.code]).toEqual([403, 'FORBIDDEN']);
+    const anonymous = await cancel(String(booking.id), urls[0], {});
+    expect([anonymous.status, anonymous.body.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+
+    expect(await availableSeats(a.pool, eventId)).toBe(1);
+    expect((await call(urls[0], 'GET', `/bookings/${booking.id}`)).body).toEqual(booking);
+    expect(await cancelledOutbox(String(booking.id))).toHaveLength(0);
+    // The owner and an admin may.
+    expect((await cancel(String(booking.id), urls[0], customerAuth(owner))).status).toBe(200);
+    const byAdmin = await cancel(String((await book(owner, eventId, 1)).id), urls[1], adminAuth());
+    expect([byAdmin.status, byAdmin.body.status]).toEqual([200, 'cancelled']);
   });
 
   test('when the id is unknown or not a UUID, then 404 NOT_FOUND', async () => {
@@ -247,14 +280,11 @@ describe('bookings and cancels racing', () => {
     const outcomes = await Promise.all(
       Array.from({ length: 400 }, async (_, i) => {
         const url = urls[i % 2] as string;
-        const res = await call(url, 'POST', '/bookings', {
-          userId: users[i % users.length],
-          eventId,
-          quantity: (i % 3) + 1,
-        });
+        const userId = users[i % users.length] as string;
+        const res = await call(url, 'POST', '/bookings', { eventId, quantity: (i % 3) + 1 }, customerAuth(userId));
         if (res.status !== 201) return { booked: res.status, cancelled: 0 };
         if (i % 3 === 0) return { booked: 201, cancelled: 0 }; // some stay confirmed
-        const c = await cancel(String(res.body.id), urls[(i + 1) % 2] as string);
+        const c = await cancel(String(res.body.id), urls[(i + 1) % 2] as string, customerAuth(userId));
         return { booked: 201, cancelled: c.status };
       }),
     );

@@ -3,6 +3,7 @@ import { createPool } from '../src/lib/db';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf, waitFor } from './support/fixtures';
 import { startServiceProcess } from './support/service-process';
 import { testConfig } from './support/test-app';
+import { customerAuth } from './support/tokens';
 
 describe('a replica killed between commit and answer', () => {
   test('when the replica is SIGKILLed after committing a keyed booking but before answering, then the retry with the key on another replica gets the same booking and nothing more is booked', async () => {
@@ -18,8 +19,8 @@ describe('a replica killed between commit and answer', () => {
       const request = (url: string) =>
         fetch(`${url}/bookings`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'Idempotency-Key': 'checkout-7f3a' },
-          body: JSON.stringify({ userId, eventId, quantity: 2 }),
+          headers: { 'content-type': 'application/json', 'Idempotency-Key': 'checkout-7f3a', ...customerAuth(userId) },
+          body: JSON.stringify({ eventId, quantity: 2 }),
         });
 
       const lost = request(slow.url).then(

@@ -4,6 +4,7 @@ import { createKeyPurger } from '../src/domain/idempotency-purge';
 import { createLogger } from '../src/lib/logger';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { customerAuth } from './support/tokens';
 
 // Two independent instances (own pools, own in-memory in-flight maps, as two replicas) over one database.
 // Both read the same adjustable clock, so a test can move "now" past the 24 h a key is remembered.
@@ -27,8 +28,9 @@ afterAll(async () => {
 
 type Answer = { status: number; replayed: string | null; body: Record<string, unknown> & { error?: { code: string } } };
 
-async function post(body: unknown, key?: string, url = urls[0]): Promise<Answer> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+/** POST /bookings as the customer the body names (a customer books for themselves). */
+async function post(body: { userId: string } & Record<string, unknown>, key?: string, url = urls[0]): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...customerAuth(body.userId) };
   if (key !== undefined) headers['Idempotency-Key'] = key;
   const res = await fetch(`${url}/bookings`, { method: 'POST', headers, body: JSON.stringify(body) });
   return {

@@ -2,8 +2,10 @@ import type { Pool } from 'mysql2/promise';
 import { type Booking, type BookingsRepo, lockBookingById, markCancelled } from '../data/bookings.repo';
 import { outboxRepo } from '../data/outbox.repo';
 import { seatReturnRepo } from '../data/seat-return.repo';
+import type { Caller } from '../lib/auth';
 import { withTransaction } from '../lib/db';
 import { AppError, notFound } from '../lib/errors';
+import { assertMayAccessBooking } from './booking-access';
 import { type BookingView, bookingView, cancelledMessage } from './booking-view';
 
 export type CancelBookingDeps = {
@@ -14,9 +16,6 @@ export type CancelBookingDeps = {
   /** The clock (injected by tests); decides "the event has started" and stamps cancelledAt. */
   now: () => Date;
 };
-
-/** Who asks. */
-export type Caller = { userId: string; role: 'customer' | 'admin' };
 
 /**
  * POST /bookings/:id/cancel, for the booking's owner or an admin:
@@ -32,9 +31,7 @@ export async function cancelBooking(deps: CancelBookingDeps, bookingId: string, 
   const seen = await deps.bookings.findById(bookingId);
   if (!seen) throw notFound('Booking');
   // A booking's owner and event never change, so this unlocked read settles access and the lock to take.
-  if (caller.role !== 'admin' && caller.userId !== seen.userId) {
-    throw new AppError('FORBIDDEN', 'You may only cancel your own bookings');
-  }
+  assertMayAccessBooking(caller, seen);
   if (seen.status === 'cancelled') return bookingView(seen);
 
   const result = await withTransaction(deps.pool, async (conn) => {

@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { BookSeatsDeps } from '../domain/book-seats';
+import { bookingUserFor } from '../domain/booking-access';
 import { getBooking, listBookings } from '../domain/bookings';
-import { type Caller, type CancelBookingDeps, cancelBooking } from '../domain/cancel-booking';
+import { type CancelBookingDeps, cancelBooking } from '../domain/cancel-booking';
 import { IDEMPOTENCY_KEY, type Idempotency } from '../domain/idempotency';
 import { placeBooking } from '../domain/place-booking';
+import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
 import { isUuid, parseIdParam, parseInput } from '../lib/validation';
 
@@ -13,18 +15,19 @@ const uuid = z
   .refine(isUuid, 'must be a UUID')
   .transform((s) => s.toLowerCase());
 
-const createBody = z.strictObject({
-  userId: uuid,
+/** userId may be omitted by a customer (the token's user); an admin names the user. */
+export const createBookingBody = z.strictObject({
+  userId: uuid.optional(),
   eventId: uuid,
   quantity: z.number().int().min(1).max(10).default(1),
 });
 
-/** The optional `Idempotency-Key` request header. */
-const idempotencyHeader = z.object({
+/** The optional `Idempotency-Key` request header of POST /bookings. */
+export const idempotencyHeader = z.object({
   'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY, 'must be 1-255 printable ASCII characters').optional(),
 });
 
-const listQuery = z.object({
+export const listBookingsQuery = z.object({
   ...paginationQuery,
   userId: uuid.optional(),
   eventId: uuid.optional(),
@@ -32,36 +35,38 @@ const listQuery = z.object({
 });
 
 /** Cancel takes no input but the path id: an unknown body field or query parameter is a 400. */
-const nothing = z.strictObject({});
+export const cancelInput = z.strictObject({});
 
-// Until access control lands every caller may act on every booking, as GET /bookings/:id allows today.
-const ANYONE: Caller = { userId: '', role: 'admin' };
-
-export function bookingsRouter(deps: BookSeatsDeps & CancelBookingDeps & { idempotency: Idempotency }): Router {
+export function bookingsRouter(
+  deps: BookSeatsDeps & CancelBookingDeps & { idempotency: Idempotency; auth: TokenVerifier },
+): Router {
   const router = Router();
+  router.use(requireAuth(deps.auth));
 
   router.post('/', async (req, res) => {
-    const input = parseInput(createBody, req.body);
+    const input = parseInput(createBookingBody, req.body);
     const { 'Idempotency-Key': key } = parseInput(idempotencyHeader, {
       'Idempotency-Key': req.get('Idempotency-Key'),
     });
-    const { result, replayed } = await placeBooking(deps, input, key);
+    // Access is settled before the transaction: a refused booking takes no seat and no lock.
+    const userId = bookingUserFor(callerOf(req), input.userId);
+    const { result, replayed } = await placeBooking(deps, { ...input, userId }, key);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).json(result);
   });
 
   router.get('/', async (req, res) => {
-    res.json(await listBookings(deps, parseInput(listQuery, req.query)));
+    res.json(await listBookings(deps, parseInput(listBookingsQuery, req.query), callerOf(req)));
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(await getBooking(deps, parseIdParam(req.params.id, 'Booking')));
+    res.json(await getBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
   });
 
   router.post('/:id/cancel', async (req, res) => {
-    parseInput(nothing, req.body ?? {});
-    parseInput(nothing, req.query);
-    res.json(await cancelBooking(deps, parseIdParam(req.params.id, 'Booking'), ANYONE));
+    parseInput(cancelInput, req.body ?? {});
+    parseInput(cancelInput, req.query);
+    res.json(await cancelBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
   });
 
   return router;

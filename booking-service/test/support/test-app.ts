@@ -6,6 +6,7 @@ import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createBookingsRepo } from '../../src/data/bookings.repo';
 import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
+import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { LISTEN_BACKLOG } from '../../src/lib/serve';
@@ -58,6 +59,7 @@ export function createTestApp(
   const app = buildApp({
     pool,
     logger,
+    auth: createTokenVerifier(config.auth, logger),
     natsConnected: nats.isConnected,
     rush,
     onCancelCommitted: relay.kick,
