@@ -13,7 +13,14 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 export const IMAGE_PACKAGES = ['db', 'user-service', 'event-service', 'booking-service', 'notification-service'];
-const npmFlags = ['--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+const npmFlags = [
+  '--package-lock-only',
+  '--ignore-scripts',
+  '--no-audit',
+  '--no-fund',
+  '--loglevel=error',
+  '--omit-lockfile-registry-resolved=false',
+];
 
 /** The committed lock as a starting point, or undefined (missing, conflicted). Entries without an integrity
  *  (placeholders complete-lockfiles.mjs added) are dropped so npm fetches their real metadata again. */
