@@ -1,6 +1,7 @@
 // `npm start` at the root: migrate, then run every service in the foreground on 3001-3004, each output
 // line prefixed with its service, until Ctrl-C or SIGTERM, which stops them all cleanly and exits 0.
-// Configuration comes from .env at the root (each service loads it); PORT is set here per service.
+// Configuration comes from .env at the root (each service loads it); PORT is set here per service, and a
+// development token key pair and admin when .env names none (scripts/dev-keys.mjs).
 //
 // Signals, whichever process of `npm start` gets one:
 // - npm: the root script is `exec node scripts/start-local.mjs`, so there is no shell in between and npm
@@ -15,6 +16,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { devAuthEnv } from './dev-keys.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const STOP_TIMEOUT_MS = 20_000;
@@ -60,11 +62,13 @@ if (migrated.status !== 0) {
 
 let stopping = false;
 let exitCode = 0;
+// A development key pair and admin when none is configured (kept in .dev-keys/, out of git).
+const authEnv = devAuthEnv();
 const width = Math.max(...SERVICES.map((s) => s.name.length));
 const children = SERVICES.map((s) => {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: path.join(root, s.name),
-    env: { ...process.env, PORT: String(s.port) },
+    env: { ...process.env, ...authEnv, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // a process group of its own: see the top of this file
   });

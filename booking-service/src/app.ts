@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
+import type { BookingRush } from './domain/book-seats';
 import { bookingsRouter } from './http/bookings.routes';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
@@ -11,10 +13,12 @@ import { requestContext } from './lib/request-context';
 export type AppDeps = {
   pool: Pool;
   logger: Logger;
+  /** Verifies bearer tokens locally (every /bookings route needs one). */
+  auth: TokenVerifier;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
-  /** Called after each committed booking (the outbox relay's kick). */
-  onBookingCommitted: () => void;
+  /** The per-event booking queues of this replica (createBookingRush). */
+  rush: BookingRush;
 };
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
@@ -36,14 +40,7 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
-  app.use(
-    '/bookings',
-    bookingsRouter({
-      pool,
-      bookings: createBookingsRepo(pool),
-      onCommitted: deps.onBookingCommitted,
-    }),
-  );
+  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush, auth: deps.auth }));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

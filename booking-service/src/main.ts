@@ -1,5 +1,8 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { createBookingsRepo } from './data/bookings.repo';
+import { createBookingRush } from './domain/book-seats';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -18,18 +21,26 @@ function main(): void {
     name: SERVICE,
     logger,
     onConnect: async (nc) => {
-      await ensureBookingsStream(nc, config.nats.duplicateWindowSeconds);
+      await ensureBookingsStream(nc, config.nats.stream);
       relay.kick(); // catch up on whatever waited in the outbox
     },
   });
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   relay.start();
 
+  // Keys are fetched now and cached: a booking never waits on user-service.
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
+  const rush = createBookingRush(
+    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
+    config.rush,
+  );
   const app = buildApp({
     pool,
     logger,
+    auth,
     natsConnected: nats.isConnected,
-    onBookingCommitted: relay.kick,
+    rush,
   });
   serve({
     app,

@@ -1,16 +1,18 @@
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
-import { ensureBookingsStream } from '../src/messaging/bookings-stream';
+import { createBookingsStream } from './support/bookings-stream';
 import { bookDirectly, newEventBody } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;
 beforeAll(async () => {
+  // booking-service creates the stream; this service only looks it up.
+  nc = await connect({ servers: process.env.NATS_URL });
+  await createBookingsStream(nc);
   t = createTestApp({}, { withConsumer: true });
   await t.nats?.firstConnect;
-  nc = await connect({ servers: process.env.NATS_URL });
-  await ensureBookingsStream(nc);
 });
 afterAll(async () => {
   await nc.close();
@@ -48,6 +50,7 @@ describe('cache refresh on bookings.confirmed', () => {
     const created = (
       await request(t.app)
         .post('/events')
+        .set(adminAuth())
         .send(newEventBody({ totalSeats: 5 }))
         .expect(201)
     ).body;
@@ -69,6 +72,7 @@ describe('cache refresh on bookings.confirmed', () => {
     const created = (
       await request(t.app)
         .post('/events')
+        .set(adminAuth())
         .send(newEventBody({ totalSeats: 4 }))
         .expect(201)
     ).body;
