@@ -20,7 +20,9 @@ const CHECKS = {
   demo: (out) => {
     assert.match(out, /"cached":false/, 'the first read comes from MySQL');
     assert.match(out, /"cached":true/, 'the second read comes from the cache');
+    assert.match(out, /idempotent-replayed: true/i, 'the retry with the same Idempotency-Key was replayed');
     assert.match(out, /"type":"booking\.confirmed"/, 'the booking was notified');
+    assert.match(out, /"status":"cancelled"/, 'the booking was cancelled');
   },
   race: (out) => {
     const codes = out.split('\n').filter((l) => /^\d{3}$/.test(l));

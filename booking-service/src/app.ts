@@ -2,7 +2,9 @@ import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
 import type { BookingRush } from './domain/book-seats';
+import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
+import { delayBookingAnswers } from './http/test-hooks';
 import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
@@ -19,6 +21,12 @@ export type AppDeps = {
   natsConnected: () => boolean;
   /** The per-event booking queues of this replica (createBookingRush). */
   rush: BookingRush;
+  /** Called after each committed cancellation (the outbox relay's kick; bookings tell the rush's own). */
+  onCancelCommitted: () => void;
+  /** The clock of cancellations and Idempotency-Keys (tests inject one); default: the system clock. */
+  now?: () => Date;
+  /** Test-only hooks from config (never set in production). */
+  testHooks?: { bookingAnswerDelayMs?: number };
 };
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
@@ -40,7 +48,22 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
-  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush, auth: deps.auth }));
+  const bookings = createBookingsRepo(pool);
+  const now = deps.now ?? (() => new Date());
+  const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
+  if (answerDelayMs) app.use('/bookings', delayBookingAnswers(answerDelayMs));
+  app.use(
+    '/bookings',
+    bookingsRouter({
+      pool,
+      bookings,
+      rush: deps.rush,
+      auth: deps.auth,
+      onCommitted: deps.onCancelCommitted,
+      now,
+      idempotency: createIdempotency({ pool, bookings, now }),
+    }),
+  );
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;
