@@ -102,6 +102,8 @@ export function startDurableConsumer(opts: {
         await ensureConsumer(nc);
         const consumer = await nc.jetstream().consumers.get(stream, durable);
         messages = await consumer.consume({ max_messages: 16 });
+        // stop() may have come while this was starting up: it found no `messages` to stop then.
+        if (stopped) messages.stop();
         log.info('consuming');
         for await (const m of messages) {
           await handle(m);
