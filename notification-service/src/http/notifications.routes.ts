@@ -3,12 +3,7 @@ import { z } from 'zod';
 import type { NotificationsRepo } from '../data/notifications.repo';
 import { listNotifications } from '../domain/list-notifications';
 import { paginationQuery } from '../lib/pagination';
-import { isUuid, parseInput } from '../lib/validation';
-
-const uuid = z
-  .string()
-  .refine(isUuid, 'must be a UUID')
-  .transform((s) => s.toLowerCase());
+import { parseInput, uuid } from '../lib/validation';
 
 const listQuery = z.object({ ...paginationQuery, userId: uuid.optional(), bookingId: uuid.optional() });
 
