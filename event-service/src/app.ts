@@ -40,7 +40,6 @@ export function buildApp(deps: AppDeps): Express {
     eventsRouter({
       pool,
       events,
-      cache,
       readEvent: createEventReader({ events, cache }),
     }),
   );

@@ -3,9 +3,10 @@ import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
+import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
-import { startBookingConfirmedConsumer } from '../../src/messaging/booking-confirmed.consumer';
+import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
 import type { DurableConsumer } from '../../src/messaging/durable-consumer';
 import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 
@@ -32,7 +33,13 @@ export function createTestApp(
   const base = createNotificationsRepo(pool);
   const notifications = opts.notifications ? opts.notifications(base) : base;
   const nats = createNatsLink({ url: config.nats.url, name: 'notification-test', logger });
-  const consumer = startBookingConfirmedConsumer({ nats, notifications, logger, ackWaitMs: config.nats.ackWaitMs });
+  const consumer = startBookingsConsumer({
+    nats,
+    notifications,
+    parked: createParkedMessagesRepo(pool),
+    logger,
+    ackWaitMs: config.nats.ackWaitMs,
+  });
   const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
   return {
     app,
