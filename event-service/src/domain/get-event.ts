@@ -21,7 +21,8 @@ export type EventReader = (id: string) => Promise<{ event: EventView; cached: bo
  *   slow reader, or left behind by a failed write is therefore never served, on any replica; nothing has to
  *   invalidate it in time, and the cache-refresh consumer only keeps entries warm.
  * - A miss reads the row once for all concurrent callers that saw the same digest (single-flight keyed by id
- *   and digest), so a load that began before a PATCH is never handed to a caller that arrived after it.
+ *   and digest), so a load that began before a PATCH is never handed to a caller that arrived after it: such a
+ *   caller saw another digest. Whatever details a caller gets, its seats come from its own state read.
  *
  * Cost per cached read: one Redis GET and a share of one primary-key SELECT, issued together.
  */
@@ -30,12 +31,10 @@ export function createEventReader(deps: { events: EventsRepo; cache: EventsCache
 
   const loadRow = singleFlight(
     (key: { id: string; detailsHash: string }) => `${key.id}:${key.detailsHash}`,
-    async ({ id }) => {
-      const row = await deps.events.findById(id);
-      // Not awaited: a slow Redis never delays the answer, and a lost write only costs a later miss.
-      if (row) void deps.cache.set(id, { event: eventView(row), detailsHash: row.detailsHash });
-      return row;
-    },
+    ({ id }) => deps.events.findById(id),
+    // Also shared for a second after it returned: callers that missed Redis just before the entry was stored
+    // read MySQL's state meanwhile, and details with the digest they saw are theirs whenever they were read.
+    { keepMs: 1_000, maxKept: 10_000 },
   );
 
   return async (id) => {
@@ -43,7 +42,12 @@ export function createEventReader(deps: { events: EventsRepo; cache: EventsCache
     if (!state) throw notFound('Event');
     if (hit && hit.detailsHash === state.detailsHash) return { event: withState(hit.event, state), cached: true };
     const row = await loadRow({ id, detailsHash: state.detailsHash });
-    if (row && row.detailsHash === state.detailsHash) return { event: withState(eventView(row), state), cached: false };
+    if (row && row.detailsHash === state.detailsHash) {
+      const event = eventView(row);
+      // Not awaited: a slow Redis never delays the answer, and a lost write only costs a later miss.
+      void deps.cache.set(id, { event, detailsHash: row.detailsHash });
+      return { event: withState(event, state), cached: false };
+    }
     // The event changed between the two reads: one more read, sent after this request arrived, is the answer.
     const own = await deps.events.findById(id);
     if (!own) throw notFound('Event');
