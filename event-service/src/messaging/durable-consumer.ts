@@ -57,12 +57,8 @@ export type DurableConsumer = {
 
 /** A message failing with a non-transient error this many times is parked rather than retried again. */
 export const MAX_DELIVERIES = 5;
-const RETRY_BASE_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-const retryDelay = (deliveryCount: number) =>
-  Math.min(RETRY_BASE_MS * 2 ** Math.max(0, deliveryCount - 1), RETRY_MAX_MS);
 
 /** NATS subject matching: `*` is one token, `>` the rest. */
 export function subjectMatches(filter: string, subject: string): boolean {
@@ -97,9 +93,14 @@ export function startDurableConsumer(opts: {
   ackWaitMs?: number;
   /** Most messages handed to the handler at once. */
   maxBatch?: number;
+  /** First redelivery delay after a failure; it doubles with every delivery, up to 30 s. */
+  retryBaseMs?: number;
 }): DurableConsumer {
   const { nats, stream, durable, logger } = opts;
   const maxBatch = opts.maxBatch ?? 256;
+  const retryBaseMs = opts.retryBaseMs ?? 1_000;
+  const retryDelay = (deliveryCount: number) =>
+    Math.min(retryBaseMs * 2 ** Math.max(0, deliveryCount - 1), RETRY_MAX_MS);
   const log = logger.child({ consumer: durable });
   let stopped = false;
   let messages: ConsumerMessages | undefined;

@@ -22,6 +22,8 @@ export function startBookingsConsumer(deps: {
   parked: ParkedMessagesRepo;
   logger: Logger;
   ackWaitMs: number;
+  /** First redelivery delay after a failure (tests shorten it). */
+  retryBaseMs?: number;
 }): DurableConsumer {
   return startDurableConsumer({
     nats: deps.nats,
@@ -35,5 +37,6 @@ export function startBookingsConsumer(deps: {
     isTransient: isDbUnavailable,
     logger: deps.logger,
     ackWaitMs: deps.ackWaitMs,
+    retryBaseMs: deps.retryBaseMs,
   });
 }

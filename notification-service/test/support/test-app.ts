@@ -25,7 +25,7 @@ export type TestApp = {
 /** The service wired as main.ts wires it, consumer included; `notifications` lets a test wrap the repository. */
 export function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
-  opts: { notifications?: (repo: NotificationsRepo) => NotificationsRepo } = {},
+  opts: { notifications?: (repo: NotificationsRepo) => NotificationsRepo; retryBaseMs?: number } = {},
 ): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
@@ -39,6 +39,7 @@ export function createTestApp(
     parked: createParkedMessagesRepo(pool),
     logger,
     ackWaitMs: config.nats.ackWaitMs,
+    retryBaseMs: opts.retryBaseMs,
   });
   const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
   return {
