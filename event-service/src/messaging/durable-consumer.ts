@@ -127,31 +127,26 @@ export function startDurableConsumer(opts: {
 
   /**
    * An older version consumed a narrower subject (bookings.confirmed before bookings.cancelled existed).
-   * Updating the filter in place would skip messages of the new subjects that lie behind the consumer's
-   * position, so when any are in the stream the consumer is recreated to start at the first of them (or its
-   * ack floor, if lower): what it already handled comes again, which every handler takes as a duplicate.
+   * The consumer is recreated with our filter, starting at its ack floor, or earlier at the first message of
+   * a newly covered subject that lies behind its position (which the old filter skipped): what was already
+   * handled comes again, and every handler takes that as a duplicate. Not updated in place: nats-server 2.9
+   * accepts a new filter_subject but then delivers nothing more (tested), and it would skip those messages.
    */
   async function widenFilter(jsm: JetStreamManager, info: ConsumerInfo): Promise<void> {
     const old = info.config.filter_subject ?? '>';
     const si = await jsm.streams.info(stream, { subjects_filter: opts.filterSubject });
-    const newSubjects = Object.keys(si.state.subjects ?? {}).filter((s) => !subjectMatches(old, s));
-    let firstNew: number | undefined;
-    for (const subject of newSubjects) {
+    let start = info.ack_floor.stream_seq + 1;
+    for (const subject of Object.keys(si.state.subjects ?? {})) {
+      if (subjectMatches(old, subject)) continue;
       // The server (2.9+) answers next_by_subj on the plain message-get API; nats.js types it for direct get only.
       const query = { seq: si.state.first_seq, next_by_subj: subject } as unknown as MsgRequest;
-      const m = await jsm.streams.getMessage(stream, query);
-      if (firstNew === undefined || m.seq < firstNew) firstNew = m.seq;
+      start = Math.min(start, (await jsm.streams.getMessage(stream, query)).seq);
     }
-    if (firstNew === undefined) {
-      await jsm.consumers.update(stream, durable, { ...settings, filter_subject: opts.filterSubject });
-    } else {
-      const start = Math.min(firstNew, info.ack_floor.stream_seq + 1);
-      await jsm.consumers.delete(stream, durable).catch((err: Error) => {
-        if (!/consumer not found/i.test(err.message)) throw err;
-      });
-      await addConsumer(jsm, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start });
-    }
-    log.warn({ from: old, to: opts.filterSubject, restartAt: firstNew }, 'consumer filter widened');
+    await jsm.consumers.delete(stream, durable).catch((err: Error) => {
+      if (!/consumer not found/i.test(err.message)) throw err;
+    });
+    await addConsumer(jsm, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, start) });
+    log.warn({ from: old, to: opts.filterSubject, restartAt: start }, 'consumer filter widened');
   }
 
   async function ensureConsumer(nc: NatsConnection): Promise<void> {
