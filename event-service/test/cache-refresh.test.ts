@@ -3,8 +3,8 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { createEventsRepo } from '../src/data/events.repo';
-import { ensureBookingsStream } from '../src/messaging/bookings-stream';
 import { CONSUMER_NAME } from '../src/messaging/cache-refresh.consumer';
+import { createBookingsStream } from './support/bookings-stream';
 import { bookDirectly, newEventBody } from './support/fixtures';
 import { startOwnRedis } from './support/infra';
 import { type ServiceProcess, startServiceProcess } from './support/service-process';
@@ -13,9 +13,10 @@ import { createTestApp, type TestApp } from './support/test-app';
 let t: TestApp;
 let nc: NatsConnection;
 beforeAll(async () => {
-  t = createTestApp(); // no consumer: tests that need one start their own
+  // booking-service creates the stream; this service only looks it up.
   nc = await connect({ servers: process.env.NATS_URL });
-  await ensureBookingsStream(nc);
+  await createBookingsStream(nc);
+  t = createTestApp(); // no consumer: tests that need one start their own
 });
 afterAll(async () => {
   await nc.close();

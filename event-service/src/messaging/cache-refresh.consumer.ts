@@ -6,7 +6,7 @@ import { refreshCachedEvents } from '../domain/refresh-cache';
 import { isDbUnavailable } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { uuid } from '../lib/validation';
-import { BOOKINGS_STREAM, ensureBookingsStream } from './bookings-stream';
+import { BOOKINGS_STREAM, lookUpBookingsStream } from './bookings-stream';
 import { type DurableConsumer, type Outcome, startDurableConsumer } from './durable-consumer';
 import type { NatsLink } from './nats-link';
 
@@ -35,7 +35,10 @@ export function startCacheRefreshConsumer(deps: {
     stream: BOOKINGS_STREAM,
     durable: CONSUMER_NAME,
     filterSubject: FILTER_SUBJECT,
-    ensureStream: (nc) => ensureBookingsStream(nc),
+    // booking-service creates and configures the stream; this service only looks it up.
+    ensureStream: async (nc) => {
+      await lookUpBookingsStream(nc);
+    },
     handler: async (batch) => {
       const parsed = batch.map((d) => bookingMessage.safeParse(d.data));
       const eventIds = parsed.flatMap((p) => (p.success ? [p.data.eventId] : []));

@@ -5,6 +5,12 @@ import type { Logger } from './logger';
 import { installShutdown, type ShutdownStep } from './shutdown';
 
 /**
+ * Connections the kernel may hold for accept() (capped by net.core.somaxconn). Node's default, 511, resets
+ * connections of a burst of 1,000 clients arriving at once on one replica.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/**
  * Listens on `port` and, on SIGTERM/SIGINT, stops accepting, lets in-flight requests finish, then runs the
  * steps in order. A port that cannot be taken stops the process with exit code 1.
  */
@@ -17,7 +23,9 @@ export function serve(opts: {
   steps: ShutdownStep[];
 }): Server {
   const { logger } = opts;
-  const server = opts.app.listen(opts.port, () => logger.info({ port: opts.port }, `${opts.service} listening`));
+  const server = opts.app.listen({ port: opts.port, backlog: LISTEN_BACKLOG }, () =>
+    logger.info({ port: opts.port }, `${opts.service} listening`),
+  );
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
     process.exit(1);

@@ -3,7 +3,7 @@ import type { ParkedMessagesRepo } from '../data/parked-messages.repo';
 import { recordBookingMessages } from '../domain/record-booking-messages';
 import { isDbUnavailable } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import { BOOKINGS_STREAM, ensureBookingsStream } from './bookings-stream';
+import { BOOKINGS_STREAM, lookUpBookingsStream } from './bookings-stream';
 import { type DurableConsumer, startDurableConsumer } from './durable-consumer';
 import type { NatsLink } from './nats-link';
 
@@ -30,7 +30,10 @@ export function startBookingsConsumer(deps: {
     stream: BOOKINGS_STREAM,
     durable: CONSUMER_NAME,
     filterSubject: FILTER_SUBJECT,
-    ensureStream: (nc) => ensureBookingsStream(nc),
+    // booking-service creates and configures the stream; this service only looks it up.
+    ensureStream: async (nc) => {
+      await lookUpBookingsStream(nc);
+    },
     handler: async (batch) =>
       (await recordBookingMessages(deps, batch)).map((o) => (o === 'stored' ? 'done' : { park: o.invalid })),
     park: (m) => deps.parked.park(m),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { connect, headers, type NatsConnection } from 'nats';
-import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
+import { createBookingsStream } from './bookings-stream';
 
 export async function insertUser(pool: Pool): Promise<string> {
   const id = randomUUID();
@@ -37,7 +37,7 @@ export async function publisher(url = process.env.NATS_URL): Promise<
   }
 > {
   const nc = await connect({ servers: url });
-  await ensureBookingsStream(nc);
+  await createBookingsStream(nc);
   const js = nc.jetstream();
   return Object.assign(nc, {
     publishJs: async (subject: string, data: unknown, msgID?: string, hdrs?: Record<string, string>) => {
