@@ -3,6 +3,7 @@ import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
 import type { BookingRush } from './domain/book-seats';
 import { bookingsRouter } from './http/bookings.routes';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
@@ -12,6 +13,8 @@ import { requestContext } from './lib/request-context';
 export type AppDeps = {
   pool: Pool;
   logger: Logger;
+  /** Verifies bearer tokens locally (every /bookings route needs one). */
+  auth: TokenVerifier;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
   /** The per-event booking queues of this replica (createBookingRush). */
@@ -37,7 +40,7 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
-  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush }));
+  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush, auth: deps.auth }));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

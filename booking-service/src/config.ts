@@ -1,11 +1,13 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({
+  ...verifyEnvSchema,
   NATS_URL: z
     .string()
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
@@ -34,6 +36,7 @@ export type Config = {
   logLevel: string;
   shutdownTimeoutMs: number;
   db: DbConfig;
+  auth: VerifyConfig;
   nats: { url: string; stream: BookingsStreamLimits };
   outbox: { pollMs: number; batchSize: number; leaseMs: number; retentionHours: number };
   rush: { maxWaitMs: number; maxGroupSize: number };
@@ -47,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
+    auth: verifyConfigFrom(e),
     nats: {
       url: e.NATS_URL,
       stream: {

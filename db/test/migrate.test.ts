@@ -36,7 +36,17 @@ async function tables(database: string): Promise<string[]> {
   return rows.map((r) => String(r.t));
 }
 
-const SCHEMA = ['bookings', 'events', 'notifications', 'outbox', 'parked_messages', 'schema_migrations', 'users'];
+const SCHEMA = [
+  'bookings',
+  'events',
+  'login_failures',
+  'login_gates',
+  'notifications',
+  'outbox',
+  'parked_messages',
+  'schema_migrations',
+  'users',
+];
 
 describe('migrate', () => {
   test('when the database is missing, then it is created and every migration applied in order', async () => {
@@ -48,6 +58,7 @@ describe('migrate', () => {
       '003_bookings.sql',
       '004_outbox.sql',
       '005_notifications.sql',
+      '006_auth.sql',
       '007_outbox_lease.sql',
       '009_parked_messages.sql',
     ]);

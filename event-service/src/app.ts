@@ -4,6 +4,7 @@ import type { EventsCache } from './data/events.cache';
 import { createEventsRepo, type EventsRepo } from './data/events.repo';
 import { createEventReader } from './domain/get-event';
 import { eventsRouter } from './http/events.routes';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { type DependencyCheck, healthRouter } from './lib/health';
@@ -14,6 +15,8 @@ export type AppDeps = {
   pool: Pool;
   cache: EventsCache;
   logger: Logger;
+  /** Verifies bearer tokens (POST and PATCH /events are for admins). */
+  auth: TokenVerifier;
   /** Extra readiness reports (e.g. nats); never required. */
   extraChecks?: DependencyCheck[];
   /** Defaults to the MySQL repository over pool; tests pass one they observe. */
@@ -41,6 +44,7 @@ export function buildApp(deps: AppDeps): Express {
       pool,
       events,
       readEvent: createEventReader({ events, cache }),
+      auth: deps.auth,
     }),
   );
   app.use(notFoundRoute);

@@ -4,6 +4,7 @@ import { createEventsCache } from './data/events.cache';
 import { createEventsRepo } from './data/events.repo';
 import { createParkedMessagesRepo } from './data/parked-messages.repo';
 import { createRedisClient } from './data/redis-client';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -31,11 +32,14 @@ function main(): void {
     parked: createParkedMessagesRepo(pool),
     logger,
   });
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
   const app = buildApp({
     pool,
     cache,
     events,
     logger,
+    auth,
     extraChecks: [{ name: 'nats', check: async () => assertConnected(nats), required: false }],
   });
   serve({

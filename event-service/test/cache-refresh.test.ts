@@ -9,6 +9,7 @@ import { bookDirectly, newEventBody } from './support/fixtures';
 import { startOwnRedis } from './support/infra';
 import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;
@@ -24,7 +25,9 @@ afterAll(async () => {
 });
 
 const createEvent = async (totalSeats: number) =>
-  (await request(t.app).post('/events').send(newEventBody({ totalSeats })).expect(201)).body as { id: string };
+  (await request(t.app).post('/events').set(adminAuth()).send(newEventBody({ totalSeats })).expect(201)).body as {
+    id: string;
+  };
 
 /** What booking-service's relay publishes after a booking (or a cancel) commits. */
 async function publish(subject: string, eventId: unknown, extra: Record<string, unknown> = {}) {
@@ -72,7 +75,7 @@ describe('read your writes, with no consumer and NATS down', () => {
     await t.pool.query('INSERT INTO users (id, name, email) VALUES (?, ?, ?)', [userId, 'U', `${userId}@example.com`]);
     const res = await fetch(`${booking.url}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminAuth() },
       body: JSON.stringify({ userId, eventId: event.id, quantity: 2 }),
     });
     expect(res.status).toBe(201);

@@ -2,6 +2,7 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createNotificationsRepo } from './data/notifications.repo';
 import { createParkedMessagesRepo } from './data/parked-messages.repo';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -24,7 +25,9 @@ function main(): void {
     ackWaitMs: config.nats.ackWaitMs,
   });
 
-  const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
+  const app = buildApp({ pool, notifications, logger, auth, natsConnected: nats.isConnected });
   serve({
     app,
     port: config.port,

@@ -15,6 +15,7 @@ import {
 } from './support/fixtures';
 import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp, testConfig } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let booking: ServiceProcess;
 let pub: Awaited<ReturnType<typeof publisher>>;
@@ -37,7 +38,7 @@ async function bookThroughBookingService(pool: TestApp['pool'], count: number): 
     const userId = await insertUser(pool);
     const res = await fetch(`${booking.url}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminAuth() },
       body: JSON.stringify({ userId, eventId }),
     });
     expect(res.status).toBe(201);
@@ -65,7 +66,7 @@ describe('bookings.confirmed consumer', () => {
     const eventId = await insertEvent(t.pool, 5, 'Jazz Night');
     const res = await fetch(`${booking.url}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminAuth() },
       body: JSON.stringify({ userId, eventId, quantity: 2 }),
     });
     expect(res.status).toBe(201);
@@ -73,7 +74,7 @@ describe('bookings.confirmed consumer', () => {
 
     let listed: request.Response | undefined;
     const within2s = await waitFor(async () => {
-      listed = await request(t.app).get(`/notifications?bookingId=${bookingId}`);
+      listed = await request(t.app).get(`/notifications?bookingId=${bookingId}`).set(adminAuth());
       return listed.body.data?.length === 1;
     }, 2_000);
     expect(within2s).toBe(true);
@@ -144,13 +145,13 @@ describe('bookings.confirmed consumer', () => {
     const eventId = await insertEvent(t.pool, 5, 'All Ones');
     const res = await fetch(`${booking.url}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminAuth() },
       body: JSON.stringify({ userId, eventId }),
     });
     expect(res.status).toBe(201);
     const { id: bookingId } = (await res.json()) as { id: string };
     expect(await waitFor(async () => (await notificationRows(t.pool, bookingId)).length === 1, 5_000)).toBe(true);
-    const listed = await request(t.app).get(`/notifications?userId=${userId}`);
+    const listed = await request(t.app).get(`/notifications?userId=${userId}`).set(adminAuth());
     expect(listed.body.data).toEqual([expect.objectContaining({ bookingId, userId, type: 'booking.confirmed' })]);
   });
 
@@ -164,7 +165,7 @@ describe('bookings.confirmed consumer', () => {
     expect(await waitFor(async () => (await notificationRows(t.pool, confirmed.bookingId)).length === 2)).toBe(true);
     await waitFor(async () => (await consumerInfo(pub)).num_pending + (await consumerInfo(pub)).num_ack_pending === 0);
 
-    const listed = await request(t.app).get(`/notifications?bookingId=${confirmed.bookingId}`);
+    const listed = await request(t.app).get(`/notifications?bookingId=${confirmed.bookingId}`).set(adminAuth());
     expect(listed.body.pagination.total).toBe(2);
     expect(listed.body.data).toEqual(
       expect.arrayContaining([

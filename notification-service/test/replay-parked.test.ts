@@ -6,6 +6,7 @@ import { createParkedMessagesRepo } from '../src/data/parked-messages.repo';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import { cancelledPayload, confirmedPayload, insertEvent, notificationRows, parkedRows } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -52,7 +53,7 @@ describe('npm run replay-parked', () => {
     expect(out).toContain(`still parked: ${bad} (payload is not JSON)`);
     expect(out).toMatch(new RegExp(`replayed \\d+ parked message\\(s\\): .*\\b${a}, ${b}\\b`));
 
-    const listed = await request(t.app).get(`/notifications?bookingId=${confirmed.bookingId}`);
+    const listed = await request(t.app).get(`/notifications?bookingId=${confirmed.bookingId}`).set(adminAuth());
     expect(listed.body.data).toEqual([
       expect.objectContaining({
         type: 'booking.confirmed',

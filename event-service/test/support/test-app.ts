@@ -7,6 +7,7 @@ import { createEventsCache, type EventsCache } from '../../src/data/events.cache
 import { createEventsRepo, type EventsRepo } from '../../src/data/events.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { createRedisClient } from '../../src/data/redis-client';
+import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { startCacheRefreshConsumer } from '../../src/messaging/cache-refresh.consumer';
@@ -41,7 +42,7 @@ export function createTestApp(
   const consumer = nats
     ? startCacheRefreshConsumer({ nats, events, cache, parked: createParkedMessagesRepo(pool), logger })
     : undefined;
-  const app = buildApp({ pool, cache, logger, events });
+  const app = buildApp({ pool, cache, logger, auth: createTokenVerifier(config.auth, logger), events });
   return {
     app,
     pool,

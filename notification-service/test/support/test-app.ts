@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
+import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
@@ -41,7 +42,13 @@ export function createTestApp(
     ackWaitMs: config.nats.ackWaitMs,
     retryBaseMs: opts.retryBaseMs,
   });
-  const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
+  const app = buildApp({
+    pool,
+    notifications,
+    logger,
+    auth: createTokenVerifier(config.auth, logger),
+    natsConnected: nats.isConnected,
+  });
   return {
     app,
     pool,
