@@ -44,7 +44,6 @@ export function buildApp(deps: AppDeps): Express {
     eventsRouter({
       pool,
       events,
-      cache,
       readEvent: createEventReader({ events, cache }),
       auth: deps.auth,
     }),

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { CONSUMER_NAME } from '../src/messaging/booking-confirmed.consumer';
+import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import { BOOKINGS_STREAM } from '../src/messaging/bookings-stream';
 import { createBookingsStream } from './support/bookings-stream';
 import { type OwnServer, startOwnNats } from './support/infra';

@@ -4,12 +4,7 @@ import type { NotificationsRepo } from '../data/notifications.repo';
 import { listNotifications } from '../domain/list-notifications';
 import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
-import { isUuid, parseInput } from '../lib/validation';
-
-const uuid = z
-  .string()
-  .refine(isUuid, 'must be a UUID')
-  .transform((s) => s.toLowerCase());
+import { parseInput, uuid } from '../lib/validation';
 
 export const listNotificationsQuery = z.strictObject({
   ...paginationQuery,
