@@ -355,7 +355,7 @@ async function upAndDemo() {
       },
     );
     steps.push(
-      `cancel 200 + seats back + ${notified ? 'booking.cancelled notification' : 'NO booking.cancelled notification'}`,
+      `cancel 200 + ${seatsBack ? 'seats back' : 'seats NOT back'} + ${notified ? 'booking.cancelled notification' : 'NO booking.cancelled notification'}`,
     );
   }
   log(`ok   demo flow (access control: ${demo.auth ? 'yes' : 'NOT IN THIS BUILD'}): ${steps.join(', ')}`);
