@@ -2,8 +2,9 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
-import { baseEnvSchema, ConfigError, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, ConfigError, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { HttpConfig } from './lib/serve';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({
@@ -44,6 +45,7 @@ export type Config = {
   port: number;
   logLevel: string;
   shutdownTimeoutMs: number;
+  http: HttpConfig;
   db: DbConfig;
   auth: VerifyConfig;
   nats: { url: string; stream: BookingsStreamLimits };
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: httpConfigFrom(e),
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     auth: verifyConfigFrom(e),
     nats: {

@@ -55,7 +55,7 @@ function main(): void {
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [
       // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
       { name: 'outbox relay', close: () => relay.stop() },

@@ -44,6 +44,7 @@ const SCHEMA = [
   'login_gates',
   'notifications',
   'outbox',
+  'parked_messages',
   'schema_migrations',
   'users',
 ];
@@ -61,6 +62,7 @@ describe('migrate', () => {
       '006_auth.sql',
       '007_outbox_lease.sql',
       '008_booking_lifecycle.sql',
+      '009_parked_messages.sql',
     ]);
     expect(await tables(cfg.database)).toEqual(SCHEMA);
   });
@@ -70,7 +72,7 @@ describe('migrate', () => {
     await migrate(cfg);
     const second = await migrate(cfg);
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toBe(8);
+    expect(second.alreadyApplied).toBe(9);
   });
 
   test('when two runners start at once, then both succeed and the schema is applied exactly once', async () => {

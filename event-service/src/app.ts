@@ -8,6 +8,7 @@ import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { type DependencyCheck, healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { requestContext } from './lib/request-context';
 
@@ -30,7 +31,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(
     healthRouter([
       { name: 'mysql', check: () => pingDb(pool), required: true },
@@ -43,7 +44,6 @@ export function buildApp(deps: AppDeps): Express {
     eventsRouter({
       pool,
       events,
-      cache,
       readEvent: createEventReader({ events, cache }),
       auth: deps.auth,
     }),

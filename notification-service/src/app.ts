@@ -6,6 +6,7 @@ import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { requestContext } from './lib/request-context';
 
@@ -25,7 +26,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(
     healthRouter([
       { name: 'mysql', check: () => pingDb(pool), required: true },

@@ -9,6 +9,7 @@ import { createTokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { requestContext } from './lib/request-context';
 
@@ -22,7 +23,7 @@ export function buildApp({ pool, logger, signingKey, tokenTtlSeconds }: AppDeps)
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(healthRouter([{ name: 'mysql', check: () => pingDb(pool), required: true }]));
   app.use(authRouter({ users, loginFailures: createLoginFailuresRepo(pool), signingKey, ttlSeconds: tokenTtlSeconds }));
   app.use('/users', usersRouter({ users, auth }));

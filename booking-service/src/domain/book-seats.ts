@@ -76,12 +76,17 @@ export async function bookGroup(deps: BookGroupDeps, group: Group<RushInput>) {
           async (conn) => {
             const userIds = [...new Set(group.pending().map((m) => m.input.userId))];
             const knownUsers = await inventoryRepo.existingUsers(conn, userIds);
-            const available = await inventoryRepo.lockAvailableSeats(conn, group.key);
+            const event = await inventoryRepo.lockEvent(conn, group.key);
             const requests = group.takeTurn();
-            if (available === undefined) {
+            if (event === undefined) {
               for (const r of requests) outcomes.set(r, { ok: false, error: notFound('Event') });
               return;
             }
+            if (event.startsAt.getTime() <= Date.now()) {
+              for (const r of requests) outcomes.set(r, { ok: false, error: started() });
+              return;
+            }
+            const available = event.availableSeats;
             const check = await deps.step?.(conn, requests);
             let left = available;
             const createdAt = new Date();
@@ -134,6 +139,8 @@ export function createBookingRush(deps: BookGroupDeps, opts: { maxGroupSize: num
     ...opts,
   });
 }
+
+const started = () => new AppError('CONFLICT', 'This event has already started');
 
 const soldOut = (left: number) =>
   new AppError('SOLD_OUT', left === 0 ? 'This event is sold out' : `Only ${left} seat(s) left for this event`);

@@ -27,7 +27,7 @@ export const idempotencyHeader = z.object({
   'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY, 'must be 1-255 printable ASCII characters').optional(),
 });
 
-export const listBookingsQuery = z.object({
+export const listBookingsQuery = z.strictObject({
   ...paginationQuery,
   userId: uuid.optional(),
   eventId: uuid.optional(),
