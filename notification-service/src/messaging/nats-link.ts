@@ -63,6 +63,11 @@ export function createNatsLink(opts: {
     pingInterval: 5_000,
     maxPingOut: 2,
   }).then(async (conn) => {
+    // close() came while the first connect was still being tried: this connection is nobody's, end it.
+    if (closing) {
+      await conn.close();
+      throw new Error('nats link closed before it connected');
+    }
     nc = conn;
     connected = true;
     logger.info({ server: conn.getServer() }, 'nats connected');
