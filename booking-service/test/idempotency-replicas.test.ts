@@ -82,6 +82,39 @@ describe('one Idempotency-Key over two replicas', () => {
     },
   );
 
+  test('when replica A books the last seat with a key and replica B retries it before A commits, then B replays A’s booking instead of SOLD_OUT', async () => {
+    const [a, b] = [replica(0), replica(1)];
+    const userId = await insertUser(pools[0]);
+    const eventId = await insertEvent(pools[0], 1);
+    const g = gate();
+    const input = { userId, eventId, quantity: 1 };
+
+    const first = a.idempotency.run({ ...input, key: 'last-seat' }, (claim) =>
+      bookSeats(a.deps, input, async (conn, id) => {
+        const ok = await claim(conn, id);
+        g.reach();
+        await g.opened; // A holds the event row and its key, uncommitted
+        return ok;
+      }),
+    );
+    await g.reached;
+    // B looks the key up now (nothing committed yet), then queues on the event row lock A holds.
+    const second = b.idempotency
+      .run({ ...input, key: 'last-seat' }, (claim) => bookSeats(b.deps, input, claim))
+      .then(
+        (r) => ({ status: 201, ...r }),
+        (err: { status?: number; code?: string }) => ({ status: err.status ?? 500, code: err.code }),
+      );
+    await new Promise((r) => setTimeout(r, 300)); // B is now waiting on A's lock
+    g.open();
+
+    const [ra, rb] = await Promise.all([first, second]);
+    expect(ra.replayed).toBe(false);
+    expect(rb).toMatchObject({ status: 201, replayed: true, result: ra.result });
+    expect(await bookingsOf(pools[0], eventId)).toEqual([{ id: ra.result.id, quantity: 1 }]);
+    expect(await availableSeats(pools[0], eventId)).toBe(0);
+  });
+
   test('when a request whose key another replica committed shares a group with ten others, then only it books nothing and the ten are booked in that one transaction', async () => {
     const [a, b] = [replica(0), replica(1)];
     const userId = await insertUser(pools[0]);

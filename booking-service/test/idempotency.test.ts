@@ -183,7 +183,7 @@ describe('Idempotency-Key on POST /bookings', () => {
     expect(await keyRows(u2)).toBe(1);
   });
 
-  test('when the key is empty, longer than 255 or not printable ASCII, then 400 VALIDATION_FAILED naming it and nothing is booked', async () => {
+  test('when the key is empty, longer than 255, or not printable ASCII, then 400 VALIDATION_FAILED naming it and nothing is booked', async () => {
     const userId = await insertUser(a.pool);
     const eventId = await insertEvent(a.pool, 5);
     for (const key of ['', 'x'.repeat(256), 'caf\u00e9', 'tab\tkey']) {

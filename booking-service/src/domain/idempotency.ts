@@ -7,8 +7,11 @@ import { type BookingView, bookingView } from './booking-view';
 /** A remembered key answers for 24 h; older rows count as absent and are purged. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** `Idempotency-Key`: 1-255 printable ASCII characters (DESIGN.md §3 "Booking lifecycle"). */
-export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+/**
+ * `Idempotency-Key`: 1-255 printable ASCII characters (DESIGN.md §3 "Booking lifecycle"), not ending in a space:
+ * the key column's binary collation pads with spaces (MySQL 8 and MariaDB alike), so "a" and "a " would be one key.
+ */
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{0,254}[\x21-\x7e]$/;
 
 /** A keyed POST /bookings: the key is scoped to the user the booking is for; (eventId, quantity) is its body. */
 export type KeyedRequest = { userId: string; key: string; eventId: string; quantity: number };
@@ -83,6 +86,12 @@ export function createIdempotency(deps: { pool: Pool; bookings: BookingsRepo; no
         try {
           return { result: await attempt(claim), replayed: false };
         } catch (err) {
+          if (err instanceof AppError && err.code === 'SOLD_OUT') {
+            // Refused for seats, but another replica's request with this key may have booked before our turn
+            // (our key look-up ran before its commit): then that booking is the answer, not SOLD_OUT.
+            const taken = await idempotencyRepo.find(deps.pool, req.userId, req.key);
+            if (taken && taken.createdAt > cutoff) return answerFromRecord(taken, req);
+          }
           if (!(err instanceof KeyTaken)) throw err;
           // Another replica committed this key first (we waited on its row): its booking answers.
           const taken = await idempotencyRepo.find(deps.pool, req.userId, req.key);

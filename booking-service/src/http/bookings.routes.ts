@@ -24,7 +24,10 @@ export const createBookingBody = z.strictObject({
 
 /** The optional `Idempotency-Key` request header of POST /bookings. */
 export const idempotencyHeader = z.object({
-  'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY, 'must be 1-255 printable ASCII characters').optional(),
+  'Idempotency-Key': z
+    .string()
+    .regex(IDEMPOTENCY_KEY, 'must be 1-255 printable ASCII characters, not ending in a space')
+    .optional(),
 });
 
 export const listBookingsQuery = z.strictObject({
