@@ -35,6 +35,7 @@ export function createKeyPurger(deps: {
   }
 
   function tick(): void {
+    if (running) return; // the previous pass is still deleting: never two at once
     running = purgeOnce()
       .then((n) => {
         if (n > 0) deps.logger.info({ purged: n }, 'expired idempotency keys purged');

@@ -145,7 +145,11 @@ export function createOutboxRelay(deps: {
     if (stopped || running) return;
     running = loop().finally(() => {
       running = undefined;
-      schedule();
+      // A kick that came after the pass's last look (it only set `again`) is served now, not at the next poll.
+      if (again && failures === 0 && !stopped) {
+        again = false;
+        kick();
+      } else schedule();
     });
   }
 
