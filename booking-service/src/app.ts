@@ -2,11 +2,15 @@ import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
 import { bookingsRouter } from './http/bookings.routes';
+import { buildOpenApi } from './http/openapi';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
 import type { Logger } from './lib/logger';
+import { httpMetrics, metricsRouter } from './lib/metrics';
+import { docsRouter } from './lib/openapi';
 import { requestContext } from './lib/request-context';
+import { watchOutbox } from './metrics';
 
 export type AppDeps = {
   pool: Pool;
@@ -20,9 +24,11 @@ export type AppDeps = {
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
 export function buildApp(deps: AppDeps): Express {
   const { pool, logger } = deps;
+  watchOutbox(pool);
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics());
   app.use(express.json({ limit: '100kb' }));
   app.use(
     healthRouter([
@@ -36,6 +42,8 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use(
     '/bookings',
     bookingsRouter({

@@ -20,6 +20,7 @@ const schema = baseEnvSchema.extend({
 export type Config = {
   port: number;
   logLevel: string;
+  logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
   nats: { url: string; duplicateWindowSeconds: number };
@@ -32,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     nats: { url: e.NATS_URL, duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS },

@@ -5,6 +5,7 @@ import { inventoryRepo } from '../data/inventory.repo';
 import { outboxRepo } from '../data/outbox.repo';
 import { withTransaction } from '../lib/db';
 import { AppError, notFound } from '../lib/errors';
+import { startLockWait } from '../metrics';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
 
 export type BookSeatsDeps = {
@@ -15,6 +16,8 @@ export type BookSeatsDeps = {
 };
 
 export type BookSeatsInput = { userId: string; eventId: string; quantity: number };
+/** The X-Request-Id of the HTTP request, carried into the outbox row and the NATS message header. */
+export type BookSeatsContext = { requestId?: string };
 
 /**
  * Books seats in one MySQL transaction:
@@ -25,10 +28,16 @@ export type BookSeatsInput = { userId: string; eventId: string; quantity: number
  * A lock wait past the bound (the pool's innodb_lock_wait_timeout) is 503 UNAVAILABLE; a deadlock is run
  * again (withTransaction).
  */
-export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Promise<BookingView> {
+export async function bookSeats(
+  deps: BookSeatsDeps,
+  input: BookSeatsInput,
+  ctx: BookSeatsContext = {},
+): Promise<BookingView> {
   const booking = await withTransaction(deps.pool, async (conn): Promise<Booking> => {
     if (!(await inventoryRepo.userExists(conn, input.userId))) throw notFound('User');
+    const lockWait = startLockWait();
     const available = await inventoryRepo.lockAvailableSeats(conn, input.eventId);
+    lockWait.done(1);
     if (available === undefined) throw notFound('Event');
     if (available < input.quantity) {
       throw new AppError(
@@ -39,7 +48,7 @@ export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Pro
     const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt: new Date() };
     await inventoryRepo.takeSeats(conn, input.eventId, input.quantity);
     await deps.bookings.insert(conn, b);
-    await outboxRepo.insert(conn, confirmedMessage(b));
+    await outboxRepo.insert(conn, confirmedMessage(b, ctx.requestId));
     return b;
   });
   deps.onCommitted();

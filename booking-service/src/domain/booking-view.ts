@@ -21,7 +21,7 @@ export const bookingView = (b: Booking): BookingView => ({
 /** The bookings.confirmed message (DESIGN.md §4); its msgID is `<bookingId>.confirmed`. */
 export const BOOKING_CONFIRMED = 'bookings.confirmed';
 
-export const confirmedMessage = (b: Booking) => ({
+export const confirmedMessage = (b: Booking, requestId?: string) => ({
   msgId: `${b.id}.confirmed`,
   subject: BOOKING_CONFIRMED,
   payload: {
@@ -32,4 +32,5 @@ export const confirmedMessage = (b: Booking) => ({
     createdAt: b.createdAt.toISOString(),
   },
   createdAt: b.createdAt,
+  requestId,
 });

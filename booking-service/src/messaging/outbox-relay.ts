@@ -1,4 +1,5 @@
 import type { Pool } from 'mysql2/promise';
+import { headers as natsHeaders } from 'nats';
 import { outboxRepo } from '../data/outbox.repo';
 import { withTransaction } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -50,7 +51,11 @@ export function createOutboxRelay(deps: {
         const rows = await outboxRepo.claimDue(conn, batchSize, new Date());
         const outcomes = await Promise.allSettled(
           rows.map((row) =>
-            js.publish(row.subject, encoder.encode(row.payload), { msgID: row.msgId, timeout: PUBLISH_TIMEOUT_MS }),
+            js.publish(row.subject, encoder.encode(row.payload), {
+              msgID: row.msgId,
+              timeout: PUBLISH_TIMEOUT_MS,
+              headers: requestHeaders(row.requestId),
+            }),
           ),
         );
         const publishedIds: number[] = [];
@@ -144,4 +149,14 @@ export function createOutboxRelay(deps: {
       await running;
     },
   };
+}
+
+/** The header X-Request-Id carries the booking request's id to every consumer's log line. */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+function requestHeaders(requestId: string | null) {
+  if (!requestId) return undefined;
+  const h = natsHeaders();
+  h.set(REQUEST_ID_HEADER, requestId);
+  return h;
 }
