@@ -1,11 +1,14 @@
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createUsersRepo } from './data/users.repo';
+import { buildOpenApi } from './http/openapi';
 import { usersRouter } from './http/users.routes';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
 import type { Logger } from './lib/logger';
+import { httpMetrics, metricsRouter } from './lib/metrics';
+import { docsRouter } from './lib/openapi';
 import { requestContext } from './lib/request-context';
 
 export type AppDeps = { pool: Pool; logger: Logger };
@@ -15,8 +18,11 @@ export function buildApp({ pool, logger }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics());
   app.use(express.json({ limit: '100kb' }));
   app.use(healthRouter([{ name: 'mysql', check: () => pingDb(pool), required: true }]));
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use('/users', usersRouter({ users: createUsersRepo(pool) }));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));

@@ -6,6 +6,7 @@ import type { DbConfig } from './lib/db';
 export type Config = {
   port: number;
   logLevel: string;
+  logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
 };
@@ -16,6 +17,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e),
   };

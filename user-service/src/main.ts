@@ -8,7 +8,7 @@ const SERVICE = 'user-service';
 
 function main(): void {
   const config = loadConfig();
-  const logger = createLogger(SERVICE, config.logLevel);
+  const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
   const app = buildApp({ pool, logger });
   serve({

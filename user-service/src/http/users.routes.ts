@@ -4,7 +4,7 @@ import { createUser, getUser, listUsers, type UsersDeps } from '../domain/users'
 import { paginationQuery } from '../lib/pagination';
 import { parseIdParam, parseInput } from '../lib/validation';
 
-const createUserBody = z.strictObject({
+export const createUserBody = z.strictObject({
   name: z
     .string()
     .min(1)
@@ -13,7 +13,7 @@ const createUserBody = z.strictObject({
   email: z.string().trim().max(254).toLowerCase().pipe(z.email()),
 });
 
-const listQuery = z.object(paginationQuery);
+export const listQuery = z.object(paginationQuery);
 
 export function usersRouter(deps: UsersDeps): Router {
   const router = Router();

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
+import { createUserBody, listQuery } from './users.routes';
+
+// The OpenAPI document of user-service: the request schemas are the ones users.routes.ts validates with.
+
+const user = z
+  .object({
+    id: z.string().meta({ format: 'uuid' }),
+    name: z.string(),
+    email: z.string().meta({ format: 'email', description: 'Stored lower-cased' }),
+    createdAt: z.string().meta({ format: 'date-time', example: '2026-11-24T09:00:00.000Z' }),
+  })
+  .openapi('User');
+
+const userPage = z
+  .object({
+    data: z.array(user),
+    pagination: z.object({ limit: z.number().int(), offset: z.number().int(), total: z.number().int() }),
+  })
+  .openapi('UserPage');
+
+export function buildOpenApi(): OpenApiDocument {
+  return buildOpenApiDocument({
+    title: 'user-service',
+    version: '1.0.0',
+    description: 'Users of the event booking system. Emails are stored lower-cased and unique.',
+    readyChecks: ['mysql'],
+    operations: [
+      {
+        method: 'post',
+        path: '/users',
+        tag: 'users',
+        summary: 'Create a user (public sign-up)',
+        body: createUserBody,
+        responses: { 201: { description: 'Created', schema: user } },
+        errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'EMAIL_TAKEN', 'UNAVAILABLE'],
+      },
+      {
+        method: 'get',
+        path: '/users',
+        tag: 'users',
+        summary: 'List users, newest first (admin)',
+        auth: true,
+        query: listQuery,
+        responses: { 200: { description: 'A page of users', schema: userPage } },
+        errors: ['VALIDATION_FAILED', 'UNAVAILABLE'],
+      },
+      {
+        method: 'get',
+        path: '/users/:id',
+        tag: 'users',
+        summary: 'Read one user (the user themself, or an admin)',
+        auth: true,
+        responses: { 200: { description: 'The user', schema: user } },
+        errors: ['NOT_FOUND', 'UNAVAILABLE'],
+      },
+    ],
+  });
+}
