@@ -4,10 +4,13 @@ import type { EventsCache } from './data/events.cache';
 import { createEventsRepo, type EventsRepo } from './data/events.repo';
 import { createEventReader } from './domain/get-event';
 import { eventsRouter } from './http/events.routes';
+import { buildOpenApi } from './http/openapi';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { type DependencyCheck, healthRouter } from './lib/health';
 import type { Logger } from './lib/logger';
+import { httpMetrics, metricsRouter } from './lib/metrics';
+import { docsRouter } from './lib/openapi';
 import { requestContext } from './lib/request-context';
 
 export type AppDeps = {
@@ -27,6 +30,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics());
   app.use(express.json({ limit: '100kb' }));
   app.use(
     healthRouter([
@@ -35,6 +39,8 @@ export function buildApp(deps: AppDeps): Express {
       ...(deps.extraChecks ?? []),
     ]),
   );
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use(
     '/events',
     eventsRouter({

@@ -21,6 +21,7 @@ const schema = baseEnvSchema.extend({
 export type Config = {
   port: number;
   logLevel: string;
+  logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
@@ -33,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     redis: {

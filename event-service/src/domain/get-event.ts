@@ -1,6 +1,7 @@
 import type { EventsCache } from '../data/events.cache';
 import type { EventsRepo } from '../data/events.repo';
 import { notFound } from '../lib/errors';
+import { countCacheRead } from '../metrics';
 import { type EventView, eventView } from './event-view';
 import { singleFlight } from './single-flight';
 
@@ -23,6 +24,7 @@ export function createEventReader(deps: { events: EventsRepo; cache: EventsCache
 
   return async (id) => {
     const hit = await deps.cache.get<EventView>(id);
+    countCacheRead(hit ? 'hit' : 'miss');
     if (hit) return { event: hit, cached: true };
     const event = await loadFromDb(id);
     if (!event) throw notFound('Event');

@@ -22,7 +22,7 @@ const startsAt = z.iso
   });
 const totalSeats = z.number().int().min(1).max(1_000_000);
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   name,
   description: description.optional(),
   venue: venue.optional(),
@@ -30,7 +30,7 @@ const createBody = z.strictObject({
   totalSeats,
 });
 
-const patchBody = z
+export const patchBody = z
   .strictObject({
     name: name.optional(),
     description: description.optional(),
@@ -44,7 +44,7 @@ const patchBody = z
     when: (payload) => payload.issues.length === 0,
   });
 
-const listQuery = z.object(paginationQuery);
+export const listQuery = z.object(paginationQuery);
 
 export type EventsRouteDeps = UpdateEventDeps & { readEvent: EventReader };
 
