@@ -16,6 +16,7 @@ const schema = baseEnvSchema.extend({
 export type Config = {
   port: number;
   logLevel: string;
+  logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
   nats: { url: string; ackWaitMs: number };
@@ -27,6 +28,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e),
     nats: { url: e.NATS_URL, ackWaitMs: e.NATS_ACK_WAIT_MS },

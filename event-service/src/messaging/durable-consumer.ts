@@ -96,7 +96,7 @@ export function startDurableConsumer(opts: {
         done('parked');
       } else {
         m.ack();
-        log.info(meta, 'message handled');
+        log.info({ ...meta, bookingId: (data as { bookingId?: unknown }).bookingId }, 'message handled');
         done('ack');
       }
     } catch (err) {

@@ -8,9 +8,10 @@ import { isUuid, parseInput } from '../lib/validation';
 const uuid = z
   .string()
   .refine(isUuid, 'must be a UUID')
-  .transform((s) => s.toLowerCase());
+  .transform((s) => s.toLowerCase())
+  .meta({ format: 'uuid' });
 
-const listQuery = z.object({ ...paginationQuery, userId: uuid.optional(), bookingId: uuid.optional() });
+export const listQuery = z.object({ ...paginationQuery, userId: uuid.optional(), bookingId: uuid.optional() });
 
 export function notificationsRouter(deps: { notifications: NotificationsRepo }): Router {
   const router = Router();

@@ -20,6 +20,11 @@ export const baseEnvSchema = z.object({
   // At least 1: mysql2 reads 0 as "no limit", which would let overload queue for ever.
   MYSQL_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Human-readable logs (pino-pretty, when installed) instead of JSON; the root `npm start` sets it. */
+  LOG_PRETTY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
 });
 

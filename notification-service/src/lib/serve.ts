@@ -17,9 +17,16 @@ export function serve(opts: {
   steps: ShutdownStep[];
 }): Server {
   const { logger } = opts;
-  const server = opts.app.listen(opts.port, () => logger.info({ port: opts.port }, `${opts.service} listening`));
+  // Express 5 hands a listen error (e.g. EADDRINUSE) to this callback: "listening" is logged only on success.
+  const server = opts.app.listen(opts.port, (err?: Error) => {
+    if (err) {
+      logger.fatal({ err, port: opts.port }, `${opts.service} could not listen`);
+      process.exit(1);
+    }
+    logger.info({ port: opts.port }, `${opts.service} listening`);
+  });
   server.on('error', (err) => {
-    logger.fatal({ err }, 'server failed to start');
+    logger.fatal({ err }, 'server failed');
     process.exit(1);
   });
   installShutdown({ logger, server, timeoutMs: opts.shutdownTimeoutMs, steps: opts.steps });

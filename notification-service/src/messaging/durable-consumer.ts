@@ -1,8 +1,12 @@
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg, type NatsConnection, nanos } from 'nats';
 import type { Logger } from '../lib/logger';
+import { countDelivery, type DeliveryOutcome } from '../metrics';
 import type { NatsLink } from './nats-link';
 
-export type MessageMeta = { subject: string; streamSeq: number; redelivered: boolean };
+export type MessageMeta = { subject: string; streamSeq: number; redelivered: boolean; requestId?: string };
+
+/** The NATS header that carries the id of the HTTP request behind a message (set by booking-service). */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
 
 /**
  * What a handler decides for one message: 'ack' (done, including "already done"), or 'drop' (malformed:
@@ -67,13 +71,21 @@ export function startDurableConsumer(opts: {
   }
 
   async function handle(m: JsMsg): Promise<void> {
-    const meta = { subject: m.subject, streamSeq: m.info.streamSequence, redelivered: m.redelivered };
+    // X-Request-Id: the HTTP request that booked (booking-service's outbox relay sets it).
+    const requestId = m.headers?.get(REQUEST_ID_HEADER) || undefined;
+    const meta = { subject: m.subject, streamSeq: m.info.streamSequence, redelivered: m.redelivered, requestId };
+    const done = (outcome: DeliveryOutcome) =>
+      countDelivery(durable, outcome, {
+        lagSeconds: Date.now() / 1000 - m.info.timestampNanos / 1e9,
+        pending: m.info.pending,
+      });
     let data: unknown;
     try {
       data = m.json();
     } catch {
       log.error({ ...meta, data: m.string().slice(0, 500) }, 'message is not JSON, dropped (acked)');
       m.ack();
+      done('parked');
       return;
     }
     try {
@@ -81,12 +93,16 @@ export function startDurableConsumer(opts: {
       if (outcome === 'drop') {
         log.error({ ...meta, data }, 'message is malformed, dropped (acked)');
         m.ack();
+        done('parked');
       } else {
         m.ack();
+        log.info({ ...meta, bookingId: (data as { bookingId?: unknown }).bookingId }, 'message handled');
+        done('ack');
       }
     } catch (err) {
       log.warn({ ...meta, err: (err as Error).message }, `handling failed, redelivery in ${RETRY_DELAY_MS} ms`);
       m.nak(RETRY_DELAY_MS);
+      done('retry');
     }
   }
 
