@@ -1,6 +1,8 @@
 // `npm start` at the root: migrate, then run every service in the foreground on 3001-3004, each output
 // line prefixed with its service, until Ctrl-C (or SIGTERM), which stops them all cleanly.
-// Configuration comes from .env at the root (each service loads it); PORT is set here per service.
+// Configuration comes from .env at the root (each service loads it); PORT is set here per service, and
+// LOG_PRETTY=true for human-readable logs (unless the shell sets it). The URLs are printed once
+// every service answers GET /ready.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -34,7 +36,7 @@ const width = Math.max(...SERVICES.map((s) => s.name.length));
 const children = SERVICES.map((s) => {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: path.join(root, s.name),
-    env: { ...process.env, PORT: String(s.port) },
+    env: { LOG_PRETTY: 'true', ...process.env, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${s.name.padEnd(width)}] `;
@@ -47,10 +49,39 @@ const children = SERVICES.map((s) => {
   });
   return child;
 });
-console.log(SERVICES.map((s) => `${s.name}: http://localhost:${s.port}`).join('\n'));
 
 let stopping = false;
 let exitCode = 0;
+void announceWhenReady();
+
+/** Prints the URLs once every service answers GET /ready with 200; says which are late meanwhile. */
+async function announceWhenReady() {
+  const started = Date.now();
+  let warned = 0;
+  while (!stopping) {
+    const ready = await Promise.all(
+      SERVICES.map((s) =>
+        fetch(`http://127.0.0.1:${s.port}/ready`, { signal: AbortSignal.timeout(2_000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      ),
+    );
+    if (ready.every(Boolean)) {
+      const urls = SERVICES.map((s) => `  ${s.name.padEnd(width)}  http://localhost:${s.port}  (docs: /docs)`);
+      console.log(`All services ready:\n${urls.join('\n')}`);
+      return;
+    }
+    const waited = Math.floor((Date.now() - started) / 1000);
+    if (waited >= 15 && waited - warned >= 15) {
+      warned = waited;
+      const late = SERVICES.filter((_, i) => !ready[i]).map((s) => s.name);
+      console.log(`Still waiting for /ready of: ${late.join(', ')} (${waited} s; is MySQL up?)`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 function stop(code) {
   if (stopping) return;
   stopping = true;

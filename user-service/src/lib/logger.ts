@@ -23,7 +23,12 @@ function prettyStream(): pino.DestinationStream | undefined {
   try {
     // Loaded only when asked for, and only if installed (a devDependency).
     const pretty = require('pino-pretty') as typeof import('pino-pretty');
-    return pretty.build({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
+    return pretty.build({
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service',
+      singleLine: true,
+      sync: true,
+    });
   } catch {
     return undefined;
   }
