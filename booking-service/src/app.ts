@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
+import type { BookingRush } from './domain/book-seats';
 import { bookingsRouter } from './http/bookings.routes';
 import { buildOpenApi } from './http/openapi';
 import { pingDb } from './lib/db';
@@ -17,8 +18,8 @@ export type AppDeps = {
   logger: Logger;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
-  /** Called after each committed booking (the outbox relay's kick). */
-  onBookingCommitted: () => void;
+  /** The per-event booking queues of this replica (createBookingRush). */
+  rush: BookingRush;
 };
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
@@ -44,14 +45,7 @@ export function buildApp(deps: AppDeps): Express {
   );
   app.use(metricsRouter());
   app.use(docsRouter(buildOpenApi()));
-  app.use(
-    '/bookings',
-    bookingsRouter({
-      pool,
-      bookings: createBookingsRepo(pool),
-      onCommitted: deps.onBookingCommitted,
-    }),
-  );
+  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush }));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

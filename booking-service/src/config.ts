@@ -3,6 +3,7 @@ import dotenv from 'dotenv';
 import { z } from 'zod';
 import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({
   NATS_URL: z
@@ -15,6 +16,17 @@ const schema = baseEnvSchema.extend({
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /** JetStream drops a re-published msgID within this window; the relay may publish a row twice. */
   NATS_DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().min(120).max(86400).default(120),
+  /** BOOKINGS stream retention: messages older than this many hours, or past this many bytes, are removed. */
+  NATS_STREAM_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
+  NATS_STREAM_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(1_073_741_824),
+  /** A relay's claim on outbox rows lasts this long; past it, another relay may publish them. */
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(5000).max(600000).default(30000),
+  /** Published outbox rows are deleted after this many hours. */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
+  /** How long a booking may wait for its turn in a rush; past it, 503 UNAVAILABLE with Retry-After. */
+  BOOKING_MAX_WAIT_MS: z.coerce.number().int().min(50).max(600000).default(10000),
+  /** The most requests of one event one transaction serves (keeps the row lock hold short). */
+  BOOKING_GROUP_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export type Config = {
@@ -23,8 +35,9 @@ export type Config = {
   logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
-  nats: { url: string; duplicateWindowSeconds: number };
-  outbox: { pollMs: number; batchSize: number };
+  nats: { url: string; stream: BookingsStreamLimits };
+  outbox: { pollMs: number; batchSize: number; leaseMs: number; retentionHours: number };
+  rush: { maxWaitMs: number; maxGroupSize: number };
 };
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
@@ -36,8 +49,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
-    nats: { url: e.NATS_URL, duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS },
-    outbox: { pollMs: e.OUTBOX_POLL_MS, batchSize: e.OUTBOX_BATCH_SIZE },
+    nats: {
+      url: e.NATS_URL,
+      stream: {
+        duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS,
+        maxAgeHours: e.NATS_STREAM_MAX_AGE_HOURS,
+        maxBytes: e.NATS_STREAM_MAX_BYTES,
+      },
+    },
+    outbox: {
+      pollMs: e.OUTBOX_POLL_MS,
+      batchSize: e.OUTBOX_BATCH_SIZE,
+      leaseMs: e.OUTBOX_LEASE_MS,
+      retentionHours: e.OUTBOX_RETENTION_HOURS,
+    },
+    rush: { maxWaitMs: e.BOOKING_MAX_WAIT_MS, maxGroupSize: e.BOOKING_GROUP_SIZE },
   };
 }
 

@@ -1,5 +1,7 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
+import { createBookingsRepo } from './data/bookings.repo';
+import { createBookingRush } from './domain/book-seats';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -18,18 +20,22 @@ function main(): void {
     name: SERVICE,
     logger,
     onConnect: async (nc) => {
-      await ensureBookingsStream(nc, config.nats.duplicateWindowSeconds);
+      await ensureBookingsStream(nc, config.nats.stream);
       relay.kick(); // catch up on whatever waited in the outbox
     },
   });
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   relay.start();
 
+  const rush = createBookingRush(
+    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
+    config.rush,
+  );
   const app = buildApp({
     pool,
     logger,
     natsConnected: nats.isConnected,
-    onBookingCommitted: relay.kick,
+    rush,
   });
   serve({
     app,

@@ -22,8 +22,12 @@ describe('bounded waiting', () => {
       await holder.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [eventId]);
       const started = Date.now();
       const res = await request(bounded.app).post('/bookings').send({ userId, eventId });
+      // The group is run again after each lock wait timeout (3 rounds of 1 s), then answered busy.
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
+      expect(res.body).toEqual({
+        error: { code: 'UNAVAILABLE', message: 'The booking service is busy, try again shortly' },
+      });
+      expect(res.headers['retry-after']).toBe('1');
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(await availableSeats(t.pool, eventId)).toBe(5);
       await holder.rollback();
@@ -33,39 +37,6 @@ describe('bounded waiting', () => {
     } finally {
       holder.release();
       await bounded.close();
-    }
-  });
-
-  test('when the pool and its queue are full, then further requests answer 503 at once instead of waiting', async () => {
-    // One connection, one waiting place: the first request holds the connection (stuck on the lock), the
-    // second waits in the queue, every further one is refused straight away.
-    const tiny = createTestApp({ MYSQL_POOL_SIZE: '1', MYSQL_QUEUE_LIMIT: '1', LOCK_WAIT_TIMEOUT_SECONDS: '3' });
-    const url = await tiny.listen();
-    const userId = await insertUser(t.pool);
-    const eventId = await insertEvent(t.pool, 50);
-    const holder = await t.pool.getConnection();
-    try {
-      await holder.beginTransaction();
-      await holder.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [eventId]);
-      const send = () =>
-        fetch(`${url}/bookings`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ userId, eventId }),
-        });
-      const stuck = [send(), send()];
-      await new Promise((r) => setTimeout(r, 200));
-      const started = Date.now();
-      const refused = await Promise.all(Array.from({ length: 5 }, send));
-      expect(refused.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
-      expect(Date.now() - started).toBeLessThan(1_000);
-      for (const r of refused) expect(((await r.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
-      await holder.rollback();
-      const statuses = (await Promise.all(stuck)).map((r) => r.status);
-      expect(statuses).toEqual([201, 201]);
-    } finally {
-      holder.release();
-      await tiny.close();
     }
   });
 

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
+import { outboxRepo } from '../src/data/outbox.repo';
+import { withTransaction } from '../src/lib/db';
 import { insertEvent, insertUser, outboxOf, streamMessages, waitFor } from './support/fixtures';
 import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -116,14 +119,113 @@ describe('outbox relay', () => {
     }
   });
 
-  test('when the service starts, then the BOOKINGS stream captures bookings.> on file storage with a 2-minute duplicate window', async () => {
-    const t = createTestApp({ NATS_URL: nats.url });
+  test('when the service starts, then it configures the BOOKINGS stream: bookings.>, file storage, its duplicate window and retention limits', async () => {
+    const t = createTestApp({
+      NATS_URL: nats.url,
+      NATS_DUPLICATE_WINDOW_SECONDS: '600',
+      NATS_STREAM_MAX_AGE_HOURS: '48',
+      NATS_STREAM_MAX_BYTES: '104857600',
+    });
     try {
       await t.nats.firstConnect;
       const info = await withWatcher(async (nc) => (await nc.jetstreamManager()).streams.info('BOOKINGS'));
       expect(info.config.subjects).toEqual(['bookings.>']);
       expect(info.config.storage).toBe('file');
-      expect(info.config.duplicate_window).toBeGreaterThanOrEqual(120 * 1e9);
+      expect(info.config.duplicate_window).toBe(600 * 1e9);
+      expect(info.config.max_age).toBe(48 * 3600 * 1e9);
+      expect(info.config.max_bytes).toBe(104857600);
+      expect(info.config.discard).toBe('old');
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('when NATS hangs mid-publish, then the relay holds no MySQL lock on the rows it claimed (a lease, not a transaction)', async () => {
+    const t = createTestApp({ NATS_URL: nats.url });
+    try {
+      await t.nats.firstConnect;
+      const ids = await book(t, 3);
+      const msgIds = ids.map((id) => `${id}.confirmed`);
+      nats.signal('SIGSTOP');
+      let pass: Promise<unknown> | undefined;
+      try {
+        pass = t.relay.relayOnce().catch((err) => err);
+        // The claim is committed and leased to this relay while the publish waits for NATS.
+        expect(
+          await waitFor(async () => {
+            const [rows] = await t.pool.query<RowDataPacket[]>(
+              'SELECT COUNT(*) AS n FROM outbox WHERE msg_id IN (?) AND claimed_by IS NOT NULL AND claim_until > NOW(3)',
+              [msgIds],
+            );
+            return Number(rows[0]?.n) === 3;
+          }, 1_500),
+        ).toBe(true);
+        const conn = await t.pool.getConnection();
+        try {
+          await conn.beginTransaction();
+          // NOWAIT: fails at once if any of these rows were still locked (MySQL 8 and MariaDB 10.3+).
+          const [locked] = await conn.query<RowDataPacket[]>(
+            'SELECT id FROM outbox WHERE msg_id IN (?) FOR UPDATE NOWAIT',
+            [msgIds],
+          );
+          expect(locked).toHaveLength(3);
+          await conn.rollback();
+        } finally {
+          conn.release();
+        }
+        // Another relay's claim (another replica) skips the leased rows instead of publishing them twice.
+        const now = new Date();
+        const claimedByOther = await withTransaction(t.pool, (c) =>
+          outboxRepo.claimDue(c, 'other-replica', 1000, now, new Date(now.getTime() + 30_000)),
+        );
+        expect(claimedByOther.filter((r) => msgIds.includes(r.msgId))).toEqual([]);
+      } finally {
+        nats.signal('SIGCONT');
+      }
+      await pass;
+      // Published now or due again later; never stuck with a lease.
+      expect(
+        await waitFor(async () => {
+          const r = await t.relay.relayOnce();
+          return r.failed === 0 && (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null);
+        }, 15_000),
+      ).toBe(true);
+    } finally {
+      nats.signal('SIGCONT');
+      await t.close();
+    }
+  });
+
+  test('when published rows are older than the retention, then a purge deletes them and keeps the rest', async () => {
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_RETENTION_HOURS: '24' });
+    try {
+      const tag = randomUUID();
+      const old = new Date(Date.now() - 25 * 3_600_000);
+      const recent = new Date(Date.now() - 23 * 3_600_000);
+      const rows = [
+        [`${tag}.old-published`, old, old],
+        [`${tag}.recent-published`, recent, recent],
+        [`${tag}.old-unpublished`, old, null],
+      ];
+      await t.pool.query(
+        'INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at, published_at) VALUES ?',
+        [
+          rows.map(([msgId, at, published]) => [
+            msgId,
+            'bookings.test',
+            '{}',
+            at,
+            new Date(Date.now() + 3_600_000),
+            published,
+          ]),
+        ],
+      );
+      expect(await t.relay.purgeOnce()).toBeGreaterThanOrEqual(1);
+      const [left] = await t.pool.query<RowDataPacket[]>(
+        'SELECT msg_id FROM outbox WHERE msg_id LIKE ? ORDER BY msg_id',
+        [`${tag}.%`],
+      );
+      expect(left.map((r) => r.msg_id)).toEqual([`${tag}.old-unpublished`, `${tag}.recent-published`]);
     } finally {
       await t.close();
     }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { RowDataPacket } from 'mysql2/promise';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -16,6 +17,22 @@ afterAll(async () => {
   await b.close();
 });
 
+/** One POST on a connection of its own (no keep-alive pool): 2,000 requests are 2,000 concurrent clients. */
+const postOwnConnection = (url: string, body: unknown) =>
+  new Promise<number>((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = http.request(
+      `${url}/bookings`,
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+
 const post = (url: string, body: unknown) =>
   fetch(`${url}/bookings`, {
     method: 'POST',
@@ -24,17 +41,17 @@ const post = (url: string, body: unknown) =>
   });
 
 describe('no overselling', () => {
-  test('when 50 bookings race for the last seat over two instances, then exactly one 201 and 49 SOLD_OUT', async () => {
+  test('when 200 bookings race for the last seat over two instances, then exactly one 201 and 199 SOLD_OUT', async () => {
     const eventId = await insertEvent(a.pool, 1);
-    const users = await Promise.all(Array.from({ length: 50 }, () => insertUser(a.pool)));
+    const users = await Promise.all(Array.from({ length: 200 }, () => insertUser(a.pool)));
 
     const responses = await Promise.all(users.map((userId, i) => post(urls[i % 2] as string, { userId, eventId })));
     const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ error?: { code: string } }>;
 
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
-    expect(bodies.filter((body) => body.error?.code === 'SOLD_OUT')).toHaveLength(49);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(199);
+    expect(bodies.filter((body) => body.error?.code === 'SOLD_OUT')).toHaveLength(199);
     expect(await availableSeats(a.pool, eventId)).toBe(0);
     expect(await bookingsOf(a.pool, eventId)).toHaveLength(1);
   });
@@ -66,5 +83,21 @@ describe('no overselling', () => {
       [outbox.map((o) => o.msgId)],
     );
     expect(dupes).toHaveLength(0);
+  });
+
+  test('when 2000 bookings of 1-4 seats race for 100 seats over two instances, then exactly 100 are sold and the books balance', async () => {
+    const eventId = await insertEvent(a.pool, 100);
+    const users = await Promise.all(Array.from({ length: 40 }, () => insertUser(a.pool)));
+    const statuses = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) =>
+        postOwnConnection(urls[i % 2] as string, { userId: users[i % users.length], eventId, quantity: (i % 4) + 1 }),
+      ),
+    );
+    expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
+    const bookings = await bookingsOf(a.pool, eventId);
+    const sold = bookings.reduce((sum, x) => sum + x.quantity, 0);
+    expect(sold).toBe(100);
+    expect(sold).toBe(100 - (await availableSeats(a.pool, eventId)));
+    expect(bookings).toHaveLength(statuses.filter((s) => s === 201).length);
   });
 });

@@ -1,16 +1,17 @@
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
-import { ensureBookingsStream } from '../src/messaging/bookings-stream';
+import { createBookingsStream } from './support/bookings-stream';
 import { bookDirectly, newEventBody } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
 let nc: NatsConnection;
 beforeAll(async () => {
+  // booking-service creates the stream; this service only looks it up.
+  nc = await connect({ servers: process.env.NATS_URL });
+  await createBookingsStream(nc);
   t = createTestApp({}, { withConsumer: true });
   await t.nats?.firstConnect;
-  nc = await connect({ servers: process.env.NATS_URL });
-  await ensureBookingsStream(nc);
 });
 afterAll(async () => {
   await nc.close();

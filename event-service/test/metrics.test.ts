@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, headers, type NatsConnection } from 'nats';
 import request from 'supertest';
-import { ensureBookingsStream } from '../src/messaging/bookings-stream';
 import { CONSUMER_NAME } from '../src/messaging/cache-refresh.consumer';
+import { createBookingsStream } from './support/bookings-stream';
 import { newEventBody } from './support/fixtures';
 import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -11,10 +11,11 @@ let t: TestApp;
 let nc: NatsConnection;
 
 beforeAll(async () => {
+  // booking-service creates the stream; this service only looks it up.
+  nc = await connect({ servers: process.env.NATS_URL });
+  await createBookingsStream(nc);
   t = createTestApp({}, { withConsumer: true });
   await t.nats?.firstConnect;
-  nc = await connect({ servers: process.env.NATS_URL });
-  await ensureBookingsStream(nc);
 });
 afterAll(async () => {
   await nc.close();

@@ -1,7 +1,7 @@
 import { connect, headers, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { CONSUMER_NAME } from '../src/messaging/booking-confirmed.consumer';
-import { ensureBookingsStream } from '../src/messaging/bookings-stream';
+import { createBookingsStream } from './support/bookings-stream';
 import { confirmedPayload } from './support/fixtures';
 import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -10,10 +10,11 @@ let t: TestApp;
 let nc: NatsConnection;
 
 beforeAll(async () => {
+  // booking-service creates the stream; this service only looks it up.
+  nc = await connect({ servers: process.env.NATS_URL });
+  await createBookingsStream(nc);
   t = createTestApp();
   await t.nats.firstConnect;
-  nc = await connect({ servers: process.env.NATS_URL });
-  await ensureBookingsStream(nc);
 });
 afterAll(async () => {
   await nc.close();

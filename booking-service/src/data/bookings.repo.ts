@@ -36,14 +36,11 @@ export type BookingsRepo = ReturnType<typeof createBookingsRepo>;
 
 export function createBookingsRepo(pool: Pool) {
   return {
-    async insert(conn: PoolConnection, b: Booking): Promise<void> {
-      await conn.execute(`INSERT INTO bookings (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, [
-        b.id,
-        b.userId,
-        b.eventId,
-        b.quantity,
-        b.status,
-        b.createdAt,
+    /** One multi-row INSERT for a group's bookings (inside its transaction). */
+    async insertMany(conn: PoolConnection, bookings: Booking[]): Promise<void> {
+      if (bookings.length === 0) return;
+      await conn.query(`INSERT INTO bookings (${COLUMNS}) VALUES ?`, [
+        bookings.map((b) => [b.id, b.userId, b.eventId, b.quantity, b.status, b.createdAt]),
       ]);
     },
 

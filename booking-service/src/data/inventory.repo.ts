@@ -3,9 +3,11 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 // The rows a booking reads and changes besides its own: the user (exists?) and the event's seat counter.
 
 export const inventoryRepo = {
-  async userExists(conn: PoolConnection, userId: string): Promise<boolean> {
-    const [rows] = await conn.execute<RowDataPacket[]>('SELECT 1 FROM users WHERE id = ?', [userId]);
-    return rows.length > 0;
+  /** Which of these user ids exist: one query for a whole group of requests. */
+  async existingUsers(conn: PoolConnection, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT id FROM users WHERE id IN (?)', [userIds]);
+    return new Set(rows.map((r) => String(r.id)));
   },
 
   /**
@@ -19,6 +21,7 @@ export const inventoryRepo = {
     return rows[0] ? Number(rows[0].available_seats) : undefined;
   },
 
+  /** Takes the seats of a whole group in one UPDATE (under the row lock taken by lockAvailableSeats). */
   async takeSeats(conn: PoolConnection, eventId: string, quantity: number): Promise<void> {
     // The CHECK (available_seats >= 0) would refuse an oversell even if the lock were bypassed.
     await conn.execute('UPDATE events SET available_seats = available_seats - ?, updated_at = ? WHERE id = ?', [

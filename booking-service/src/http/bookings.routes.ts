@@ -25,7 +25,7 @@ export function bookingsRouter(deps: BookSeatsDeps): Router {
 
   router.post('/', async (req, res) => {
     const input = parseInput(createBody, req.body);
-    res.status(201).json(await countBookingOutcome(bookSeats(deps, input, { requestId: req.id })));
+    res.status(201).json(await countBookingOutcome(bookSeats(deps, { ...input, requestId: req.id })));
   });
 
   router.get('/', async (req, res) => {

@@ -5,6 +5,12 @@ import type { Logger } from './logger';
 import { installShutdown, type ShutdownStep } from './shutdown';
 
 /**
+ * Connections the kernel may hold for accept() (capped by net.core.somaxconn). Node's default, 511, resets
+ * connections of a burst of 1,000 clients arriving at once on one replica.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/**
  * Listens on `port` and, on SIGTERM/SIGINT, stops accepting, lets in-flight requests finish, then runs the
  * steps in order. A port that cannot be taken stops the process with exit code 1.
  */
@@ -18,7 +24,7 @@ export function serve(opts: {
 }): Server {
   const { logger } = opts;
   // Express 5 hands a listen error (e.g. EADDRINUSE) to this callback: "listening" is logged only on success.
-  const server = opts.app.listen(opts.port, (err?: Error) => {
+  const server = opts.app.listen({ port: opts.port, backlog: LISTEN_BACKLOG }, (err?: Error) => {
     if (err) {
       logger.fatal({ err, port: opts.port }, `${opts.service} could not listen`);
       process.exit(1);

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import type { Pool } from 'mysql2/promise';
 import { headers as natsHeaders } from 'nats';
 import { outboxRepo } from '../data/outbox.repo';
@@ -12,6 +14,8 @@ export type OutboxRelay = {
   kick: () => void;
   /** One pass over due rows; exposed for tests and tools. */
   relayOnce: () => Promise<RelayResult>;
+  /** Deletes published rows older than the retention, in batches; returns how many went. */
+  purgeOnce: () => Promise<number>;
   start: () => void;
   /** Stops polling and waits for the pass in hand to finish. */
   stop: () => Promise<void>;
@@ -19,12 +23,19 @@ export type OutboxRelay = {
 
 const PUBLISH_TIMEOUT_MS = 2_000;
 const MAX_BACKOFF_MS = 5_000;
+const PURGE_EVERY_MS = 10 * 60_000;
+const PURGE_BATCH = 1_000;
 
 /**
  * Publishes outbox rows to JetStream, each with msgID = its msg_id, and marks them published only after
- * JetStream acknowledged them. Rows are claimed with FOR UPDATE SKIP LOCKED, so replicas share the work.
- * A row published twice (a crash between ack and mark) is dropped by JetStream's duplicate window.
- * Runs right after each commit (kick) and every pollMs for leftovers; backs off while NATS fails.
+ * JetStream acknowledged them. A pass:
+ *   1. claims due rows with a lease (FOR UPDATE SKIP LOCKED + claimed_by/claim_until) in a short
+ *      transaction and commits: replicas share the work and no lock outlives the claim;
+ *   2. publishes all of them at once and awaits the acks together (a group's messages in one pass);
+ *   3. marks the acked rows published and the others due again later (one UPDATE each).
+ * A relay that dies mid-pass leaves its rows leased until leaseMs passes; another then publishes them and
+ * JetStream's duplicate window drops whatever was already in. Runs right after each commit (kick) and every
+ * pollMs for leftovers; backs off while NATS fails. Published rows older than retentionHours are purged.
  */
 export function createOutboxRelay(deps: {
   pool: Pool;
@@ -32,10 +43,14 @@ export function createOutboxRelay(deps: {
   logger: Logger;
   pollMs: number;
   batchSize: number;
+  leaseMs: number;
+  retentionHours: number;
 }): OutboxRelay {
   const { pool, nats, logger, pollMs, batchSize } = deps;
+  const owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 100);
   const encoder = new TextEncoder();
   let timer: NodeJS.Timeout | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
@@ -45,44 +60,55 @@ export function createOutboxRelay(deps: {
     const nc = nats.connection();
     if (!nc || !nats.isConnected()) return { published: 0, duplicates: 0, failed: 0 };
     const js = nc.jetstream();
-    return withTransaction(
+    const now = new Date();
+    const rows = await withTransaction(
       pool,
-      async (conn) => {
-        const rows = await outboxRepo.claimDue(conn, batchSize, new Date());
-        const outcomes = await Promise.allSettled(
-          rows.map((row) =>
-            js.publish(row.subject, encoder.encode(row.payload), {
-              msgID: row.msgId,
-              timeout: PUBLISH_TIMEOUT_MS,
-              headers: requestHeaders(row.requestId),
-            }),
-          ),
-        );
-        const publishedIds: number[] = [];
-        let duplicates = 0;
-        let failed = 0;
-        for (const [i, outcome] of outcomes.entries()) {
-          const row = rows[i];
-          if (!row) continue;
-          if (outcome.status === 'fulfilled') {
-            publishedIds.push(row.id);
-            if (outcome.value.duplicate) duplicates++;
-          } else {
-            failed++;
-            const retryIn = Math.min(pollMs * 2 ** row.attempts, MAX_BACKOFF_MS);
-            await outboxRepo.markFailed(
-              conn,
-              row.id,
-              String(outcome.reason?.message ?? outcome.reason),
-              new Date(Date.now() + retryIn),
-            );
-          }
-        }
-        await outboxRepo.markPublished(conn, publishedIds, new Date());
-        return { published: publishedIds.length, duplicates, failed };
-      },
+      (conn) => outboxRepo.claimDue(conn, owner, batchSize, now, new Date(now.getTime() + deps.leaseMs)),
       { isolationLevel: 'READ COMMITTED' },
     );
+    if (rows.length === 0) return { published: 0, duplicates: 0, failed: 0 };
+    const outcomes = await Promise.allSettled(
+      rows.map((row) =>
+        js.publish(row.subject, encoder.encode(row.payload), {
+          msgID: row.msgId,
+          timeout: PUBLISH_TIMEOUT_MS,
+          headers: requestHeaders(row.requestId),
+        }),
+      ),
+    );
+    const publishedIds: number[] = [];
+    const failedIds: number[] = [];
+    let duplicates = 0;
+    let firstError = '';
+    let maxAttempts = 0;
+    for (const [i, outcome] of outcomes.entries()) {
+      const row = rows[i];
+      if (!row) continue;
+      if (outcome.status === 'fulfilled') {
+        publishedIds.push(row.id);
+        if (outcome.value.duplicate) duplicates++;
+      } else {
+        failedIds.push(row.id);
+        firstError ||= String(outcome.reason?.message ?? outcome.reason);
+        maxAttempts = Math.max(maxAttempts, row.attempts);
+      }
+    }
+    await outboxRepo.markPublished(pool, publishedIds, new Date());
+    const retryIn = Math.min(pollMs * 2 ** maxAttempts, MAX_BACKOFF_MS);
+    await outboxRepo.markFailed(pool, failedIds, firstError, new Date(Date.now() + retryIn));
+    return { published: publishedIds.length, duplicates, failed: failedIds.length };
+  }
+
+  async function purgeOnce(): Promise<number> {
+    const before = new Date(Date.now() - deps.retentionHours * 3_600_000);
+    let total = 0;
+    // Short batches, so a purge never holds many row locks; at most 100 of them per run.
+    for (let i = 0; i < 100; i++) {
+      const n = await outboxRepo.purgePublished(pool, before, PURGE_BATCH);
+      total += n;
+      if (n < PURGE_BATCH) break;
+    }
+    return total;
   }
 
   async function loop(): Promise<void> {
@@ -135,17 +161,30 @@ export function createOutboxRelay(deps: {
     timer.unref();
   }
 
+  function purgeLater(): void {
+    purgeTimer = setTimeout(() => {
+      purgeOnce()
+        .then((n) => n > 0 && logger.info({ purged: n }, 'published outbox rows past retention purged'))
+        .catch((err) => logger.warn({ err: (err as Error).message }, 'outbox purge failed, will retry'))
+        .finally(() => !stopped && purgeLater());
+    }, PURGE_EVERY_MS);
+    purgeTimer.unref();
+  }
+
   return {
     kick,
     relayOnce,
+    purgeOnce,
     start: () => {
       stopped = false;
       kick();
+      purgeLater();
     },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);
       clearTimeout(kickTimer);
+      clearTimeout(purgeTimer);
       await running;
     },
   };

@@ -4,8 +4,11 @@ import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
+import { createBookingsRepo } from '../../src/data/bookings.repo';
+import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
+import { LISTEN_BACKLOG } from '../../src/lib/serve';
 import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
 import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 import { createOutboxRelay, type OutboxRelay } from '../../src/messaging/outbox-relay';
@@ -20,6 +23,7 @@ export type TestApp = {
   pool: Pool;
   nats: NatsLink;
   relay: OutboxRelay;
+  rush: BookingRush;
   /** Listens on a free loopback port (for real concurrent HTTP); returns the base URL. */
   listen: () => Promise<string>;
   close: () => Promise<void>;
@@ -38,17 +42,21 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     name: 'booking-test',
     logger,
     onConnect: async (nc) => {
-      await ensureBookingsStream(nc, config.nats.duplicateWindowSeconds);
+      await ensureBookingsStream(nc, config.nats.stream);
       relay.kick();
     },
   });
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   if (opts.startRelay) relay.start();
+  const rush = createBookingRush(
+    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
+    config.rush,
+  );
   const app = buildApp({
     pool,
     logger,
     natsConnected: nats.isConnected,
-    onBookingCommitted: relay.kick,
+    rush,
   });
   let server: Server | undefined;
   return {
@@ -56,9 +64,12 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     pool,
     nats,
     relay,
+    rush,
     listen: () =>
       new Promise((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
+        const s = app.listen(0, '127.0.0.1', LISTEN_BACKLOG, () =>
+          resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`),
+        );
         server = s;
       }),
     close: async () => {

@@ -17,8 +17,9 @@ export const baseEnvSchema = z.object({
     .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ only, at most 64')
     .default('ebs'),
   MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
-  // At least 1: mysql2 reads 0 as "no limit", which would let overload queue for ever.
-  MYSQL_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100000).default(100),
+  // A memory bound on requests waiting for a connection, not a burst shedder: a burst waits its turn (bookings
+  // wait at most BOOKING_MAX_WAIT_MS). At least 1: mysql2 reads 0 as "no limit".
+  MYSQL_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100000).default(10000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Human-readable logs (pino-pretty, when installed) instead of JSON; the root `npm start` sets it. */
   LOG_PRETTY: z

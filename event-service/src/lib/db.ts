@@ -8,7 +8,7 @@ export type DbConfig = {
   database: string;
   /** Connections in the pool. */
   connectionLimit: number;
-  /** Requests that may wait for a connection; one more fails fast ("Queue limit reached") -> 503. */
+  /** Requests that may wait for a connection (a memory bound); one more fails fast ("Queue limit reached") -> 503. */
   queueLimit: number;
   /**
    * Bound on each row-lock wait (innodb_lock_wait_timeout, whole seconds), set once on every new

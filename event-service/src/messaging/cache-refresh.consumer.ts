@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EventsCache } from '../data/events.cache';
 import type { Logger } from '../lib/logger';
-import { BOOKINGS_STREAM, ensureBookingsStream } from './bookings-stream';
+import { BOOKINGS_STREAM, lookUpBookingsStream } from './bookings-stream';
 import { type DurableConsumer, startDurableConsumer } from './durable-consumer';
 import type { NatsLink } from './nats-link';
 
@@ -23,7 +23,9 @@ export function startCacheRefreshConsumer(deps: {
     stream: BOOKINGS_STREAM,
     durable: CONSUMER_NAME,
     filterSubject: 'bookings.confirmed',
-    ensureStream: (nc) => ensureBookingsStream(nc),
+    ensureStream: async (nc) => {
+      await lookUpBookingsStream(nc);
+    },
     handler: async (data) => {
       const parsed = bookingConfirmed.safeParse(data);
       if (!parsed.success) return 'drop';

@@ -1,7 +1,7 @@
 import type { NotificationsRepo } from '../data/notifications.repo';
 import { recordBookingConfirmed } from '../domain/record-booking-confirmed';
 import type { Logger } from '../lib/logger';
-import { BOOKINGS_STREAM, ensureBookingsStream } from './bookings-stream';
+import { BOOKINGS_STREAM, lookUpBookingsStream } from './bookings-stream';
 import { type DurableConsumer, startDurableConsumer } from './durable-consumer';
 import type { NatsLink } from './nats-link';
 
@@ -19,7 +19,9 @@ export function startBookingConfirmedConsumer(deps: {
     stream: BOOKINGS_STREAM,
     durable: CONSUMER_NAME,
     filterSubject: 'bookings.confirmed',
-    ensureStream: (nc) => ensureBookingsStream(nc),
+    ensureStream: async (nc) => {
+      await lookUpBookingsStream(nc);
+    },
     handler: (data) => recordBookingConfirmed(deps, data),
     logger: deps.logger,
     ackWaitMs: deps.ackWaitMs,

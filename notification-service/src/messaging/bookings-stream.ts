@@ -1,33 +1,28 @@
-import { type NatsConnection, nanos, StorageType } from 'nats';
+import type { NatsConnection, StreamInfo } from 'nats';
 
 /** The JetStream stream that captures every bookings.* subject (DESIGN.md §4). */
 export const BOOKINGS_STREAM = 'BOOKINGS';
-export const BOOKINGS_SUBJECTS = ['bookings.>'];
+
+const LOOKUP_ATTEMPTS = 4;
+const LOOKUP_INTERVAL_MS = 250;
 
 /**
- * Creates the BOOKINGS stream, or brings an existing one to our subjects and duplicate window. Safe to call
- * from every replica and service at once.
+ * Looks the BOOKINGS stream up, waiting a moment for it to appear. booking-service alone creates and
+ * configures it (subjects, duplicate window, retention): this service never adds or updates it, so starting
+ * here can never reset its settings. Rejects when it still does not exist; the consumer then tries again.
  */
-export async function ensureBookingsStream(nc: NatsConnection, duplicateWindowSeconds = 120): Promise<void> {
+export async function lookUpBookingsStream(nc: NatsConnection): Promise<StreamInfo> {
   const jsm = await nc.jetstreamManager();
-  const duplicate_window = nanos(duplicateWindowSeconds * 1000);
-  try {
-    await jsm.streams.info(BOOKINGS_STREAM);
-    await jsm.streams.update(BOOKINGS_STREAM, { subjects: BOOKINGS_SUBJECTS, duplicate_window });
-  } catch (err) {
-    if (!/stream not found/i.test((err as Error).message)) throw err;
+  for (let attempt = 1; ; attempt++) {
     try {
-      await jsm.streams.add({
-        name: BOOKINGS_STREAM,
-        subjects: BOOKINGS_SUBJECTS,
-        storage: StorageType.File,
-        duplicate_window,
-      });
-    } catch (addErr) {
-      // Another process created it between our info and add: fine if it now exists.
-      await jsm.streams.info(BOOKINGS_STREAM).catch(() => {
-        throw addErr;
-      });
+      return await jsm.streams.info(BOOKINGS_STREAM);
+    } catch (err) {
+      if (!/stream not found/i.test((err as Error).message) || attempt >= LOOKUP_ATTEMPTS) {
+        throw new Error(`JetStream stream ${BOOKINGS_STREAM} not available yet (booking-service creates it)`, {
+          cause: err,
+        });
+      }
+      await new Promise((r) => setTimeout(r, LOOKUP_INTERVAL_MS));
     }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
-import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
+import { createBookingsStream } from './bookings-stream';
 
 export async function insertUser(pool: Pool): Promise<string> {
   const id = randomUUID();
@@ -35,7 +35,7 @@ export async function publisher(): Promise<
   NatsConnection & { publishJs: (subject: string, data: unknown, msgID?: string) => Promise<void> }
 > {
   const nc = await connect({ servers: process.env.NATS_URL });
-  await ensureBookingsStream(nc);
+  await createBookingsStream(nc);
   const js = nc.jetstream();
   return Object.assign(nc, {
     publishJs: async (subject: string, data: unknown, msgID?: string) => {

@@ -19,6 +19,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    if (appError.headers) res.set(appError.headers);
     res.status(appError.status).json(appError.toBody());
   };
 }
