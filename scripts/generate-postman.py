@@ -15,6 +15,9 @@ def req(name, method, url, body=None, tests="", pre=None, raw=None, headers=None
     item["event"] = events
     return item
 
+CUSTOMER = [{"key": "Authorization", "value": "Bearer {{customerToken}}"}]
+ADMIN = [{"key": "Authorization", "value": "Bearer {{adminToken}}"}]
+
 ERR = """
 pm.test('error body has the contract shape', () => {
   const e = pm.response.json().error;
@@ -30,10 +33,11 @@ pm.test('code is {code}', () => pm.expect(pm.response.json().error.code).to.eql(
 """ + ERR
 
 demo = [
-  req("Create user", "POST", "{{userUrl}}/users", raw='{\n  "name": "Ada Postman",\n  "email": "Ada.{{$guid}}@Example.com"\n}', tests="""
+  req("Create user", "POST", "{{userUrl}}/users", raw='{\n  "name": "Ada Postman",\n  "email": "Ada.{{$guid}}@Example.com",\n  "password": "{{userPassword}}"\n}', tests="""
 pm.test('status is 201', () => pm.response.to.have.status(201));
 const u = pm.response.json();
-pm.test('user has id, name, lower-cased email, createdAt', () => {
+pm.test('user has id, name, lower-cased email, createdAt, and no password or role', () => {
+  pm.expect(Object.keys(u).sort()).to.eql(['createdAt', 'email', 'id', 'name']);
   pm.expect(u.id).to.match(/^[0-9a-f-]{36}$/);
   pm.expect(u.name).to.eql('Ada Postman');
   pm.expect(u.email).to.eql(u.email.toLowerCase());
@@ -43,11 +47,33 @@ pm.test('X-Request-Id is set', () => pm.response.to.have.header('X-Request-Id'))
 pm.collectionVariables.set('userId', u.id);
 pm.collectionVariables.set('userEmail', u.email);
 """),
-  req("Get user", "GET", "{{userUrl}}/users/{{userId}}", tests="""
+  req("Log in (customer): token stored in customerToken", "POST", "{{userUrl}}/auth/token", raw='{\n  "email": "{{userEmail}}",\n  "password": "{{userPassword}}"\n}', tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+const t = pm.response.json();
+pm.test('a Bearer access token', () => {
+  pm.expect(t.tokenType).to.eql('Bearer');
+  pm.expect(t.expiresIn).to.be.above(0);
+  pm.expect(t.accessToken.split('.').length).to.eql(3);
+});
+pm.collectionVariables.set('customerToken', t.accessToken);
+"""),
+  req("Log in (admin): token stored in adminToken", "POST", "{{userUrl}}/auth/token", raw='{\n  "email": "{{adminEmail}}",\n  "password": "{{adminPassword}}"\n}', tests="""
+pm.test('status is 200 (ADMIN_EMAIL/ADMIN_PASSWORD of the services = adminEmail/adminPassword here)', () => pm.response.to.have.status(200));
+pm.collectionVariables.set('adminToken', pm.response.json().accessToken);
+"""),
+  req("Public keys (JWKS)", "GET", "{{userUrl}}/.well-known/jwks.json", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('public keys only', () => {
+  const keys = pm.response.json().keys;
+  pm.expect(keys.length).to.be.at.least(1);
+  keys.forEach((k) => { pm.expect(k.kid).to.be.a('string'); pm.expect(k).to.not.have.property('d'); });
+});
+"""),
+  req("Get user (self)", "GET", "{{userUrl}}/users/{{userId}}", headers=CUSTOMER, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('it is the created user', () => pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get('userId')));
 """),
-  req("List users", "GET", "{{userUrl}}/users?limit=5&offset=0", tests="""
+  req("List users (admin)", "GET", "{{userUrl}}/users?limit=5&offset=0", headers=ADMIN, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 const b = pm.response.json();
 pm.test('a page with pagination', () => {
@@ -58,7 +84,7 @@ pm.test('a page with pagination', () => {
   pm.expect(b.pagination.total).to.be.at.least(1);
 });
 """),
-  req("Create event (1 seat)", "POST", "{{eventUrl}}/events", body={"name": "Postman Jazz Night", "description": "Quartet", "venue": "Blue Hall", "startsAt": "2027-06-01T19:30:00Z", "totalSeats": 1}, tests="""
+  req("Create event (admin, 1 seat)", "POST", "{{eventUrl}}/events", headers=ADMIN, body={"name": "Postman Jazz Night", "description": "Quartet", "venue": "Blue Hall", "startsAt": "2027-06-01T19:30:00Z", "totalSeats": 1}, tests="""
 pm.test('status is 201', () => pm.response.to.have.status(201));
 const e = pm.response.json();
 pm.test('every seat is available', () => {
@@ -82,7 +108,7 @@ pm.test('X-Cache is HIT', () => pm.expect(pm.response.headers.get('X-Cache')).to
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('newest first includes the event', () => pm.expect(pm.response.json().data.map((e) => e.id)).to.include(pm.collectionVariables.get('eventId')));
 """),
-  req("Book the seat", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 1\n}', tests="""
+  req("Book the seat (for yourself: userId comes from the token)", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "eventId": "{{eventId}}",\n  "quantity": 1\n}', tests="""
 pm.test('status is 201', () => pm.response.to.have.status(201));
 const b = pm.response.json();
 pm.test('booking is confirmed', () => {
@@ -93,12 +119,12 @@ pm.test('booking is confirmed', () => {
 });
 pm.collectionVariables.set('bookingId', b.id);
 """),
-  req("Book again: sold out", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}"\n}', tests=err(409, "SOLD_OUT")),
-  req("Get booking", "GET", "{{bookingUrl}}/bookings/{{bookingId}}", tests="""
+  req("Book again: sold out", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}"\n}', tests=err(409, "SOLD_OUT")),
+  req("Get booking", "GET", "{{bookingUrl}}/bookings/{{bookingId}}", headers=CUSTOMER, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('it is the booking', () => pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get('bookingId')));
 """),
-  req("List bookings of the user", "GET", "{{bookingUrl}}/bookings?userId={{userId}}", tests="""
+  req("List my bookings", "GET", "{{bookingUrl}}/bookings", headers=CUSTOMER, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('exactly the one booking', () => {
   const b = pm.response.json();
@@ -110,7 +136,7 @@ pm.test('exactly the one booking', () => {
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('availableSeats is 0', () => pm.expect(pm.response.json().availableSeats).to.eql(0));
 """),
-  req("See the notification", "GET", "{{notificationUrl}}/notifications?bookingId={{bookingId}}", tests="""
+  req("See the notification", "GET", "{{notificationUrl}}/notifications?bookingId={{bookingId}}", headers=CUSTOMER, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('one booking.confirmed notification', () => {
   const n = pm.response.json();
@@ -121,11 +147,11 @@ pm.test('one booking.confirmed notification', () => {
   pm.expect(n.data[0].message).to.be.a('string');
 });
 """),
-  req("List notifications of the user", "GET", "{{notificationUrl}}/notifications?userId={{userId}}&limit=10", tests="""
+  req("List my notifications", "GET", "{{notificationUrl}}/notifications?limit=10", headers=CUSTOMER, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('the user has one notification', () => pm.expect(pm.response.json().pagination.total).to.eql(1));
 """),
-  req("Raise capacity", "PATCH", "{{eventUrl}}/events/{{eventId}}", body={"totalSeats": 3, "name": "Postman Jazz Night (extra seats)"}, tests="""
+  req("Raise capacity (admin)", "PATCH", "{{eventUrl}}/events/{{eventId}}", headers=ADMIN, body={"totalSeats": 3, "name": "Postman Jazz Night (extra seats)"}, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('available moved with total', () => {
   const e = pm.response.json();
@@ -144,24 +170,35 @@ pm.test('new values, not cached', () => {
 ]
 
 errors = [
-  req("User: invalid fields -> 400", "POST", "{{userUrl}}/users", body={"name": "", "email": "not-an-email"}, tests=err(400, "VALIDATION_FAILED") + """
-pm.test('details name both fields', () => pm.expect(pm.response.json().error.details.map((d) => d.field).sort()).to.eql(['email', 'name']));
+  req("User: invalid fields -> 400", "POST", "{{userUrl}}/users", body={"name": "", "email": "not-an-email", "password": "short"}, tests=err(400, "VALIDATION_FAILED") + """
+pm.test('details name the three fields', () => pm.expect(pm.response.json().error.details.map((d) => d.field).sort()).to.eql(['email', 'name', 'password']));
 """),
-  req("User: duplicate email in another case -> 409", "POST", "{{userUrl}}/users", raw='{\n  "name": "Copy",\n  "email": "{{userEmail}}"\n}', pre="pm.variables.set('userEmail', pm.collectionVariables.get('userEmail').toUpperCase());", tests=err(409, "EMAIL_TAKEN")),
+  req("User: sign-up with a role -> 400 (always a customer)", "POST", "{{userUrl}}/users", raw='{\n  "name": "Mallory",\n  "email": "mallory.{{$guid}}@example.com",\n  "password": "{{userPassword}}",\n  "role": "admin"\n}', tests=err(400, "VALIDATION_FAILED")),
+  req("Log in: wrong password -> 401", "POST", "{{userUrl}}/auth/token", raw='{\n  "email": "{{userEmail}}",\n  "password": "not-the-password"\n}', tests=err(401, "UNAUTHENTICATED") + """
+pm.test('WWW-Authenticate: Bearer', () => pm.expect(pm.response.headers.get('WWW-Authenticate')).to.match(/^Bearer/));
+"""),
+  req("Users: no token -> 401", "GET", "{{userUrl}}/users", tests=err(401, "UNAUTHENTICATED")),
+  req("Users: a customer lists users -> 403", "GET", "{{userUrl}}/users", headers=CUSTOMER, tests=err(403, "FORBIDDEN")),
+  req("Users: a customer reads another user -> 403", "GET", "{{userUrl}}/users/00000000-0000-4000-8000-000000000000", headers=CUSTOMER, tests=err(403, "FORBIDDEN")),
+  req("Event: a customer creates an event -> 403", "POST", "{{eventUrl}}/events", headers=CUSTOMER, body={"name": "Mine", "startsAt": "2027-01-01T00:00:00Z", "totalSeats": 5}, tests=err(403, "FORBIDDEN")),
+  req("Booking: a customer books for another user -> 403", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "userId": "00000000-0000-4000-8000-000000000000",\n  "eventId": "{{eventId}}"\n}', tests=err(403, "FORBIDDEN")),
+  req("Booking: a garbage token -> 401", "GET", "{{bookingUrl}}/bookings", headers=[{"key": "Authorization", "value": "Bearer not.a.token"}], tests=err(401, "UNAUTHENTICATED")),
+  req("Notifications: another user's -> 403", "GET", "{{notificationUrl}}/notifications?userId=00000000-0000-4000-8000-000000000000", headers=CUSTOMER, tests=err(403, "FORBIDDEN")),
+  req("User: duplicate email in another case -> 409", "POST", "{{userUrl}}/users", raw='{\n  "name": "Copy",\n  "email": "{{userEmail}}",\n  "password": "{{userPassword}}"\n}', pre="pm.variables.set('userEmail', pm.collectionVariables.get('userEmail').toUpperCase());", tests=err(409, "EMAIL_TAKEN")),
   req("User: malformed JSON -> 400", "POST", "{{userUrl}}/users", raw='{"name": "A",', tests=err(400, "INVALID_JSON")),
-  req("User: unknown id -> 404", "GET", "{{userUrl}}/users/00000000-0000-4000-8000-000000000000", tests=err(404, "NOT_FOUND")),
-  req("User: malformed id -> 404", "GET", "{{userUrl}}/users/not-a-uuid", tests=err(404, "NOT_FOUND")),
-  req("Users: limit out of range -> 400", "GET", "{{userUrl}}/users?limit=101", tests=err(400, "VALIDATION_FAILED")),
-  req("Event: totalSeats 0 -> 400", "POST", "{{eventUrl}}/events", body={"name": "Bad", "startsAt": "2027-01-01T00:00:00Z", "totalSeats": 0}, tests=err(400, "VALIDATION_FAILED")),
-  req("Event: startsAt not a date -> 400", "POST", "{{eventUrl}}/events", body={"name": "Bad", "startsAt": "tomorrow", "totalSeats": 5}, tests=err(400, "VALIDATION_FAILED")),
-  req("Event: empty PATCH -> 400", "PATCH", "{{eventUrl}}/events/{{eventId}}", body={}, tests=err(400, "VALIDATION_FAILED")),
+  req("User: unknown id (admin) -> 404", "GET", "{{userUrl}}/users/00000000-0000-4000-8000-000000000000", headers=ADMIN, tests=err(404, "NOT_FOUND")),
+  req("User: malformed id -> 404", "GET", "{{userUrl}}/users/not-a-uuid", headers=ADMIN, tests=err(404, "NOT_FOUND")),
+  req("Users: limit out of range -> 400", "GET", "{{userUrl}}/users?limit=101", headers=ADMIN, tests=err(400, "VALIDATION_FAILED")),
+  req("Event: totalSeats 0 -> 400", "POST", "{{eventUrl}}/events", headers=ADMIN, body={"name": "Bad", "startsAt": "2027-01-01T00:00:00Z", "totalSeats": 0}, tests=err(400, "VALIDATION_FAILED")),
+  req("Event: startsAt not a date -> 400", "POST", "{{eventUrl}}/events", headers=ADMIN, body={"name": "Bad", "startsAt": "tomorrow", "totalSeats": 5}, tests=err(400, "VALIDATION_FAILED")),
+  req("Event: empty PATCH -> 400", "PATCH", "{{eventUrl}}/events/{{eventId}}", headers=ADMIN, body={}, tests=err(400, "VALIDATION_FAILED")),
   req("Event: unknown id -> 404", "GET", "{{eventUrl}}/events/00000000-0000-4000-8000-000000000000", tests=err(404, "NOT_FOUND")),
-  req("Booking: unknown user -> 404", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "00000000-0000-4000-8000-000000000000",\n  "eventId": "{{eventId}}"\n}', tests=err(404, "NOT_FOUND")),
-  req("Booking: unknown event -> 404", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "00000000-0000-4000-8000-000000000000"\n}', tests=err(404, "NOT_FOUND")),
-  req("Booking: quantity 11 -> 400", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 11\n}', tests=err(400, "VALIDATION_FAILED")),
-  req("Booking: malformed id -> 404", "GET", "{{bookingUrl}}/bookings/not-a-uuid", tests=err(404, "NOT_FOUND")),
-  req("Bookings: bad userId filter -> 400", "GET", "{{bookingUrl}}/bookings?userId=abc", tests=err(400, "VALIDATION_FAILED")),
-  req("Notifications: limit 0 -> 400", "GET", "{{notificationUrl}}/notifications?limit=0", tests=err(400, "VALIDATION_FAILED")),
+  req("Booking: admin books for an unknown user -> 404", "POST", "{{bookingUrl}}/bookings", headers=ADMIN, raw='{\n  "userId": "00000000-0000-4000-8000-000000000000",\n  "eventId": "{{eventId}}"\n}', tests=err(404, "NOT_FOUND")),
+  req("Booking: unknown event -> 404", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "userId": "{{userId}}",\n  "eventId": "00000000-0000-4000-8000-000000000000"\n}', tests=err(404, "NOT_FOUND")),
+  req("Booking: quantity 11 -> 400", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 11\n}', tests=err(400, "VALIDATION_FAILED")),
+  req("Booking: malformed id -> 404", "GET", "{{bookingUrl}}/bookings/not-a-uuid", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
+  req("Bookings: bad userId filter -> 400", "GET", "{{bookingUrl}}/bookings?userId=abc", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
+  req("Notifications: limit 0 -> 400", "GET", "{{notificationUrl}}/notifications?limit=0", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
   req("Unknown route -> 404", "GET", "{{notificationUrl}}/nope", tests=err(404, "NOT_FOUND")),
 ]
 
@@ -189,7 +226,7 @@ pm.test('Prometheus text with request durations', () => pm.expect(pm.response.te
 """))
 
 collection = {
-  "info": {"_postman_id": "5d7c3a52-7a43-4b7e-9a55-ebs000000001", "name": "Event Booking System", "description": "Every endpoint of the contract (docs/api.md; each service also serves GET /openapi.json and Swagger UI at /docs). Run the folders in order: the demo flow captures the ids the others use. Runs again and again on the same database (each run makes its own user and event).", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "info": {"_postman_id": "5d7c3a52-7a43-4b7e-9a55-ebs000000001", "name": "Event Booking System", "description": "Every endpoint of the contract (docs/api.md; each service also serves GET /openapi.json and Swagger UI at /docs). Run the folders in order: the demo flow captures the ids the others use. Runs again and again on the same database (each run makes its own user and event). Access: the two log-in requests store customerToken and adminToken in collection variables; adminEmail/adminPassword (environment) must be the services' ADMIN_EMAIL/ADMIN_PASSWORD.", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
   "item": [
     {"name": "1. Demo flow", "item": demo},
     {"name": "2. Errors", "item": errors},
@@ -202,6 +239,9 @@ collection = {
     {"key": "notificationUrl", "value": "http://localhost:3004"},
     {"key": "userId", "value": ""},
     {"key": "userEmail", "value": ""},
+    {"key": "userPassword", "value": "postman-password-1"},
+    {"key": "customerToken", "value": ""},
+    {"key": "adminToken", "value": ""},
     {"key": "eventId", "value": ""},
     {"key": "bookingId", "value": ""},
   ],
@@ -214,5 +254,8 @@ env = {"id": "b1c0d7e2-0000-4000-8000-ebs000000002", "name": "EBS local", "value
   {"key": "eventUrl", "value": "http://localhost:3002", "enabled": True},
   {"key": "bookingUrl", "value": "http://localhost:3003", "enabled": True},
   {"key": "notificationUrl", "value": "http://localhost:3004", "enabled": True},
+  # The admin the services bootstrap from ADMIN_EMAIL/ADMIN_PASSWORD (the .env.example and `npm start` defaults).
+  {"key": "adminEmail", "value": "admin@example.com", "enabled": True},
+  {"key": "adminPassword", "value": "change-this-admin-password", "enabled": True},
 ], "_postman_variable_scope": "environment"}
 json.dump(env, open(os.path.join(OUT, "local.postman_environment.json"), "w"), indent=2)

@@ -1,12 +1,13 @@
 // `npm start` at the root: migrate, then run every service in the foreground on 3001-3004, each output
 // line prefixed with its service, until Ctrl-C (or SIGTERM), which stops them all cleanly.
-// Configuration comes from .env at the root (each service loads it); PORT is set here per service, and
-// LOG_PRETTY=true for human-readable logs (unless the shell sets it). The URLs are printed once
-// every service answers GET /ready.
+// Configuration comes from .env at the root (each service loads it); PORT is set here per service, a
+// development token key pair and admin when .env names none (scripts/dev-keys.mjs), and LOG_PRETTY=true for
+// human-readable logs (unless the shell sets it). The URLs are printed once every service answers GET /ready.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { devAuthEnv } from './dev-keys.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const SERVICES = [
@@ -32,11 +33,13 @@ if (migrated.status !== 0) {
   process.exit(1);
 }
 
+// A development key pair and admin when none is configured (kept in .dev-keys/, out of git).
+const authEnv = devAuthEnv();
 const width = Math.max(...SERVICES.map((s) => s.name.length));
 const children = SERVICES.map((s) => {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: path.join(root, s.name),
-    env: { LOG_PRETTY: 'true', ...process.env, PORT: String(s.port) },
+    env: { LOG_PRETTY: 'true', ...process.env, ...authEnv, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${s.name.padEnd(width)}] `;
@@ -49,7 +52,6 @@ const children = SERVICES.map((s) => {
   });
   return child;
 });
-
 let stopping = false;
 let exitCode = 0;
 void announceWhenReady();

@@ -3,13 +3,13 @@ import http from 'node:http';
 /** Keep-alive HTTP client for load: one agent with up to `sockets` connections per host. */
 export function createClient(sockets: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-  const request = (method: string, url: string, json?: unknown) =>
+  const request = (method: string, url: string, json?: unknown, headers: Record<string, string> = {}) =>
     new Promise<{ status: number; ms: number; body: string }>((resolve) => {
       const started = process.hrtime.bigint();
       const payload = json === undefined ? undefined : JSON.stringify(json);
       const req = http.request(
         url,
-        { method, agent, headers: payload ? { 'content-type': 'application/json' } : {} },
+        { method, agent, headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...headers } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

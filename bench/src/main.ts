@@ -22,29 +22,33 @@ type RushResult = {
   ms: number;
 };
 
-async function createUsers(stack: Stack, n: number): Promise<string[]> {
+/** A signed-up customer and the Authorization header of their token: bookings are made as the customer. */
+type BenchUser = { id: string; auth: Record<string, string> };
+
+async function createUsers(stack: Stack, n: number): Promise<BenchUser[]> {
   const client = createClient(16);
-  const ids: string[] = [];
+  const users: BenchUser[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await client.request('POST', `${stack.users.url}/users`, {
-      name: `Bench ${i}`,
-      email: `bench-${i}-${Date.now()}@example.com`,
-    });
-    ids.push(JSON.parse(r.body).id);
+    const credentials = { email: `bench-${i}-${Date.now()}@example.com`, password: 'bench password' };
+    const r = await client.request('POST', `${stack.users.url}/users`, { name: `Bench ${i}`, ...credentials });
+    const login = await client.request('POST', `${stack.users.url}/auth/token`, credentials);
+    const { accessToken } = JSON.parse(login.body) as { accessToken: string };
+    users.push({ id: JSON.parse(r.body).id, auth: { Authorization: `Bearer ${accessToken}` } });
   }
   client.close();
-  return ids;
+  return users;
 }
 
 async function createEvents(stack: Stack, count: number, seats: number): Promise<string[]> {
   const client = createClient(4);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const r = await client.request('POST', `${stack.events.url}/events`, {
-      name: `Rush ${i}`,
-      startsAt: '2027-06-01T19:30:00Z',
-      totalSeats: seats,
-    });
+    const r = await client.request(
+      'POST',
+      `${stack.events.url}/events`,
+      { name: `Rush ${i}`, startsAt: '2027-06-01T19:30:00Z', totalSeats: seats },
+      stack.adminAuth,
+    );
     ids.push(JSON.parse(r.body).id);
   }
   client.close();
@@ -87,12 +91,13 @@ async function rushWith(
 }
 
 /** The rush through the service, alternating between the two booking replicas. */
-async function serviceRush(stack: Stack, users: string[], events: string[]): Promise<RushResult> {
+async function serviceRush(stack: Stack, users: BenchUser[], events: string[]): Promise<RushResult> {
   const client = createClient(CONC);
   try {
     return await rushWith(events, async (w, i, eventId) => {
       const replica = stack.bookings[(w + i) % 2];
-      const r = await client.request('POST', `${replica?.url}/bookings`, { userId: users[w % users.length], eventId });
+      const user = users[w % users.length] as BenchUser;
+      const r = await client.request('POST', `${replica?.url}/bookings`, { eventId }, user.auth);
       return { booked: r.status === 201, soldOut: r.status === 409, ms: r.ms, outcome: r.status };
     });
   } finally {
@@ -101,7 +106,7 @@ async function serviceRush(stack: Stack, users: string[], events: string[]): Pro
 }
 
 /** The same rush through mysql2 directly, same concurrency, same server. */
-async function rawRush(stack: Stack, users: string[], events: string[]): Promise<RushResult> {
+async function rawRush(stack: Stack, users: BenchUser[], events: string[]): Promise<RushResult> {
   const pool = mysql.createPool({
     host: stack.env.MYSQL_HOST,
     port: Number(stack.env.MYSQL_PORT),
@@ -114,7 +119,7 @@ async function rawRush(stack: Stack, users: string[], events: string[]): Promise
   try {
     return await rushWith(events, async (w, _i, eventId) => {
       const t0 = process.hrtime.bigint();
-      const outcome = await rawBook(pool, users[w % users.length] as string, eventId);
+      const outcome = await rawBook(pool, (users[w % users.length] as BenchUser).id, eventId);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       return { booked: outcome === 'booked', soldOut: outcome === 'sold_out', ms, outcome };
     });
@@ -156,11 +161,16 @@ async function integrity(stack: Stack, events: string[]) {
   };
 }
 
-async function afterSoldOut(stack: Stack, users: string[], eventId: string) {
+async function afterSoldOut(stack: Stack, users: BenchUser[], eventId: string) {
   const client = createClient(CONC);
   const results = await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
-      client.request('POST', `${stack.bookings[i % 2]?.url}/bookings`, { userId: users[i % users.length], eventId }),
+      client.request(
+        'POST',
+        `${stack.bookings[i % 2]?.url}/bookings`,
+        { eventId },
+        (users[i % users.length] as BenchUser).auth,
+      ),
     ),
   );
   client.close();

@@ -4,6 +4,7 @@ import { createBookingsRepo } from './data/bookings.repo';
 import type { BookingRush } from './domain/book-seats';
 import { bookingsRouter } from './http/bookings.routes';
 import { buildOpenApi } from './http/openapi';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
@@ -16,6 +17,8 @@ import { watchOutbox } from './metrics';
 export type AppDeps = {
   pool: Pool;
   logger: Logger;
+  /** Verifies bearer tokens locally (every /bookings route needs one). */
+  auth: TokenVerifier;
   /** NATS is reported by /ready but never makes the service unready: bookings wait in the outbox. */
   natsConnected: () => boolean;
   /** The per-event booking queues of this replica (createBookingRush). */
@@ -45,7 +48,7 @@ export function buildApp(deps: AppDeps): Express {
   );
   app.use(metricsRouter());
   app.use(docsRouter(buildOpenApi()));
-  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush }));
+  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush, auth: deps.auth }));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({
+  ...verifyEnvSchema,
   NATS_URL: z
     .string()
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
@@ -35,6 +37,7 @@ export type Config = {
   logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
+  auth: VerifyConfig;
   nats: { url: string; stream: BookingsStreamLimits };
   outbox: { pollMs: number; batchSize: number; leaseMs: number; retentionHours: number };
   rush: { maxWaitMs: number; maxGroupSize: number };
@@ -49,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
+    auth: verifyConfigFrom(e),
     nats: {
       url: e.NATS_URL,
       stream: {

@@ -2,6 +2,7 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createBookingsRepo } from './data/bookings.repo';
 import { createBookingRush } from './domain/book-seats';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -27,6 +28,9 @@ function main(): void {
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   relay.start();
 
+  // Keys are fetched now and cached: a booking never waits on user-service.
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
   const rush = createBookingRush(
     { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
     config.rush,
@@ -34,6 +38,7 @@ function main(): void {
   const app = buildApp({
     pool,
     logger,
+    auth,
     natsConnected: nats.isConnected,
     rush,
   });

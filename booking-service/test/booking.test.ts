@@ -3,6 +3,7 @@ import { connect, type NatsConnection, type Subscription } from 'nats';
 import request from 'supertest';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let watcher: NatsConnection;
@@ -31,7 +32,7 @@ describe('POST /bookings', () => {
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 5);
 
-    const res = await request(t.app).post('/bookings').send({ userId, eventId, quantity: 2 });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId, quantity: 2 });
 
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -64,7 +65,7 @@ describe('POST /bookings', () => {
   test('when quantity is left out, then one seat is booked', async () => {
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 1);
-    const res = await request(t.app).post('/bookings').send({ userId, eventId });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId });
     expect(res.status).toBe(201);
     expect(res.body.quantity).toBe(1);
     expect(await availableSeats(t.pool, eventId)).toBe(0);
@@ -73,7 +74,7 @@ describe('POST /bookings', () => {
   test('when fewer seats are left than asked, then 409 SOLD_OUT and nothing changes', async () => {
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 2);
-    const res = await request(t.app).post('/bookings').send({ userId, eventId, quantity: 3 });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId, quantity: 3 });
     expect(res.status).toBe(409);
     expect(res.body).toEqual({ error: { code: 'SOLD_OUT', message: expect.any(String) } });
     expect(await availableSeats(t.pool, eventId)).toBe(2);
@@ -82,7 +83,7 @@ describe('POST /bookings', () => {
 
   test('when the user is unknown, then 404 NOT_FOUND and nothing changes', async () => {
     const eventId = await insertEvent(t.pool, 2);
-    const res = await request(t.app).post('/bookings').send({ userId: randomUUID(), eventId });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId: randomUUID(), eventId });
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: 'User not found' } });
     expect(await availableSeats(t.pool, eventId)).toBe(2);
@@ -90,7 +91,7 @@ describe('POST /bookings', () => {
 
   test('when the event is unknown, then 404 NOT_FOUND', async () => {
     const userId = await insertUser(t.pool);
-    const res = await request(t.app).post('/bookings').send({ userId, eventId: randomUUID() });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId: randomUUID() });
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: 'Event not found' } });
   });
@@ -110,6 +111,7 @@ describe('POST /bookings', () => {
     const eventId = await insertEvent(t.pool, 20);
     const res = await request(t.app)
       .post('/bookings')
+      .set(adminAuth())
       .send({ userId, eventId, quantity: 1, ...change });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
@@ -118,7 +120,11 @@ describe('POST /bookings', () => {
   });
 
   test('when the JSON is malformed, then 400 INVALID_JSON', async () => {
-    const res = await request(t.app).post('/bookings').set('Content-Type', 'application/json').send('{"userId"');
+    const res = await request(t.app)
+      .post('/bookings')
+      .set(adminAuth())
+      .set('Content-Type', 'application/json')
+      .send('{"userId"');
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_JSON');
   });
@@ -128,14 +134,15 @@ describe('GET /bookings and /bookings/:id', () => {
   test('when a booking exists, then GET by id answers it', async () => {
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 3);
-    const created = (await request(t.app).post('/bookings').send({ userId, eventId }).expect(201)).body;
-    const res = await request(t.app).get(`/bookings/${created.id}`);
+    const created = (await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId }).expect(201))
+      .body;
+    const res = await request(t.app).get(`/bookings/${created.id}`).set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body).toEqual(created);
   });
 
   test.each([randomUUID(), 'nope'])('when the id is %s, then 404 NOT_FOUND', async (id) => {
-    const res = await request(t.app).get(`/bookings/${id}`);
+    const res = await request(t.app).get(`/bookings/${id}`).set(adminAuth());
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
   });
@@ -150,27 +157,27 @@ describe('GET /bookings and /bookings/:id', () => {
       [u2, e1],
       [u1, e1],
     ]) {
-      ids.push((await request(t.app).post('/bookings').send({ userId, eventId }).expect(201)).body.id);
+      ids.push((await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId }).expect(201)).body.id);
     }
-    const byUser = await request(t.app).get(`/bookings?userId=${u1}`);
+    const byUser = await request(t.app).get(`/bookings?userId=${u1}`).set(adminAuth());
     expect(byUser.body.pagination).toEqual({ limit: 20, offset: 0, total: 3 });
     expect(byUser.body.data.map((b: { id: string }) => b.id)).toEqual([ids[3], ids[1], ids[0]]);
 
-    const byEvent = await request(t.app).get(`/bookings?eventId=${e1}&limit=1&offset=1`);
+    const byEvent = await request(t.app).get(`/bookings?eventId=${e1}&limit=1&offset=1`).set(adminAuth());
     expect(byEvent.body.pagination).toEqual({ limit: 1, offset: 1, total: 3 });
     expect(byEvent.body.data.map((b: { id: string }) => b.id)).toEqual([ids[2]]);
 
-    const both = await request(t.app).get(`/bookings?eventId=${e1}&userId=${u1}`);
+    const both = await request(t.app).get(`/bookings?eventId=${e1}&userId=${u1}`).set(adminAuth());
     expect(both.body.data.map((b: { id: string }) => b.id)).toEqual([ids[3], ids[0]]);
 
-    const unfiltered = await request(t.app).get('/bookings?limit=100');
+    const unfiltered = await request(t.app).get('/bookings?limit=100').set(adminAuth());
     expect(unfiltered.body.pagination.total).toBeGreaterThanOrEqual(4);
   });
 
   test.each(['userId=abc', 'eventId=1', 'limit=0', 'offset=-2', 'limit=101'])(
     'when ?%s, then 400 VALIDATION_FAILED',
     async (q) => {
-      const res = await request(t.app).get(`/bookings?${q}`);
+      const res = await request(t.app).get(`/bookings?${q}`).set(adminAuth());
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     },

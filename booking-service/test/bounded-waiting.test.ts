@@ -2,6 +2,7 @@ import request from 'supertest';
 import { withTransaction } from '../src/lib/db';
 import { availableSeats, insertEvent, insertUser } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -21,7 +22,7 @@ describe('bounded waiting', () => {
       await holder.beginTransaction();
       await holder.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [eventId]);
       const started = Date.now();
-      const res = await request(bounded.app).post('/bookings').send({ userId, eventId });
+      const res = await request(bounded.app).post('/bookings').set(adminAuth()).send({ userId, eventId });
       // The group is run again after each lock wait timeout (3 rounds of 1 s), then answered busy.
       expect(res.status).toBe(503);
       expect(res.body).toEqual({
@@ -31,7 +32,7 @@ describe('bounded waiting', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(await availableSeats(t.pool, eventId)).toBe(5);
       await holder.rollback();
-      const after = await request(bounded.app).post('/bookings').send({ userId, eventId });
+      const after = await request(bounded.app).post('/bookings').set(adminAuth()).send({ userId, eventId });
       expect(after.status).toBe(201);
       expect(await availableSeats(t.pool, eventId)).toBe(4);
     } finally {
@@ -86,7 +87,7 @@ describe('connection hygiene', () => {
         { userId, eventId, quantity: 0 },
         { userId, eventId: randomUUID() },
       ]) {
-        codes.push((await request(single.app).post('/bookings').send(body)).status);
+        codes.push((await request(single.app).post('/bookings').set(adminAuth()).send(body)).status);
       }
       expect(codes).toEqual([404, 404, 201, 409, 400, 404]);
       // With the one connection leaked, this would wait for ever (and the test time out).

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { insertEvent, insertUser } from './support/fixtures';
 import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 
@@ -32,7 +33,7 @@ describe('GET /metrics', () => {
     const before = await scrape();
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 2);
-    expect((await request(t.app).post('/bookings').send({ userId, eventId })).status).toBe(201);
+    expect((await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId })).status).toBe(201);
 
     const after = await scrape();
     const moved = (name: string, labels: Record<string, string> = {}) =>
@@ -50,8 +51,12 @@ describe('GET /metrics', () => {
     const before = await scrape();
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 1);
-    expect((await request(t.app).post('/bookings').send({ userId, eventId, quantity: 2 })).status).toBe(409);
-    expect((await request(t.app).post('/bookings').send({ userId, eventId: randomUUID() })).status).toBe(404);
+    expect(
+      (await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId, quantity: 2 })).status,
+    ).toBe(409);
+    expect(
+      (await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId: randomUUID() })).status,
+    ).toBe(404);
 
     const after = await scrape();
     for (const status of ['404', '409']) {
@@ -63,7 +68,7 @@ describe('GET /metrics', () => {
 
   test('when requests name ids and unknown paths, then the route label is the template or "unmatched", never the raw path', async () => {
     const id = randomUUID();
-    expect((await request(t.app).get(`/bookings/${id}`)).status).toBe(404);
+    expect((await request(t.app).get(`/bookings/${id}`).set(adminAuth())).status).toBe(404);
     expect((await request(t.app).get(`/no/such/${id}`)).status).toBe(404);
 
     const m = await scrape();
@@ -76,7 +81,7 @@ describe('GET /metrics', () => {
     await t.relay.relayOnce(); // whatever earlier tests left
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 1);
-    expect((await request(t.app).post('/bookings').send({ userId, eventId })).status).toBe(201);
+    expect((await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId })).status).toBe(201);
 
     const waiting = await scrape();
     expect(sampleValue(waiting, 'outbox_backlog')).toBe(1);

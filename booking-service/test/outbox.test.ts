@@ -7,6 +7,7 @@ import { withTransaction } from '../src/lib/db';
 import { insertEvent, insertUser, outboxOf, streamMessages, waitFor } from './support/fixtures';
 import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 // These tests stop and restart NATS, so they use a nats-server of their own.
 let nats: OwnServer & { storeDir: string };
@@ -37,7 +38,7 @@ async function book(t: TestApp, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const userId = await insertUser(t.pool);
-    const res = await request(t.app).post('/bookings').send({ userId, eventId });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId });
     expect(res.status).toBe(201);
     ids.push(res.body.id);
   }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { RowDataPacket } from 'mysql2/promise';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 // Two independent instances of the service (own pools, as two replicas would be) over one database.
 let a: TestApp;
@@ -17,13 +18,16 @@ afterAll(async () => {
   await b.close();
 });
 
+/** One admin token for the whole burst (2,000 signatures would only load the test process). */
+const ADMIN = adminAuth();
+
 /** One POST on a connection of its own (no keep-alive pool): 2,000 requests are 2,000 concurrent clients. */
 const postOwnConnection = (url: string, body: unknown) =>
   new Promise<number>((resolve, reject) => {
     const payload = JSON.stringify(body);
     const req = http.request(
       `${url}/bookings`,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...ADMIN } },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -36,7 +40,7 @@ const postOwnConnection = (url: string, body: unknown) =>
 const post = (url: string, body: unknown) =>
   fetch(`${url}/bookings`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...adminAuth() },
     body: JSON.stringify(body),
   });
 

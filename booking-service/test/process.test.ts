@@ -5,6 +5,7 @@ import { createPool } from '../src/lib/db';
 import { availableSeats, insertEvent, insertUser } from './support/fixtures';
 import { startServiceProcess } from './support/service-process';
 import { testConfig } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 describe('the service process', () => {
   test('when two replicas run side by side, then together they sell the last seat once and both exit 0 on SIGTERM', async () => {
@@ -17,7 +18,7 @@ describe('the service process', () => {
         users.map((userId, i) =>
           fetch(`${replicas[i % 2]?.url}/bookings`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...adminAuth() },
             body: JSON.stringify({ userId, eventId }),
           }),
         ),

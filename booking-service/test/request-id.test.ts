@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { insertEvent, insertUser, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let watcher: NatsConnection;
@@ -27,6 +28,7 @@ describe('request id through the outbox', () => {
     const eventId = await insertEvent(t.pool, 1);
     const res = await request(t.app)
       .post('/bookings')
+      .set(adminAuth())
       .set('X-Request-Id', 'trace-booking-42')
       .send({ userId, eventId });
     expect(res.status).toBe(201);
@@ -39,7 +41,7 @@ describe('request id through the outbox', () => {
   test('when a booking request has no X-Request-Id, then the message carries the id the service gave it', async () => {
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 1);
-    const res = await request(t.app).post('/bookings').send({ userId, eventId });
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId });
     expect(res.status).toBe(201);
 
     expect(await waitFor(async () => headersSeen.has(res.body.id), 5_000)).toBe(true);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { availableSeats, bookingsOf, insertEvent, insertUser, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 // Group commit (DESIGN.md §3 "Ticket rush"). To see what one group does, the tests hold the event row lock
 // themselves: the first request's group then waits on it, and the requests sent after it queue, in the
@@ -22,7 +23,7 @@ type Answer = { status: number; headers: Headers; body: { id?: string; error?: {
 const post = async (base: string, body: unknown): Promise<Answer> => {
   const r = await fetch(`${base}/bookings`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...adminAuth() },
     body: JSON.stringify(body),
   });
   return { status: r.status, headers: r.headers, body: (await r.json()) as Answer['body'] };

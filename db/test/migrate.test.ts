@@ -36,7 +36,16 @@ async function tables(database: string): Promise<string[]> {
   return rows.map((r) => String(r.t));
 }
 
-const SCHEMA = ['bookings', 'events', 'notifications', 'outbox', 'schema_migrations', 'users'];
+const SCHEMA = [
+  'bookings',
+  'events',
+  'login_failures',
+  'login_gates',
+  'notifications',
+  'outbox',
+  'schema_migrations',
+  'users',
+];
 
 describe('migrate', () => {
   test('when the database is missing, then it is created and every migration applied in order', async () => {
@@ -48,6 +57,7 @@ describe('migrate', () => {
       '003_bookings.sql',
       '004_outbox.sql',
       '005_notifications.sql',
+      '006_auth.sql',
       '007_outbox_lease.sql',
       '010_outbox_request_id.sql',
     ]);

@@ -21,18 +21,34 @@ const waitFor = async (check: () => Promise<boolean>, ms: number) => {
 };
 
 describe('the seed demo flow, by HTTP as a user types it', () => {
-  test('when a user books a seat, then the cached read, the booking and the notification all show it', async () => {
-    const user = await post(`${stack.users.url}/users`, { name: 'Ada Lovelace', email: 'Ada@Example.com' });
+  test('when a user signs up, logs in and books a seat the admin put on sale, then the cached read, the booking and the notification all show it', async () => {
+    const user = await post(`${stack.users.url}/users`, {
+      name: 'Ada Lovelace',
+      email: 'Ada@Example.com',
+      password: 'correct horse battery staple',
+    });
     expect(user.status).toBe(201);
     const userId = (user.body as { id: string }).id;
-    expect((user.body as { email: string }).email).toBe('ada@example.com');
-
-    const event = await post(`${stack.events.url}/events`, {
-      name: 'Jazz Night',
-      venue: 'Blue Hall',
-      startsAt: '2027-06-01T19:30:00Z',
-      totalSeats: 100,
+    expect(user.body).toEqual({
+      id: userId,
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      createdAt: expect.any(String),
     });
+
+    const login = await post(`${stack.users.url}/auth/token`, {
+      email: 'ada@example.com',
+      password: 'correct horse battery staple',
+    });
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600 });
+    const ada = { Authorization: `Bearer ${(login.body as { accessToken: string }).accessToken}` };
+
+    const event = await post(
+      `${stack.events.url}/events`,
+      { name: 'Jazz Night', venue: 'Blue Hall', startsAt: '2027-06-01T19:30:00Z', totalSeats: 100 },
+      stack.adminAuth,
+    );
     expect(event.status).toBe(201);
     const eventId = (event.body as { id: string }).id;
 
@@ -43,13 +59,14 @@ describe('the seed demo flow, by HTTP as a user types it', () => {
     expect(second.body).toMatchObject({ cached: true, availableSeats: 100 });
     expect(second.headers['x-cache']).toBe('HIT');
 
-    const booking = await post(`${stack.bookings[0].url}/bookings`, { userId, eventId, quantity: 2 });
+    const booking = await post(`${stack.bookings[0].url}/bookings`, { eventId, quantity: 2 }, ada);
     expect(booking.status).toBe(201);
+    expect(booking.body).toMatchObject({ userId, eventId, quantity: 2, status: 'confirmed' });
     const bookingId = (booking.body as { id: string }).id;
 
     expect(
       await waitFor(async () => {
-        const n = await get(`${stack.notifications.url}/notifications?userId=${userId}`);
+        const n = await get(`${stack.notifications.url}/notifications`, ada);
         const data = (n.body as { data: Array<{ bookingId: string; type: string }> }).data;
         return data.length === 1 && data[0]?.bookingId === bookingId && data[0]?.type === 'booking.confirmed';
       }, 2_000),
@@ -103,6 +120,8 @@ describe('the Postman collection (newman)', () => {
             { key: 'eventUrl', value: stack.events.url },
             { key: 'bookingUrl', value: stack.bookings[1].url },
             { key: 'notificationUrl', value: stack.notifications.url },
+            { key: 'adminEmail', value: stack.admin.email },
+            { key: 'adminPassword', value: stack.admin.password },
           ],
           reporters: ['cli'],
         },

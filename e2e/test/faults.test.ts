@@ -1,7 +1,9 @@
-import { attempt, post } from './support/http';
+import type { attempt } from './support/http';
 import {
+  bookAs,
   bookingIdOf,
   bookingRows,
+  type Customer,
   createEvent,
   createUser,
   rush,
@@ -12,7 +14,7 @@ import {
 import { type Stack, startStack } from './support/stack';
 
 let stack: Stack;
-let users: string[];
+let users: Customer[];
 beforeAll(async () => {
   stack = await startStack();
   users = await Promise.all(Array.from({ length: 10 }, () => createUser(stack)));
@@ -31,7 +33,7 @@ function steadyBookings(eventId: string) {
     for (let i = 0; !stop && i < 2_000; i++) {
       const replica = stack.bookings[i % 2];
       if (!replica?.running) continue;
-      results.push(await attempt(post(`${replica.url}/bookings`, { userId: users[i % users.length], eventId })));
+      results.push(await bookAs(replica.url, users[i % users.length] as Customer, eventId));
       await sleep(10);
     }
   })();
@@ -110,7 +112,7 @@ describe('faults', () => {
     const eventId = await createEvent(stack, 10_000);
     const replica = stack.bookings[1];
     const sent = Array.from({ length: 300 }, (_, i) =>
-      attempt(post(`${replica.url}/bookings`, { userId: users[i % users.length], eventId })),
+      bookAs(replica.url, users[i % users.length] as Customer, eventId),
     );
     await sleep(50);
     const exitCode = replica.stop('SIGTERM');

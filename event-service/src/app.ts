@@ -5,6 +5,7 @@ import { createEventsRepo, type EventsRepo } from './data/events.repo';
 import { createEventReader } from './domain/get-event';
 import { eventsRouter } from './http/events.routes';
 import { buildOpenApi } from './http/openapi';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { type DependencyCheck, healthRouter } from './lib/health';
@@ -17,6 +18,8 @@ export type AppDeps = {
   pool: Pool;
   cache: EventsCache;
   logger: Logger;
+  /** Verifies bearer tokens (POST and PATCH /events are for admins). */
+  auth: TokenVerifier;
   /** Extra readiness reports (e.g. nats); never required. */
   extraChecks?: DependencyCheck[];
   /** Defaults to the MySQL repository over pool; tests pass one they observe. */
@@ -48,6 +51,7 @@ export function buildApp(deps: AppDeps): Express {
       events,
       cache,
       readEvent: createEventReader({ events, cache }),
+      auth: deps.auth,
     }),
   );
   app.use(notFoundRoute);

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 
 const schema = baseEnvSchema.extend({
+  ...verifyEnvSchema,
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key this service writes (tests give each run its own). */
   REDIS_KEY_PREFIX: z.string().max(100).default('ebs:'),
@@ -24,6 +26,7 @@ export type Config = {
   logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
+  auth: VerifyConfig;
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
   nats: { url: string };
 };
@@ -37,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
+    auth: verifyConfigFrom(e),
     redis: {
       url: e.REDIS_URL,
       keyPrefix: e.REDIS_KEY_PREFIX,

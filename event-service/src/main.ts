@@ -2,6 +2,7 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createEventsCache } from './data/events.cache';
 import { createRedisClient } from './data/redis-client';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -22,10 +23,13 @@ function main(): void {
   const cache = createEventsCache(redis, config.redis.ttlSeconds, logger);
   const nats = createNatsLink({ url: config.nats.url, name: SERVICE, logger });
   const cacheRefresh = startCacheRefreshConsumer({ nats, cache, logger });
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
   const app = buildApp({
     pool,
     cache,
     logger,
+    auth,
     extraChecks: [{ name: 'nats', check: async () => assertConnected(nats), required: false }],
   });
   serve({

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createBookingsStream } from './support/bookings-stream';
 import { bookDirectly, newEventBody } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;
@@ -49,6 +50,7 @@ describe('cache refresh on bookings.confirmed', () => {
     const created = (
       await request(t.app)
         .post('/events')
+        .set(adminAuth())
         .send(newEventBody({ totalSeats: 5 }))
         .expect(201)
     ).body;
@@ -70,6 +72,7 @@ describe('cache refresh on bookings.confirmed', () => {
     const created = (
       await request(t.app)
         .post('/events')
+        .set(adminAuth())
         .send(newEventBody({ totalSeats: 4 }))
         .expect(201)
     ).body;

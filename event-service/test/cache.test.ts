@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createEventsRepo } from '../src/data/events.repo';
 import { newEventBody } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -15,7 +16,7 @@ afterAll(async () => {
 });
 
 const createEvent = async (app: TestApp['app'], overrides = {}) =>
-  (await request(app).post('/events').send(newEventBody(overrides)).expect(201)).body;
+  (await request(app).post('/events').set(adminAuth()).send(newEventBody(overrides)).expect(201)).body;
 
 describe('GET /events/:id read cache', () => {
   test('when read twice, then the first is a MISS from MySQL and the second a HIT from Redis', async () => {
@@ -44,7 +45,11 @@ describe('GET /events/:id read cache', () => {
     await request(t.app).get(`/events/${created.id}`).expect(200);
     await request(t.app).get(`/events/${created.id}`).expect(200); // now cached
 
-    await request(t.app).patch(`/events/${created.id}`).send({ name: 'New name', totalSeats: 15 }).expect(200);
+    await request(t.app)
+      .patch(`/events/${created.id}`)
+      .set(adminAuth())
+      .send({ name: 'New name', totalSeats: 15 })
+      .expect(200);
 
     const after = await request(t.app).get(`/events/${created.id}`);
     expect(after.body).toMatchObject({ name: 'New name', totalSeats: 15, availableSeats: 15, cached: false });
@@ -85,7 +90,7 @@ describe('GET /events/:id read cache', () => {
         .then((r) => r);
       await new Promise((r) => setTimeout(r, 100)); // the GET has read the old row and waits
 
-      await request(slow.app).patch(`/events/${created.id}`).send({ name: 'New name' }).expect(200);
+      await request(slow.app).patch(`/events/${created.id}`).set(adminAuth()).send({ name: 'New name' }).expect(200);
       release();
       expect((await staleRead).body.name).toBe('Old name'); // it started before the PATCH's answer
 

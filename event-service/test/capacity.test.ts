@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { bookDirectly, newEventBody, seatsOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -12,13 +13,15 @@ afterAll(async () => {
 });
 
 const createEvent = async (totalSeats: number) =>
-  (await request(t.app).post('/events').send(newEventBody({ totalSeats })).expect(201)).body as { id: string };
+  (await request(t.app).post('/events').set(adminAuth()).send(newEventBody({ totalSeats })).expect(201)).body as {
+    id: string;
+  };
 
 describe('PATCH totalSeats', () => {
   test('when seats were booked, then a new total moves availableSeats by the same amount', async () => {
     const { id } = await createEvent(10);
     expect(await bookDirectly(t.pool, id, 4)).toBe(true);
-    const res = await request(t.app).patch(`/events/${id}`).send({ totalSeats: 12 });
+    const res = await request(t.app).patch(`/events/${id}`).set(adminAuth()).send({ totalSeats: 12 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ totalSeats: 12, availableSeats: 8 });
     expect(await seatsOf(t.pool, id)).toEqual({ total: 12, available: 8 });
@@ -27,7 +30,7 @@ describe('PATCH totalSeats', () => {
   test('when the new total is below the seats booked, then 409 CONFLICT and nothing changes', async () => {
     const { id } = await createEvent(10);
     expect(await bookDirectly(t.pool, id, 6)).toBe(true);
-    const res = await request(t.app).patch(`/events/${id}`).send({ totalSeats: 5, name: 'Smaller' });
+    const res = await request(t.app).patch(`/events/${id}`).set(adminAuth()).send({ totalSeats: 5, name: 'Smaller' });
     expect(res.status).toBe(409);
     expect(res.body).toEqual({ error: { code: 'CONFLICT', message: expect.stringContaining('6 seats') } });
     expect(await seatsOf(t.pool, id)).toEqual({ total: 10, available: 4 });
@@ -37,7 +40,7 @@ describe('PATCH totalSeats', () => {
   test('when the new total equals the seats booked, then it is accepted with none available', async () => {
     const { id } = await createEvent(10);
     expect(await bookDirectly(t.pool, id, 6)).toBe(true);
-    const res = await request(t.app).patch(`/events/${id}`).send({ totalSeats: 6 });
+    const res = await request(t.app).patch(`/events/${id}`).set(adminAuth()).send({ totalSeats: 6 });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ totalSeats: 6, availableSeats: 0 });
   });
@@ -48,7 +51,7 @@ describe('PATCH totalSeats', () => {
     const { id } = await createEvent(10);
     expect(await bookDirectly(t.pool, id, 3)).toBe(true);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => request(t.app).patch(`/events/${id}`).send({ totalSeats: 30 })),
+      Array.from({ length: 20 }, () => request(t.app).patch(`/events/${id}`).set(adminAuth()).send({ totalSeats: 30 })),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(await seatsOf(t.pool, id)).toEqual({ total: 30, available: 27 });
@@ -58,7 +61,7 @@ describe('PATCH totalSeats', () => {
     const { id } = await createEvent(20);
     const totals = Array.from({ length: 20 }, (_, i) => 20 + i);
     const results = await Promise.all([
-      ...totals.map((total) => request(t.app).patch(`/events/${id}`).send({ totalSeats: total })),
+      ...totals.map((total) => request(t.app).patch(`/events/${id}`).set(adminAuth()).send({ totalSeats: total })),
       ...Array.from({ length: 30 }, () => bookDirectly(t.pool, id, 1)),
     ]);
     const booked = results.filter((r) => r === true).length;
@@ -79,12 +82,12 @@ describe('PATCH totalSeats', () => {
       await holder.beginTransaction();
       await holder.query('SELECT id FROM events WHERE id = ? FOR UPDATE', [id]);
       const started = Date.now();
-      const res = await request(bounded.app).patch(`/events/${id}`).send({ totalSeats: 11 });
+      const res = await request(bounded.app).patch(`/events/${id}`).set(adminAuth()).send({ totalSeats: 11 });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
       expect(Date.now() - started).toBeLessThan(5_000);
       await holder.rollback();
-      const after = await request(bounded.app).patch(`/events/${id}`).send({ totalSeats: 11 });
+      const after = await request(bounded.app).patch(`/events/${id}`).set(adminAuth()).send({ totalSeats: 11 });
       expect(after.status).toBe(200);
       expect(after.body.availableSeats).toBe(11);
     } finally {
@@ -94,7 +97,7 @@ describe('PATCH totalSeats', () => {
   });
 
   test('when the event does not exist, then PATCH of the total is 404', async () => {
-    const res = await request(t.app).patch(`/events/${randomUUID()}`).send({ totalSeats: 5 });
+    const res = await request(t.app).patch(`/events/${randomUUID()}`).set(adminAuth()).send({ totalSeats: 5 });
     expect(res.status).toBe(404);
   });
 });

@@ -3,6 +3,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { ISO_MS_Z, newEventBody, seatsOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -20,7 +21,7 @@ async function countEvents(): Promise<number> {
 describe('POST /events', () => {
   test('when the body is valid, then 201 with every seat available and the row stored', async () => {
     const body = newEventBody({ totalSeats: 250, startsAt: '2027-06-01T21:30:00+02:00' });
-    const res = await request(t.app).post('/events').send(body);
+    const res = await request(t.app).post('/events').set(adminAuth()).send(body);
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -39,6 +40,7 @@ describe('POST /events', () => {
   test('when description and venue are left out, then they are null', async () => {
     const res = await request(t.app)
       .post('/events')
+      .set(adminAuth())
       .send({ name: 'Bare', startsAt: '2027-01-01T00:00:00Z', totalSeats: 1 });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ description: null, venue: null, totalSeats: 1, availableSeats: 1 });
@@ -47,6 +49,7 @@ describe('POST /events', () => {
   test('when totalSeats is 1000000 (the maximum), then it is accepted', async () => {
     const res = await request(t.app)
       .post('/events')
+      .set(adminAuth())
       .send(newEventBody({ totalSeats: 1_000_000 }));
     expect(res.status).toBe(201);
   });
@@ -55,6 +58,7 @@ describe('POST /events', () => {
     const name = `'; DROP TABLE events; -- <img src=x onerror=alert(1)>`;
     const res = await request(t.app)
       .post('/events')
+      .set(adminAuth())
       .send(newEventBody({ name, venue: '%_\\' }));
     expect(res.status).toBe(201);
     const read = await request(t.app).get(`/events/${res.body.id}`).expect(200);
@@ -83,7 +87,7 @@ describe('POST /events', () => {
     'when %s, then 400 VALIDATION_FAILED naming it and nothing is stored',
     async (_, change, field) => {
       const before = await countEvents();
-      const res = await request(t.app).post('/events').send(newEventBody(change));
+      const res = await request(t.app).post('/events').set(adminAuth()).send(newEventBody(change));
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
       expect(res.body.error.details).toEqual([{ field, message: expect.any(String) }]);
@@ -92,7 +96,11 @@ describe('POST /events', () => {
   );
 
   test('when the JSON is malformed, then 400 INVALID_JSON', async () => {
-    const res = await request(t.app).post('/events').set('Content-Type', 'application/json').send('{"name":');
+    const res = await request(t.app)
+      .post('/events')
+      .set(adminAuth())
+      .set('Content-Type', 'application/json')
+      .send('{"name":');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: { code: 'INVALID_JSON', message: expect.any(String) } });
   });
@@ -100,6 +108,7 @@ describe('POST /events', () => {
   test('when the body is over 100 kB, then 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await request(t.app)
       .post('/events')
+      .set(adminAuth())
       .send(newEventBody({ description: 'x'.repeat(110_000) }));
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
@@ -111,7 +120,7 @@ describe('GET /events', () => {
     const before = (await request(t.app).get('/events').expect(200)).body.pagination.total;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
-      ids.push((await request(t.app).post('/events').send(newEventBody()).expect(201)).body.id);
+      ids.push((await request(t.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body.id);
     const res = await request(t.app).get('/events?limit=2&offset=0');
     expect(res.status).toBe(200);
     expect(res.body.pagination).toEqual({ limit: 2, offset: 0, total: before + 3 });
@@ -141,10 +150,11 @@ describe('GET /events/:id', () => {
 
 describe('PATCH /events/:id', () => {
   test('when fields change, then 200 with them and updatedAt moves', async () => {
-    const created = (await request(t.app).post('/events').send(newEventBody()).expect(201)).body;
+    const created = (await request(t.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body;
     await new Promise((r) => setTimeout(r, 5));
     const res = await request(t.app)
       .patch(`/events/${created.id}`)
+      .set(adminAuth())
       .send({ name: 'Renamed', venue: null, startsAt: '2028-01-01T10:00:00Z' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -166,9 +176,10 @@ describe('PATCH /events/:id', () => {
     ['name is null', { name: null }, 'name'],
     ['an unknown field is sent', { availableSeats: 3 }, 'availableSeats'],
   ])('when %s, then 400 VALIDATION_FAILED and nothing changes', async (_, body, field) => {
-    const created = (await request(t.app).post('/events').send(newEventBody()).expect(201)).body;
+    const created = (await request(t.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body;
     const res = await request(t.app)
       .patch(`/events/${created.id}`)
+      .set(adminAuth())
       .send(body as object);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
@@ -178,7 +189,7 @@ describe('PATCH /events/:id', () => {
   });
 
   test('when the event is unknown, then 404 NOT_FOUND', async () => {
-    const res = await request(t.app).patch(`/events/${randomUUID()}`).send({ name: 'x' });
+    const res = await request(t.app).patch(`/events/${randomUUID()}`).set(adminAuth()).send({ name: 'x' });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
   });

@@ -6,6 +6,7 @@ import { createBookingsStream } from './support/bookings-stream';
 import { newEventBody } from './support/fixtures';
 import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;
@@ -56,7 +57,7 @@ describe('GET /metrics', () => {
   });
 
   test('when an event is read twice, then cache_requests_total counts one miss and one hit', async () => {
-    const created = await request(t.app).post('/events').send(newEventBody()).expect(201);
+    const created = await request(t.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201);
     const before = await scrape();
     expect((await request(t.app).get(`/events/${created.body.id}`)).body.cached).toBe(false);
     expect((await request(t.app).get(`/events/${created.body.id}`)).body.cached).toBe(true);
@@ -76,7 +77,7 @@ describe('GET /metrics', () => {
   });
 
   test('when a booking message is consumed, then consumer_deliveries_total{outcome=ack} and consumer_lag_seconds move', async () => {
-    const created = await request(t.app).post('/events').send(newEventBody()).expect(201);
+    const created = await request(t.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201);
     const consumer = { consumer: CONSUMER_NAME };
     const before = await scrape();
     const acked = (m: Sample[]) => sampleValue(m, 'consumer_deliveries_total', { ...consumer, outcome: 'ack' });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startServiceProcess } from './support/service-process';
+import { adminAuth } from './support/tokens';
 
 describe('the service process', () => {
   test('when started, then it serves events with the cache and exits 0 on SIGTERM', async () => {
@@ -9,7 +10,7 @@ describe('the service process', () => {
     try {
       const created = await fetch(`${svc.url}/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...adminAuth() },
         body: JSON.stringify({ name: 'Proc', startsAt: '2027-01-01T00:00:00Z', totalSeats: 3 }),
       });
       expect(created.status).toBe(201);
@@ -32,6 +33,8 @@ describe('the service process', () => {
   test.each([
     ['CACHE_TTL', '0'],
     ['REDIS_URL', 'http://not-redis'],
+    ['JWT_PUBLIC_KEY', 'not-a-key'],
+    ['AUTH_JWKS_URL', 'ftp://keys.example.com/jwks.json'],
   ])('when %s=%s, then the service stops at start with a message naming it', async (name, value) => {
     const main = path.resolve(__dirname, '..', 'dist', 'main.js');
     const run = promisify(execFile)(process.execPath, [main], { env: { ...process.env, [name]: value } });

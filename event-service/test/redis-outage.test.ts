@@ -2,9 +2,13 @@ import request from 'supertest';
 import { newEventBody } from './support/fixtures';
 import { type OwnServer, startOwnRedis } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 const createEvent = async (app: TestApp['app']) =>
-  (await request(app).post('/events').send(newEventBody()).expect(201)).body as { id: string; name: string };
+  (await request(app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body as {
+    id: string;
+    name: string;
+  };
 
 const until = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -39,7 +43,7 @@ describe('when Redis is unreachable from the start', () => {
 
   test('then PATCH still works and /ready stays 200 reporting redis down', async () => {
     const created = await createEvent(t.app);
-    await request(t.app).patch(`/events/${created.id}`).send({ name: 'Patched' }).expect(200);
+    await request(t.app).patch(`/events/${created.id}`).set(adminAuth()).send({ name: 'Patched' }).expect(200);
     expect((await request(t.app).get(`/events/${created.id}`)).body.name).toBe('Patched');
     await request(t.app)
       .get('/ready')
@@ -99,7 +103,11 @@ describe('when the Redis in use stops, hangs and comes back mid-way', () => {
       expect(slow.body.cached).toBe(false);
       expect(Date.now() - started).toBeLessThan(2_000);
 
-      await request(t.app).patch(`/events/${created.id}`).send({ name: 'Changed while hung' }).expect(200);
+      await request(t.app)
+        .patch(`/events/${created.id}`)
+        .set(adminAuth())
+        .send({ name: 'Changed while hung' })
+        .expect(200);
     } finally {
       redis.signal('SIGCONT');
     }

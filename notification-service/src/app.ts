@@ -3,6 +3,7 @@ import type { Pool } from 'mysql2/promise';
 import type { NotificationsRepo } from './data/notifications.repo';
 import { notificationsRouter } from './http/notifications.routes';
 import { buildOpenApi } from './http/openapi';
+import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
@@ -15,6 +16,8 @@ export type AppDeps = {
   pool: Pool;
   notifications: NotificationsRepo;
   logger: Logger;
+  /** Verifies bearer tokens locally. */
+  auth: TokenVerifier;
   /** NATS is reported by /ready but never makes the service unready: notifications catch up later. */
   natsConnected: () => boolean;
 };

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
 
 const schema = baseEnvSchema.extend({
+  ...verifyEnvSchema,
   NATS_URL: z
     .string()
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
@@ -19,6 +21,7 @@ export type Config = {
   logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
+  auth: VerifyConfig;
   nats: { url: string; ackWaitMs: number };
 };
 
@@ -31,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e),
+    auth: verifyConfigFrom(e),
     nats: { url: e.NATS_URL, ackWaitMs: e.NATS_ACK_WAIT_MS },
   };
 }

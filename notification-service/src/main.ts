@@ -1,6 +1,7 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createNotificationsRepo } from './data/notifications.repo';
+import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
@@ -17,7 +18,9 @@ function main(): void {
   const nats = createNatsLink({ url: config.nats.url, name: SERVICE, logger });
   const consumer = startBookingConfirmedConsumer({ nats, notifications, logger, ackWaitMs: config.nats.ackWaitMs });
 
-  const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
+  const auth = createTokenVerifier(config.auth, logger);
+  void auth.warmUp();
+  const app = buildApp({ pool, notifications, logger, auth, natsConnected: nats.isConnected });
   serve({
     app,
     port: config.port,

@@ -5,6 +5,7 @@ import { CONSUMER_NAME } from '../src/messaging/booking-confirmed.consumer';
 import { confirmedPayload, insertEvent, insertUser, notificationRows, publisher, waitFor } from './support/fixtures';
 import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp, testConfig } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let booking: ServiceProcess;
 let pub: Awaited<ReturnType<typeof publisher>>;
@@ -27,7 +28,7 @@ async function bookThroughBookingService(pool: TestApp['pool'], count: number): 
     const userId = await insertUser(pool);
     const res = await fetch(`${booking.url}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminAuth() },
       body: JSON.stringify({ userId, eventId }),
     });
     expect(res.status).toBe(201);
@@ -55,7 +56,7 @@ describe('bookings.confirmed consumer', () => {
     const eventId = await insertEvent(t.pool, 5, 'Jazz Night');
     const res = await fetch(`${booking.url}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminAuth() },
       body: JSON.stringify({ userId, eventId, quantity: 2 }),
     });
     expect(res.status).toBe(201);
@@ -63,7 +64,7 @@ describe('bookings.confirmed consumer', () => {
 
     let listed: request.Response | undefined;
     const within2s = await waitFor(async () => {
-      listed = await request(t.app).get(`/notifications?bookingId=${bookingId}`);
+      listed = await request(t.app).get(`/notifications?bookingId=${bookingId}`).set(adminAuth());
       return listed.body.data?.length === 1;
     }, 2_000);
     expect(within2s).toBe(true);

@@ -5,6 +5,7 @@ import { createBookingsStream } from './support/bookings-stream';
 import { confirmedPayload } from './support/fixtures';
 import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;
@@ -59,7 +60,7 @@ describe('GET /metrics', () => {
         sampleValue(before, 'consumer_lag_seconds_count', consumer),
     ).toBe(1);
     expect(sampleValue(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
-    const listed = await request(t.app).get(`/notifications?bookingId=${p.bookingId}`);
+    const listed = await request(t.app).get(`/notifications?bookingId=${p.bookingId}`).set(adminAuth());
     expect(listed.body.data).toHaveLength(1);
   });
 

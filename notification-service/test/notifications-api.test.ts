@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createNotificationsRepo } from '../src/data/notifications.repo';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -31,7 +32,7 @@ describe('GET /notifications', () => {
     const b1 = await seed(u1);
     await seed(u2);
     const b3 = await seed(u1);
-    const res = await request(t.app).get(`/notifications?userId=${u1}`);
+    const res = await request(t.app).get(`/notifications?userId=${u1}`).set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body.pagination).toEqual({ limit: 20, offset: 0, total: 2 });
     expect(res.body.data.map((n: { bookingId: string }) => n.bookingId)).toEqual([b3, b1]);
@@ -49,10 +50,10 @@ describe('GET /notifications', () => {
   test('when filtered by booking and user with paging, then the match and totals are exact', async () => {
     const u = randomUUID();
     const b = await seed(u);
-    const res = await request(t.app).get(`/notifications?bookingId=${b}&userId=${u}&limit=1&offset=0`);
+    const res = await request(t.app).get(`/notifications?bookingId=${b}&userId=${u}&limit=1&offset=0`).set(adminAuth());
     expect(res.body).toMatchObject({ pagination: { limit: 1, offset: 0, total: 1 } });
     expect(res.body.data[0].bookingId).toBe(b);
-    const none = await request(t.app).get(`/notifications?bookingId=${b}&userId=${randomUUID()}`);
+    const none = await request(t.app).get(`/notifications?bookingId=${b}&userId=${randomUUID()}`).set(adminAuth());
     expect(none.body).toEqual({ data: [], pagination: { limit: 20, offset: 0, total: 0 } });
   });
 
@@ -74,14 +75,14 @@ describe('GET /notifications', () => {
   test.each(['userId=abc', 'bookingId=1', 'limit=0', 'limit=101', 'offset=-1'])(
     'when ?%s, then 400 VALIDATION_FAILED',
     async (q) => {
-      const res = await request(t.app).get(`/notifications?${q}`);
+      const res = await request(t.app).get(`/notifications?${q}`).set(adminAuth());
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     },
   );
 
   test('when an unknown route is asked, then 404 NOT_FOUND; /ready reports mysql and nats', async () => {
-    expect((await request(t.app).get('/notifications/x')).status).toBe(404);
+    expect((await request(t.app).get('/notifications/x').set(adminAuth())).status).toBe(404);
     await t.nats.firstConnect;
     await request(t.app)
       .get('/ready')

@@ -7,6 +7,7 @@ import { createPool } from '../src/lib/db';
 import { confirmedPayload, publisher, waitFor } from './support/fixtures';
 import { startServiceProcess } from './support/service-process';
 import { testConfig } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 describe('the service process', () => {
   test('when a booking message carries X-Request-Id, then the log line for handling it carries that request id', async () => {
@@ -33,7 +34,7 @@ describe('the service process', () => {
 
   test('when started, then it serves and on SIGTERM stops its consumer, drains NATS and exits 0', async () => {
     const svc = await startServiceProcess();
-    const res = await fetch(`${svc.url}/notifications?limit=1`);
+    const res = await fetch(`${svc.url}/notifications?limit=1`, { headers: adminAuth() });
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300)); // let the consumer start
     svc.proc.kill('SIGTERM');

@@ -1,7 +1,27 @@
+import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import dotenv from 'dotenv';
+import { z } from 'zod';
+import { privateKeySchema } from './lib/auth';
 import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+
+const schema = baseEnvSchema
+  .extend({
+    /** The token signing key (PKCS#8 PEM, Ed25519 or P-256); the public half is served as the JWKS. */
+    JWT_PRIVATE_KEY: z
+      .string({ error: 'required: a PKCS#8 PEM private key (see .env.example)' })
+      .pipe(privateKeySchema),
+    /** Lifetime of an access token. */
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(3600),
+    /** The first admin, created at start when absent. Give both or neither. */
+    ADMIN_EMAIL: z.string().trim().max(254).toLowerCase().pipe(z.email()).optional(),
+    ADMIN_PASSWORD: z.string().min(8).max(200).optional(),
+  })
+  .refine((e) => (e.ADMIN_EMAIL === undefined) === (e.ADMIN_PASSWORD === undefined), {
+    message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither',
+    path: ['ADMIN_PASSWORD'],
+  });
 
 export type Config = {
   port: number;
@@ -9,17 +29,21 @@ export type Config = {
   logPretty: boolean;
   shutdownTimeoutMs: number;
   db: DbConfig;
+  auth: { privateKey: KeyObject; ttlSeconds: number };
+  admin?: { email: string; password: string };
 };
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
-  const e = parseEnv(baseEnvSchema, env);
+  const e = parseEnv(schema, env);
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     db: dbConfigFrom(e),
+    auth: { privateKey: e.JWT_PRIVATE_KEY, ttlSeconds: e.JWT_TTL_SECONDS },
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
   };
 }
 

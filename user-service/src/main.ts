@@ -1,7 +1,10 @@
 import { buildApp } from './app';
-import { loadConfig } from './config';
+import { type Config, loadConfig } from './config';
+import { createUsersRepo } from './data/users.repo';
+import { ensureAdmin } from './domain/admin-bootstrap';
+import { createSigningKey } from './domain/signing-key';
 import { createPool } from './lib/db';
-import { createLogger } from './lib/logger';
+import { createLogger, type Logger } from './lib/logger';
 import { runService, serve } from './lib/serve';
 
 const SERVICE = 'user-service';
@@ -10,7 +13,9 @@ function main(): void {
   const config = loadConfig();
   const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
-  const app = buildApp({ pool, logger });
+  const signingKey = createSigningKey(config.auth.privateKey);
+  logger.info({ alg: signingKey.alg, kid: signingKey.kid }, 'token signing key loaded');
+  const app = buildApp({ pool, logger, signingKey, tokenTtlSeconds: config.auth.ttlSeconds });
   serve({
     app,
     port: config.port,
@@ -19,6 +24,22 @@ function main(): void {
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     steps: [{ name: 'mysql pool', close: () => pool.end() }],
   });
+  if (config.admin) bootstrapAdmin(createUsersRepo(pool), logger, config.admin);
+}
+
+/** Creates the admin when absent; while MySQL is not reachable yet it tries again every few seconds. */
+function bootstrapAdmin(
+  users: ReturnType<typeof createUsersRepo>,
+  logger: Logger,
+  admin: NonNullable<Config['admin']>,
+): void {
+  const attempt = (): void => {
+    ensureAdmin({ users, logger }, admin).catch((err: unknown) => {
+      logger.warn({ err }, 'admin bootstrap failed; retrying in 3 s');
+      setTimeout(attempt, 3_000).unref();
+    });
+  };
+  attempt();
 }
 
 runService(SERVICE, main);

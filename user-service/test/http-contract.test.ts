@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -94,10 +95,12 @@ describe('health and readiness', () => {
     });
 
     test('then a request needing it answers 503 UNAVAILABLE, not 500', async () => {
-      const res = await request(down.app).post('/users').send({ name: 'A', email: 'down@example.com' });
+      const res = await request(down.app)
+        .post('/users')
+        .send({ name: 'A', email: 'down@example.com', password: 'long enough' });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
-      const list = await request(down.app).get('/users');
+      const list = await request(down.app).get('/users').set(adminAuth());
       expect(list.status).toBe(503);
     });
   });

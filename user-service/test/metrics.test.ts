@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 
@@ -30,10 +31,10 @@ describe('GET /metrics', () => {
     const before = await scrape();
     const created = await request(t.app)
       .post('/users')
-      .send({ name: 'Metered', email: `${randomUUID()}@example.com` });
+      .send({ name: 'Metered', email: `${randomUUID()}@example.com`, password: 'metered-password' });
     expect(created.status).toBe(201);
-    expect((await request(t.app).get(`/users/${created.body.id}`)).status).toBe(200);
-    expect((await request(t.app).get(`/users/${randomUUID()}`)).status).toBe(404);
+    expect((await request(t.app).get(`/users/${created.body.id}`).set(adminAuth())).status).toBe(200);
+    expect((await request(t.app).get(`/users/${randomUUID()}`).set(adminAuth())).status).toBe(404);
 
     const after = await scrape();
     const moved = (labels: Record<string, string>) =>

@@ -28,7 +28,7 @@ describe('the service process', () => {
     const res = await fetch(`${svc.url}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ name: 'Logged', email: `${requestId}@example.com` }),
+      body: JSON.stringify({ name: 'Logged', email: `${requestId}@example.com`, password: 'long enough' }),
     });
     expect(res.status).toBe(201);
     await new Promise((r) => setTimeout(r, 100));
@@ -46,7 +46,7 @@ describe('the service process', () => {
     const inFlight = fetch(`${svc.url}/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'In flight', email }),
+      body: JSON.stringify({ name: 'In flight', email, password: 'long enough' }),
     });
     await new Promise((r) => setTimeout(r, 300));
     const signalledAt = Date.now();
@@ -68,12 +68,87 @@ describe('the service process', () => {
     await locker.end();
   });
 
+  test('when a user signs up and logs in (right, wrong, invalid), then the password is in no response, log line or column', async () => {
+    svc = await startServiceProcess({ LOG_LEVEL: 'trace' });
+    const password = `pw-${randomUUID()}`;
+    const email = `secret-${randomUUID()}@example.com`;
+    const post = (route: string, body: unknown) =>
+      fetch(`${svc?.url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const responses = [
+      await post('/users', { name: 'Secretive', email, password }),
+      await post('/users', { name: 'Secretive', email, password }), // 409
+      await post('/users', { name: '', email, password }), // 400
+      await post('/auth/token', { email, password }),
+      await post('/auth/token', { email, password: `${password}-wrong` }),
+      await post('/auth/token', { email, password, extra: password }), // 400
+    ];
+    expect(responses.map((r) => r.status)).toEqual([201, 409, 400, 200, 401, 400]);
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    for (const body of bodies) expect(body).not.toContain(password);
+    await new Promise((r) => setTimeout(r, 200));
+    const logText = `${JSON.stringify(svc.logs)}${svc.stderr()}`;
+    expect(svc.logs.length).toBeGreaterThan(6);
+    expect(logText).not.toContain(password);
+    const conn = await mysql.createConnection(dbEnv());
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT * FROM users WHERE email = ?', [email]);
+    await conn.end();
+    expect(JSON.stringify(rows)).not.toContain(password);
+    expect(rows[0]?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
+
+  test('when two replicas start at once with the same ADMIN_EMAIL, then exactly one admin exists and it can log in', async () => {
+    const admin = { ADMIN_EMAIL: `boot-${randomUUID()}@example.com`, ADMIN_PASSWORD: 'bootstrap password' };
+    const [a, b] = await Promise.all([startServiceProcess(admin), startServiceProcess(admin)]);
+    try {
+      const conn = await mysql.createConnection(dbEnv());
+      let rows: mysql.RowDataPacket[] = [];
+      for (let i = 0; i < 50 && rows.length === 0; i++) {
+        [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT role FROM users WHERE email = ?', [admin.ADMIN_EMAIL]);
+        if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 300)); // both attempts have run
+      [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT role FROM users WHERE email = ?', [admin.ADMIN_EMAIL]);
+      await conn.end();
+      expect(rows.map((r) => r.role)).toEqual(['admin']);
+      const created = [...a.logs, ...b.logs].filter((l) => l.msg === 'admin user created');
+      expect(created).toHaveLength(1);
+      const res = await fetch(`${b.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: admin.ADMIN_EMAIL, password: admin.ADMIN_PASSWORD }),
+      });
+      expect(res.status).toBe(200);
+      const { accessToken } = (await res.json()) as { accessToken: string };
+      expect((await fetch(`${a.url}/users`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+    } finally {
+      a.proc.kill('SIGKILL');
+      b.proc.kill('SIGKILL');
+    }
+  });
+
   test('when SIGINT arrives while idle, then the process exits 0 promptly', async () => {
     svc = await startServiceProcess();
     const started = Date.now();
     svc.proc.kill('SIGINT');
     expect((await svc.exited).code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test.each([
+    ['JWT_PRIVATE_KEY', 'not a key'],
+    ['JWT_PRIVATE_KEY', ''],
+    ['JWT_TTL_SECONDS', 'soon'],
+    ['ADMIN_EMAIL', 'not-an-email'],
+  ])('when %s is %j, then the service stops at start with a message naming it', async (name, value) => {
+    const main = path.resolve(__dirname, '..', 'dist', 'main.js');
+    const run = promisify(execFile)(process.execPath, [main], {
+      env: { ...process.env, ADMIN_PASSWORD: 'admin password', [name]: value },
+    });
+    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`${name}:`) });
   });
 
   test('when MYSQL_PORT is invalid, then the service stops at start with a message naming it', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth, customerAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -11,6 +12,7 @@ afterAll(async () => {
   await t.close();
 });
 
+const PASSWORD = 'correct horse battery';
 const uniqueEmail = (tag = 'u') => `${tag}-${randomUUID()}@example.com`;
 const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -27,7 +29,7 @@ async function countUsers(): Promise<number> {
 describe('POST /users', () => {
   test('when name and email are valid, then 201 with the user, stored with the email lower-cased', async () => {
     const email = uniqueEmail('Ada.Lovelace').toUpperCase();
-    const res = await request(t.app).post('/users').send({ name: 'Ada Lovelace', email });
+    const res = await request(t.app).post('/users').send({ password: PASSWORD, name: 'Ada Lovelace', email });
 
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -44,9 +46,11 @@ describe('POST /users', () => {
 
   test('when the email is already taken in another letter case, then 409 EMAIL_TAKEN and no second row', async () => {
     const email = uniqueEmail('dup');
-    await request(t.app).post('/users').send({ name: 'First', email }).expect(201);
+    await request(t.app).post('/users').send({ password: PASSWORD, name: 'First', email }).expect(201);
 
-    const res = await request(t.app).post('/users').send({ name: 'Second', email: email.toUpperCase() });
+    const res = await request(t.app)
+      .post('/users')
+      .send({ password: PASSWORD, name: 'Second', email: email.toUpperCase() });
 
     expect(res.status).toBe(409);
     expect(res.body).toEqual({ error: { code: 'EMAIL_TAKEN', message: expect.any(String) } });
@@ -60,7 +64,7 @@ describe('POST /users', () => {
       Array.from({ length: 20 }, (_, i) =>
         request(t.app)
           .post('/users')
-          .send({ name: `Racer ${i}`, email }),
+          .send({ password: PASSWORD, name: `Racer ${i}`, email }),
       ),
     );
     const statuses = responses.map((r) => r.status).sort();
@@ -74,10 +78,10 @@ describe('POST /users', () => {
     const name = `Robert'); DROP TABLE users;-- <script>alert("x")</script> \\ % _ 🎟️`;
     const res = await request(t.app)
       .post('/users')
-      .send({ name, email: uniqueEmail("o'brien") });
+      .send({ password: PASSWORD, name, email: uniqueEmail("o'brien") });
     expect(res.status).toBe(201);
     expect(res.body.name).toBe(name);
-    const fetched = await request(t.app).get(`/users/${res.body.id}`).expect(200);
+    const fetched = await request(t.app).get(`/users/${res.body.id}`).set(customerAuth(res.body.id)).expect(200);
     expect(fetched.body.name).toBe(name);
     expect(await countUsers()).toBeGreaterThan(0);
   });
@@ -85,23 +89,30 @@ describe('POST /users', () => {
   test('when the name is exactly 200 characters, then it is accepted', async () => {
     const res = await request(t.app)
       .post('/users')
-      .send({ name: 'n'.repeat(200), email: uniqueEmail() });
+      .send({ password: PASSWORD, name: 'n'.repeat(200), email: uniqueEmail() });
     expect(res.status).toBe(201);
   });
 
+  const ok = { name: 'A', email: 'a@example.com', password: PASSWORD };
+  const without = (field: keyof typeof ok) => Object.fromEntries(Object.entries(ok).filter(([k]) => k !== field));
   const invalidBodies: Array<[string, unknown, string[]]> = [
-    ['name is missing', { email: 'a@example.com' }, ['name']],
-    ['email is missing', { name: 'A' }, ['email']],
-    ['both are missing', {}, ['name', 'email']],
-    ['name is empty', { name: '', email: 'a@example.com' }, ['name']],
-    ['name is blank', { name: '   ', email: 'a@example.com' }, ['name']],
-    ['name is 201 characters', { name: 'n'.repeat(201), email: 'a@example.com' }, ['name']],
-    ['name is a number', { name: 42, email: 'a@example.com' }, ['name']],
-    ['email is not an email', { name: 'A', email: 'not-an-email' }, ['email']],
-    ['email is null', { name: 'A', email: null }, ['email']],
-    ['email is an array', { name: 'A', email: ['a@example.com'] }, ['email']],
-    ['an unknown field is sent', { name: 'A', email: 'a@example.com', role: 'admin' }, ['role']],
-    ['the body is an array', [{ name: 'A', email: 'a@example.com' }], ['(body)']],
+    ['name is missing', without('name'), ['name']],
+    ['email is missing', without('email'), ['email']],
+    ['password is missing', without('password'), ['password']],
+    ['all are missing', {}, ['name', 'email', 'password']],
+    ['name is empty', { ...ok, name: '' }, ['name']],
+    ['name is blank', { ...ok, name: '   ' }, ['name']],
+    ['name is 201 characters', { ...ok, name: 'n'.repeat(201) }, ['name']],
+    ['name is a number', { ...ok, name: 42 }, ['name']],
+    ['email is not an email', { ...ok, email: 'not-an-email' }, ['email']],
+    ['email is null', { ...ok, email: null }, ['email']],
+    ['email is an array', { ...ok, email: ['a@example.com'] }, ['email']],
+    ['password is 7 characters', { ...ok, password: 'x'.repeat(7) }, ['password']],
+    ['password is 201 characters', { ...ok, password: 'x'.repeat(201) }, ['password']],
+    ['password is a number', { ...ok, password: 12345678 }, ['password']],
+    ['an unknown field is sent', { ...ok, nickname: 'Al' }, ['nickname']],
+    ['a role is sent (sign-up is always a customer)', { ...ok, role: 'admin' }, ['role']],
+    ['the body is an array', [ok], ['(body)']],
   ];
 
   test.each(invalidBodies)(
@@ -128,9 +139,12 @@ describe('POST /users', () => {
 });
 
 describe('GET /users/:id', () => {
-  test('when the user exists, then 200 with it', async () => {
-    const created = await request(t.app).post('/users').send({ name: 'Grace', email: uniqueEmail() }).expect(201);
-    const res = await request(t.app).get(`/users/${created.body.id}`);
+  test('when the user exists and asks for themselves, then 200 with it', async () => {
+    const created = await request(t.app)
+      .post('/users')
+      .send({ password: PASSWORD, name: 'Grace', email: uniqueEmail() })
+      .expect(201);
+    const res = await request(t.app).get(`/users/${created.body.id}`).set(customerAuth(created.body.id));
     expect(res.status).toBe(200);
     expect(res.body).toEqual(created.body);
   });
@@ -140,8 +154,8 @@ describe('GET /users/:id', () => {
     ['not a uuid', 'not-a-uuid'],
     ['a SQL string', "1' OR '1'='1"],
     ['broken percent-encoding', '%E0%A4%A'],
-  ])('when the id is %s, then 404 NOT_FOUND', async (_, id) => {
-    const res = await request(t.app).get(`/users/${id}`);
+  ])('when an admin asks for an id that is %s, then 404 NOT_FOUND', async (_, id) => {
+    const res = await request(t.app).get(`/users/${id}`).set(adminAuth());
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
   });
@@ -149,18 +163,21 @@ describe('GET /users/:id', () => {
 
 describe('GET /users', () => {
   test('when users exist, then newest first with limit, offset and the exact total', async () => {
-    const before = (await request(t.app).get('/users').expect(200)).body.pagination.total;
+    const before = (await request(t.app).get('/users').set(adminAuth()).expect(200)).body.pagination.total;
     const ids: string[] = [];
     for (const name of ['P1', 'P2', 'P3']) {
-      ids.push((await request(t.app).post('/users').send({ name, email: uniqueEmail() }).expect(201)).body.id);
+      ids.push(
+        (await request(t.app).post('/users').send({ password: PASSWORD, name, email: uniqueEmail() }).expect(201)).body
+          .id,
+      );
     }
 
-    const first = await request(t.app).get('/users?limit=2');
+    const first = await request(t.app).get('/users?limit=2').set(adminAuth());
     expect(first.status).toBe(200);
     expect(first.body.pagination).toEqual({ limit: 2, offset: 0, total: before + 3 });
     expect(first.body.data.map((u: { id: string }) => u.id)).toEqual([ids[2], ids[1]]);
 
-    const second = await request(t.app).get('/users?limit=2&offset=2');
+    const second = await request(t.app).get('/users?limit=2&offset=2').set(adminAuth());
     expect(second.body.pagination).toEqual({ limit: 2, offset: 2, total: before + 3 });
     expect(second.body.data[0].id).toBe(ids[0]);
     expect(second.body.data[0]).toEqual({
@@ -172,14 +189,14 @@ describe('GET /users', () => {
   });
 
   test('when no paging is given, then limit 20 and offset 0', async () => {
-    const res = await request(t.app).get('/users');
+    const res = await request(t.app).get('/users').set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body.pagination).toMatchObject({ limit: 20, offset: 0 });
     expect(res.body.data.length).toBeLessThanOrEqual(20);
   });
 
   test('when the offset is past the end, then an empty page with the total', async () => {
-    const res = await request(t.app).get('/users?offset=100000');
+    const res = await request(t.app).get('/users?offset=100000').set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual([]);
     expect(res.body.pagination.total).toBeGreaterThan(0);
@@ -196,14 +213,14 @@ describe('GET /users', () => {
     ['offset=x', 'offset'],
     ['offset=1e3', 'offset'],
   ])('when ?%s, then 400 VALIDATION_FAILED naming %s', async (query, field) => {
-    const res = await request(t.app).get(`/users?${query}`);
+    const res = await request(t.app).get(`/users?${query}`).set(adminAuth());
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.details).toEqual([{ field, message: expect.any(String) }]);
   });
 
   test('when limit is 100 (the maximum), then it is accepted', async () => {
-    const res = await request(t.app).get('/users?limit=100');
+    const res = await request(t.app).get('/users?limit=100').set(adminAuth());
     expect(res.status).toBe(200);
     expect(res.body.pagination.limit).toBe(100);
   });

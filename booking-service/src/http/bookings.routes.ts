@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { type BookSeatsDeps, bookSeats } from '../domain/book-seats';
+import { bookingUserFor } from '../domain/booking-access';
 import { getBooking, listBookings } from '../domain/bookings';
+import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
 import { isUuid, parseIdParam, parseInput } from '../lib/validation';
 import { countBookingOutcome } from '../metrics';
@@ -12,28 +14,32 @@ const uuid = z
   .transform((s) => s.toLowerCase())
   .meta({ format: 'uuid' });
 
-export const createBody = z.strictObject({
-  userId: uuid,
+/** userId may be omitted by a customer (the token's user); an admin names the user. */
+export const createBookingBody = z.strictObject({
+  userId: uuid.optional(),
   eventId: uuid,
   quantity: z.number().int().min(1).max(10).default(1),
 });
 
-export const listQuery = z.object({ ...paginationQuery, userId: uuid.optional(), eventId: uuid.optional() });
+export const listBookingsQuery = z.object({ ...paginationQuery, userId: uuid.optional(), eventId: uuid.optional() });
 
-export function bookingsRouter(deps: BookSeatsDeps): Router {
+export function bookingsRouter(deps: BookSeatsDeps & { auth: TokenVerifier }): Router {
   const router = Router();
+  router.use(requireAuth(deps.auth));
 
   router.post('/', async (req, res) => {
-    const input = parseInput(createBody, req.body);
-    res.status(201).json(await countBookingOutcome(bookSeats(deps, { ...input, requestId: req.id })));
+    const input = parseInput(createBookingBody, req.body);
+    // Access is settled before the transaction: a refused booking takes no seat and no lock.
+    const userId = bookingUserFor(callerOf(req), input.userId);
+    res.status(201).json(await countBookingOutcome(bookSeats(deps, { ...input, userId, requestId: req.id })));
   });
 
   router.get('/', async (req, res) => {
-    res.json(await listBookings(deps, parseInput(listQuery, req.query)));
+    res.json(await listBookings(deps, parseInput(listBookingsQuery, req.query), callerOf(req)));
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(await getBooking(deps, parseIdParam(req.params.id, 'Booking')));
+    res.json(await getBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
   });
 
   return router;

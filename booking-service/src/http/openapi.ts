@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
-import { createBody, listQuery } from './bookings.routes';
+import { createBookingBody, listBookingsQuery } from './bookings.routes';
 
 // The OpenAPI document of booking-service: the request schemas are the ones bookings.routes.ts validates with.
 
@@ -44,7 +44,7 @@ export function buildOpenApi(): OpenApiDocument {
           'One MySQL transaction: lock the event row, check seats, decrement, insert the booking and its outbox ' +
           'message, commit. Lock waits are bounded: past the bound, 503 UNAVAILABLE.',
         auth: true,
-        body: createBody,
+        body: createBookingBody,
         responses: { 201: { description: 'Booked', schema: booking } },
         errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'SOLD_OUT', 'UNAVAILABLE'],
       },
@@ -54,7 +54,7 @@ export function buildOpenApi(): OpenApiDocument {
         tag: 'bookings',
         summary: 'List bookings, newest first, optionally by user and event',
         auth: true,
-        query: listQuery,
+        query: listBookingsQuery,
         responses: { 200: { description: 'A page of bookings', schema: page(booking, 'BookingPage') } },
         errors: ['VALIDATION_FAILED', 'UNAVAILABLE'],
       },

@@ -6,6 +6,7 @@ import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createBookingsRepo } from '../../src/data/bookings.repo';
 import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
+import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { LISTEN_BACKLOG } from '../../src/lib/serve';
@@ -55,6 +56,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
   const app = buildApp({
     pool,
     logger,
+    auth: createTokenVerifier(config.auth, logger),
     natsConnected: nats.isConnected,
     rush,
   });

@@ -47,8 +47,9 @@ export function call(
   });
 }
 
-export const post = (url: string, json: unknown) => call('POST', url, { json });
-export const get = (url: string) => call('GET', url);
+export const post = (url: string, json: unknown, headers?: Record<string, string>) =>
+  call('POST', url, { json, headers });
+export const get = (url: string, headers?: Record<string, string>) => call('GET', url, { headers });
 
 /** The result, or the socket error's code (ECONNREFUSED, ECONNRESET, ...) when no response came. */
 export async function attempt(p: Promise<HttpResult>): Promise<HttpResult | { error: string }> {

@@ -3,29 +3,39 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { attempt, type HttpResult, post } from './http';
 import type { Stack } from './stack';
 
-export async function createUser(stack: Stack): Promise<string> {
-  const res = await post(`${stack.users.url}/users`, { name: 'E2E', email: `${randomUUID()}@example.com` });
+/** A signed-up customer and the Authorization header of their token (from a real login). */
+export type Customer = { id: string; auth: Record<string, string> };
+
+export async function createUser(stack: Stack): Promise<Customer> {
+  const email = `${randomUUID()}@example.com`;
+  const password = 'e2e customer password';
+  const res = await post(`${stack.users.url}/users`, { name: 'E2E', email, password });
   if (res.status !== 201) throw new Error(`user: ${res.status} ${res.text}`);
-  return (res.body as { id: string }).id;
+  const login = await post(`${stack.users.url}/auth/token`, { email, password });
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`);
+  const token = (login.body as { accessToken: string }).accessToken;
+  return { id: (res.body as { id: string }).id, auth: { Authorization: `Bearer ${token}` } };
 }
 
 export async function createEvent(stack: Stack, totalSeats: number): Promise<string> {
-  const res = await post(`${stack.events.url}/events`, {
-    name: `Rush ${totalSeats}`,
-    startsAt: '2027-06-01T19:30:00Z',
-    totalSeats,
-  });
+  const res = await post(
+    `${stack.events.url}/events`,
+    { name: `Rush ${totalSeats}`, startsAt: '2027-06-01T19:30:00Z', totalSeats },
+    stack.adminAuth,
+  );
   if (res.status !== 201) throw new Error(`event: ${res.status} ${res.text}`);
   return (res.body as { id: string }).id;
 }
 
-/** `count` bookings of one seat at once, alternating between the two replicas. */
-export function rush(stack: Stack, eventId: string, userIds: string[], count: number) {
+/** One seat booked by a customer with their own token, on the given booking replica. */
+export const bookAs = (replicaUrl: string, customer: Customer, eventId: string) =>
+  attempt(post(`${replicaUrl}/bookings`, { eventId, quantity: 1 }, customer.auth));
+
+/** `count` bookings of one seat at once, alternating between the two replicas, each with its customer's token. */
+export function rush(stack: Stack, eventId: string, customers: Customer[], count: number) {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      attempt(
-        post(`${stack.bookings[i % 2]?.url}/bookings`, { userId: userIds[i % userIds.length], eventId, quantity: 1 }),
-      ),
+      bookAs(stack.bookings[i % 2]?.url ?? '', customers[i % customers.length] as Customer, eventId),
     ),
   );
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -117,6 +117,9 @@ export type Stack = {
   events: Proc;
   notifications: Proc;
   bookings: [Proc, Proc];
+  /** The bootstrapped admin (ADMIN_EMAIL/ADMIN_PASSWORD) and its Authorization header, from a real login. */
+  admin: { email: string; password: string };
+  adminAuth: Record<string, string>;
   /** Starts a stopped service process again on its port. */
   restart: (p: Proc) => Promise<void>;
   stop: () => Promise<void>;
@@ -179,8 +182,15 @@ export async function startStack(): Promise<Stack> {
   await nats.start(() => canConnect('127.0.0.1', natsPort));
   const natsUrl = `nats://127.0.0.1:${natsPort}`;
 
-  const env = {
+  // One signing key per stack, made as `npm start` makes the development key; the other services fetch the
+  // public key from user-service's JWKS, as in production.
+  const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const admin = { email: `admin-${database}@example.com`, password: 'e2e admin password' };
+  const env: Record<string, string> = {
     ...mysqlEnv,
+    JWT_PRIVATE_KEY: signingKey,
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
     REDIS_URL: infra.redisUrl,
     REDIS_KEY_PREFIX: `${database}:`,
     NATS_URL: natsUrl,
@@ -199,6 +209,7 @@ export async function startStack(): Promise<Stack> {
     return new Proc(name, port, process.execPath, nodeArgs, procEnv, path.join(ROOT, name));
   };
   const users = await service('user-service');
+  env.AUTH_JWKS_URL = `${users.url}/.well-known/jwks.json`;
   const events = await service('event-service');
   // At info: its one line per handled message (with the booking's X-Request-Id) is what e2e follows.
   const notifications = await service('notification-service', { LOG_LEVEL: 'info' });
@@ -224,6 +235,7 @@ export async function startStack(): Promise<Stack> {
   }
 
   const pool = mysql.createPool({ ...infra.mysql, database, connectionLimit: 5, timezone: 'Z' });
+  const adminAuth = await loginWhenReady(users.url, admin);
   const extras: Proc[] = [];
   return {
     database,
@@ -251,6 +263,8 @@ export async function startStack(): Promise<Stack> {
     events,
     notifications,
     bookings,
+    admin,
+    adminAuth,
     restart: (p) => p.start(p === nats ? () => canConnect('127.0.0.1', natsPort) : healthy(p)),
     stop: async () => {
       await Promise.all(extras.map((p) => p.stop('SIGTERM')));
@@ -263,4 +277,19 @@ export async function startStack(): Promise<Stack> {
       if (bad.length > 0) throw new Error(`services did not exit cleanly: ${JSON.stringify(bad)}`);
     },
   };
+}
+
+/** Logs the admin in (the bootstrap runs right after start, so it may take a moment); the Authorization header. */
+async function loginWhenReady(usersUrl: string, admin: { email: string; password: string }) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await fetch(`${usersUrl}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(admin),
+    });
+    if (res.ok) return { Authorization: `Bearer ${((await res.json()) as { accessToken: string }).accessToken}` };
+    if (Date.now() > deadline) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

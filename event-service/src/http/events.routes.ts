@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { createEvent, listEvents } from '../domain/events';
 import type { EventReader } from '../domain/get-event';
 import { type UpdateEventDeps, updateEvent } from '../domain/update-event';
+import { requireAuth, requireRole, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
 import { parseIdParam, parseInput } from '../lib/validation';
 
@@ -46,12 +47,14 @@ export const patchBody = z
 
 export const listQuery = z.object(paginationQuery);
 
-export type EventsRouteDeps = UpdateEventDeps & { readEvent: EventReader };
+export type EventsRouteDeps = UpdateEventDeps & { readEvent: EventReader; auth: TokenVerifier };
 
 export function eventsRouter(deps: EventsRouteDeps): Router {
   const router = Router();
 
-  router.post('/', async (req, res) => {
+  const adminOnly = [requireAuth(deps.auth), requireRole('admin')];
+
+  router.post('/', ...adminOnly, async (req, res) => {
     const input = parseInput(createBody, req.body);
     res.status(201).json(await createEvent(deps, input));
   });
@@ -66,7 +69,7 @@ export function eventsRouter(deps: EventsRouteDeps): Router {
     res.json({ ...event, cached });
   });
 
-  router.patch('/:id', async (req, res) => {
+  router.patch('/:id', ...adminOnly, async (req: Request<{ id: string }>, res) => {
     const id = parseIdParam(req.params.id, 'Event');
     res.json(await updateEvent(deps, id, parseInput(patchBody, req.body)));
   });

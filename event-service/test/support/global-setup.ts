@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { migrateDatabase, resolveMysql, resolveRedis, startOwnNats } from './infra';
+import { testKeyPairEnv } from './tokens';
 
 // Runs once per jest run: one fresh database and one Redis key prefix for this run, so runs never collide.
 export default async function globalSetup(): Promise<void> {
@@ -11,6 +12,7 @@ export default async function globalSetup(): Promise<void> {
   const nats = await startOwnNats();
   // Workers inherit this environment; test/support/test-app.ts reads it back through loadConfig.
   Object.assign(process.env, {
+    ...testKeyPairEnv(),
     MYSQL_HOST: mysql.target.host,
     MYSQL_PORT: String(mysql.target.port),
     MYSQL_USER: mysql.target.user,

@@ -6,6 +6,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { createEventsCache, type EventsCache } from '../../src/data/events.cache';
 import type { EventsRepo } from '../../src/data/events.repo';
 import { createRedisClient } from '../../src/data/redis-client';
+import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { startCacheRefreshConsumer } from '../../src/messaging/cache-refresh.consumer';
@@ -41,6 +42,7 @@ export function createTestApp(
     pool,
     cache,
     logger,
+    auth: createTokenVerifier(config.auth, logger),
     events: opts.events?.(pool),
   });
   return {

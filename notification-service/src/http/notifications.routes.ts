@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { NotificationsRepo } from '../data/notifications.repo';
 import { listNotifications } from '../domain/list-notifications';
+import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
 import { isUuid, parseInput } from '../lib/validation';
 
@@ -11,12 +12,16 @@ const uuid = z
   .transform((s) => s.toLowerCase())
   .meta({ format: 'uuid' });
 
-export const listQuery = z.object({ ...paginationQuery, userId: uuid.optional(), bookingId: uuid.optional() });
+export const listNotificationsQuery = z.object({
+  ...paginationQuery,
+  userId: uuid.optional(),
+  bookingId: uuid.optional(),
+});
 
-export function notificationsRouter(deps: { notifications: NotificationsRepo }): Router {
+export function notificationsRouter(deps: { notifications: NotificationsRepo; auth: TokenVerifier }): Router {
   const router = Router();
-  router.get('/', async (req, res) => {
-    res.json(await listNotifications(deps, parseInput(listQuery, req.query)));
+  router.get('/', requireAuth(deps.auth), async (req, res) => {
+    res.json(await listNotifications(deps, parseInput(listNotificationsQuery, req.query), callerOf(req)));
   });
   return router;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
-import { listQuery } from './notifications.routes';
+import { listNotificationsQuery } from './notifications.routes';
 
 // The OpenAPI document of notification-service: the query schema is the one notifications.routes.ts validates with.
 
@@ -40,7 +40,7 @@ export function buildOpenApi(): OpenApiDocument {
         tag: 'notifications',
         summary: 'List notifications, newest first, optionally by user and booking (own only, admin all)',
         auth: true,
-        query: listQuery,
+        query: listNotificationsQuery,
         responses: { 200: { description: 'A page of notifications', schema: notificationPage } },
         errors: ['VALIDATION_FAILED', 'UNAVAILABLE'],
       },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { migrateDatabase, resolveMysql, startOwnNats } from './infra';
+import { testKeyPairEnv } from './tokens';
 
 // Runs once per jest run: a fresh database and a nats-server of this run's own (temporary JetStream
 // store), so streams and consumers of one run never meet another's.
@@ -9,6 +10,7 @@ export default async function globalSetup(): Promise<void> {
   await migrateDatabase(mysql.target, database);
   const nats = await startOwnNats();
   Object.assign(process.env, {
+    ...testKeyPairEnv(),
     MYSQL_HOST: mysql.target.host,
     MYSQL_PORT: String(mysql.target.port),
     MYSQL_USER: mysql.target.user,

@@ -3,6 +3,7 @@ import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
+import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
 import { startBookingConfirmedConsumer } from '../../src/messaging/booking-confirmed.consumer';
@@ -33,7 +34,13 @@ export function createTestApp(
   const notifications = opts.notifications ? opts.notifications(base) : base;
   const nats = createNatsLink({ url: config.nats.url, name: 'notification-test', logger });
   const consumer = startBookingConfirmedConsumer({ nats, notifications, logger, ackWaitMs: config.nats.ackWaitMs });
-  const app = buildApp({ pool, notifications, logger, natsConnected: nats.isConnected });
+  const app = buildApp({
+    pool,
+    notifications,
+    logger,
+    auth: createTokenVerifier(config.auth, logger),
+    natsConnected: nats.isConnected,
+  });
   return {
     app,
     pool,

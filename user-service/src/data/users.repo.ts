@@ -1,7 +1,11 @@
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Role } from '../lib/auth';
 import type { Page } from '../lib/pagination';
 
 export type User = { id: string; name: string; email: string; createdAt: Date };
+/** A new user with what only the database keeps: the password hash and the role. */
+export type NewUser = User & { passwordHash: string; role: Role };
+export type Credentials = { id: string; role: Role; passwordHash: string | undefined };
 
 type UserRow = RowDataPacket & { id: string; name: string; email: string; created_at: Date };
 
@@ -12,19 +16,26 @@ export type UsersRepo = ReturnType<typeof createUsersRepo>;
 export function createUsersRepo(pool: Pool) {
   return {
     /** 'duplicate' when the email is taken: the unique key decides, so concurrent inserts are safe. */
-    async insert(user: User): Promise<'inserted' | 'duplicate'> {
+    async insert(user: NewUser): Promise<'inserted' | 'duplicate'> {
       try {
-        await pool.execute<ResultSetHeader>('INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)', [
-          user.id,
-          user.name,
-          user.email,
-          user.createdAt,
-        ]);
+        await pool.execute<ResultSetHeader>(
+          'INSERT INTO users (id, name, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [user.id, user.name, user.email, user.passwordHash, user.role, user.createdAt],
+        );
         return 'inserted';
       } catch (err) {
         if ((err as { code?: string }).code === 'ER_DUP_ENTRY') return 'duplicate';
         throw err;
       }
+    },
+
+    /** What a login checks; undefined for an unknown email. */
+    async findCredentials(email: string): Promise<Credentials | undefined> {
+      const [rows] = await pool.execute<RowDataPacket[]>('SELECT id, role, password_hash FROM users WHERE email = ?', [
+        email,
+      ]);
+      const r = rows[0];
+      return r && { id: String(r.id), role: r.role as Role, passwordHash: r.password_hash ?? undefined };
     },
 
     async findById(id: string): Promise<User | undefined> {

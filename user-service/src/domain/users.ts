@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { User, UsersRepo } from '../data/users.repo';
+import { assertSelfOrAdmin, type Caller } from '../lib/auth';
 import { AppError, notFound } from '../lib/errors';
 import { type Page, type Paginated, paginated } from '../lib/pagination';
+import { hashPassword } from './passwords';
 
 export type UsersDeps = { users: UsersRepo };
 
@@ -9,15 +11,24 @@ export type UserView = { id: string; name: string; email: string; createdAt: str
 
 const view = (u: User): UserView => ({ id: u.id, name: u.name, email: u.email, createdAt: u.createdAt.toISOString() });
 
-/** Registers a user. The email arrives lower-cased; a second user with it is 409 EMAIL_TAKEN. */
-export async function createUser(deps: UsersDeps, input: { name: string; email: string }): Promise<UserView> {
+/**
+ * Public sign-up: always a customer. The email arrives lower-cased; a second user with it is 409 EMAIL_TAKEN.
+ * The password is kept only as its argon2id hash and never leaves this function.
+ */
+export async function createUser(
+  deps: UsersDeps,
+  input: { name: string; email: string; password: string },
+): Promise<UserView> {
   const user: User = { id: randomUUID(), name: input.name, email: input.email, createdAt: new Date() };
-  const outcome = await deps.users.insert(user);
+  const passwordHash = await hashPassword(input.password);
+  const outcome = await deps.users.insert({ ...user, passwordHash, role: 'customer' });
   if (outcome === 'duplicate') throw new AppError('EMAIL_TAKEN', `A user with email ${input.email} already exists`);
   return view(user);
 }
 
-export async function getUser(deps: UsersDeps, id: string): Promise<UserView> {
+/** A user as seen by themselves or an admin; anyone else is 403. */
+export async function getUser(deps: UsersDeps, caller: Caller, id: string): Promise<UserView> {
+  assertSelfOrAdmin(caller, id, 'user');
   const user = await deps.users.findById(id);
   if (!user) throw notFound('User');
   return view(user);

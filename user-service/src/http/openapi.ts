@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
+import { tokenRequestBody, tokenResponse } from './auth.routes';
 import { createUserBody, listQuery } from './users.routes';
 
 // The OpenAPI document of user-service: the request schemas are the ones users.routes.ts validates with.
@@ -35,6 +36,38 @@ export function buildOpenApi(): OpenApiDocument {
         body: createUserBody,
         responses: { 201: { description: 'Created', schema: user } },
         errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'EMAIL_TAKEN', 'UNAVAILABLE'],
+      },
+      {
+        method: 'post',
+        path: '/auth/token',
+        tag: 'auth',
+        summary: 'Log in: an access token (JWT) for email and password',
+        description:
+          'Wrong email or password: 401, the same answer for both. More than 10 failures for one email within ' +
+          '15 minutes: 429 RATE_LIMITED with Retry-After, across replicas.',
+        body: tokenRequestBody,
+        responses: { 200: { description: 'A bearer token', schema: tokenResponse.openapi('Token') } },
+        errors: [
+          'VALIDATION_FAILED',
+          'INVALID_JSON',
+          'PAYLOAD_TOO_LARGE',
+          'UNAUTHENTICATED',
+          'RATE_LIMITED',
+          'UNAVAILABLE',
+        ],
+      },
+      {
+        method: 'get',
+        path: '/.well-known/jwks.json',
+        tag: 'auth',
+        summary: 'The public keys (JWKS) every service verifies tokens with',
+        responses: {
+          200: {
+            description: 'A JSON Web Key Set',
+            schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi('Jwks'),
+          },
+        },
+        errors: [],
       },
       {
         method: 'get',

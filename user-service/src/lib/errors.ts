@@ -8,6 +8,9 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   IDEMPOTENCY_MISMATCH: 422,
   PAYLOAD_TOO_LARGE: 413,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
@@ -40,3 +43,15 @@ export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `$
 export const unavailable = (message: string): AppError => new AppError('UNAVAILABLE', message);
 export const validationFailed = (details: ErrorDetail[]): AppError =>
   new AppError('VALIDATION_FAILED', 'Request validation failed', details);
+
+/** 401: no usable credentials. `WWW-Authenticate: Bearer` tells the client how to authenticate (RFC 6750). */
+export const unauthenticated = (message: string, invalidToken = false): AppError =>
+  new AppError('UNAUTHENTICATED', message, undefined, {
+    'WWW-Authenticate': invalidToken ? 'Bearer error="invalid_token"' : 'Bearer',
+  });
+/** 403: the caller is known but may not do this. */
+export const forbidden = (message: string): AppError => new AppError('FORBIDDEN', message);
+export const rateLimited = (message: string, retryAfterSeconds: number): AppError =>
+  new AppError('RATE_LIMITED', message, undefined, {
+    'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });

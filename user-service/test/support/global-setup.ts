@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { migrateDatabase, resolveMysql } from './infra';
+import { testKeyPairEnv } from './tokens';
 
 // Runs once per jest run: one fresh database for this run, named so runs never collide.
 export default async function globalSetup(): Promise<void> {
@@ -8,6 +9,7 @@ export default async function globalSetup(): Promise<void> {
   await migrateDatabase(target, database);
   // Workers inherit this environment; test/support/env.ts reads it back.
   Object.assign(process.env, {
+    ...testKeyPairEnv(),
     MYSQL_HOST: target.host,
     MYSQL_PORT: String(target.port),
     MYSQL_USER: target.user,
