@@ -39,7 +39,7 @@ describe('GET /openapi.json', () => {
     });
   });
 
-  test('when the event operations are read, then they carry their error codes and bearer security where DESIGN requires it', async () => {
+  test('when the event operations are read, then they carry their error codes and bearer security where the access table requires it', async () => {
     const doc = (await request(t.app).get('/openapi.json')).body;
     const patch = doc.paths['/events/{id}'].patch;
     expect(Object.keys(patch.responses).sort()).toEqual([

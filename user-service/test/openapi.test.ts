@@ -36,7 +36,7 @@ describe('GET /openapi.json', () => {
     });
   });
 
-  test('when the user operations are read, then they carry their error codes and bearer security where DESIGN requires it', async () => {
+  test('when the user operations are read, then they carry their error codes and bearer security where the access table requires it', async () => {
     const doc = (await request(t.app).get('/openapi.json')).body;
     const post = doc.paths['/users'].post;
     expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '409', '413', '500', '503']);

@@ -52,7 +52,7 @@ const GROUP_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = '1';
 
 /**
- * One group of requests for one event, in one MySQL transaction (DESIGN.md §3 "Ticket rush"):
+ * One group of requests for one event, in one MySQL transaction (docs/api.md "Ticket rush"):
  *   1. one query finds which of the group's users exist (before the lock);
  *   2. lock the event row (SELECT ... FOR UPDATE): groups of every replica queue here; unknown event -> all 404;
  *   3. walk the requests in arrival order: unknown user -> 404; fewer seats left than asked -> 409 SOLD_OUT

@@ -18,7 +18,7 @@ export const bookingView = (b: Booking): BookingView => ({
   createdAt: b.createdAt.toISOString(),
 });
 
-/** The bookings.confirmed message (DESIGN.md §4); its msgID is `<bookingId>.confirmed`. */
+/** The bookings.confirmed message (docs/messaging.md); its msgID is `<bookingId>.confirmed`. */
 export const BOOKING_CONFIRMED = 'bookings.confirmed';
 
 export const confirmedMessage = (b: Booking, requestId?: string) => ({

@@ -4,8 +4,8 @@ import { createBookingBody, listBookingsQuery } from './bookings.routes';
 
 // The OpenAPI document of booking-service: the request schemas are the ones bookings.routes.ts validates with.
 
-const timestamp = z.string().openapi({ format: 'date-time', example: '2027-06-01T19:30:00.000Z' });
-const id = z.string().openapi({ format: 'uuid' });
+const timestamp = z.string().meta({ format: 'date-time', example: '2027-06-01T19:30:00.000Z' });
+const id = z.string().meta({ format: 'uuid' });
 
 const booking = z
   .object({
@@ -16,7 +16,7 @@ const booking = z
     status: z.enum(['confirmed', 'cancelled']),
     createdAt: timestamp,
   })
-  .openapi('Booking');
+  .meta({ id: 'Booking' });
 
 const page = (item: z.ZodType, name: string) =>
   z
@@ -24,7 +24,7 @@ const page = (item: z.ZodType, name: string) =>
       data: z.array(item),
       pagination: z.object({ limit: z.number().int(), offset: z.number().int(), total: z.number().int() }),
     })
-    .openapi(name);
+    .meta({ id: name });
 
 export function buildOpenApi(): OpenApiDocument {
   return buildOpenApiDocument({

@@ -5,7 +5,7 @@ import type { DbConfig } from './db';
 
 export const portSchema = z.coerce.number().int().min(1).max(65535);
 
-/** The variables every service shares (DESIGN.md §5), with their defaults. */
+/** The variables every service shares (docs/configuration.md), with their defaults. */
 export const baseEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   MYSQL_HOST: z.string().min(1).default('127.0.0.1'),

@@ -17,20 +17,20 @@ const eventFields = {
   createdAt: timestamp,
   updatedAt: timestamp,
 };
-const event = z.object(eventFields).openapi('Event');
+const event = z.object(eventFields).meta({ id: 'Event' });
 const cachedEvent = z
   .object({
     ...eventFields,
     cached: z.boolean().meta({ description: 'true when answered from Redis, false when read from MySQL' }),
   })
-  .openapi('CachedEvent');
+  .meta({ id: 'CachedEvent' });
 
 const eventPage = z
   .object({
     data: z.array(event),
     pagination: z.object({ limit: z.number().int(), offset: z.number().int(), total: z.number().int() }),
   })
-  .openapi('EventPage');
+  .meta({ id: 'EventPage' });
 
 export function buildOpenApi(): OpenApiDocument {
   return buildOpenApiDocument({

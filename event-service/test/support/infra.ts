@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-// How tests find their infrastructure (DESIGN.md §6):
+// How tests find their infrastructure (docs/architecture.md):
 // 1. MYSQL_HOST (and friends) in the environment: use that server.
 // 2. Nothing given and a Docker engine present: testcontainers starts one.
 // 3. Nothing given and no Docker: the machine's local server on the default port.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { NotificationsRepo } from '../data/notifications.repo';
 
-/** The bookings.confirmed payload (DESIGN.md §4). Extra fields are tolerated (newer publishers). */
+/** The bookings.confirmed payload (docs/messaging.md). Extra fields are tolerated (newer publishers). */
 export const bookingConfirmedSchema = z.object({
   bookingId: z.uuid(),
   userId: z.uuid(),

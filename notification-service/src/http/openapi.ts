@@ -16,14 +16,14 @@ const notification = z
     message: z.string(),
     createdAt: z.string().meta({ format: 'date-time', example: '2027-06-01T19:30:00.000Z' }),
   })
-  .openapi('Notification');
+  .meta({ id: 'Notification' });
 
 const notificationPage = z
   .object({
     data: z.array(notification),
     pagination: z.object({ limit: z.number().int(), offset: z.number().int(), total: z.number().int() }),
   })
-  .openapi('NotificationPage');
+  .meta({ id: 'NotificationPage' });
 
 export function buildOpenApi(): OpenApiDocument {
   return buildOpenApiDocument({

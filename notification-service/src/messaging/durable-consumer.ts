@@ -13,7 +13,7 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
  * logged, then acked so it is never redelivered). A handler that throws has hit a transient failure: the
  * message is nak'ed with a delay and comes back.
  *
- * Malformed messages are acked rather than sent +TERM: DESIGN.md §4 says "logged and acked", and the
+ * Malformed messages are acked rather than sent +TERM: docs/messaging.md says "logged and acked", and the
  * nats-server 2.9 on our machines keeps +TERM'ed messages counted in num_ack_pending.
  */
 export type MessageHandler = (data: unknown, meta: MessageMeta) => Promise<'ack' | 'drop'>;
@@ -26,7 +26,7 @@ export type DurableConsumer = {
 const RETRY_DELAY_MS = 2_000;
 
 /**
- * Runs a durable JetStream pull consumer with explicit acks (DESIGN.md §4), one message at a time. It is
+ * Runs a durable JetStream pull consumer with explicit acks (docs/messaging.md), one message at a time. It is
  * created if missing (stream first), survives NATS restarts (it consumes again after any break), and never
  * lets a bad message loop: unparseable or invalid messages are logged and dropped (acked).
  */

@@ -12,14 +12,14 @@ const user = z
     email: z.string().meta({ format: 'email', description: 'Stored lower-cased' }),
     createdAt: z.string().meta({ format: 'date-time', example: '2026-11-24T09:00:00.000Z' }),
   })
-  .openapi('User');
+  .meta({ id: 'User' });
 
 const userPage = z
   .object({
     data: z.array(user),
     pagination: z.object({ limit: z.number().int(), offset: z.number().int(), total: z.number().int() }),
   })
-  .openapi('UserPage');
+  .meta({ id: 'UserPage' });
 
 export function buildOpenApi(): OpenApiDocument {
   return buildOpenApiDocument({
@@ -46,7 +46,7 @@ export function buildOpenApi(): OpenApiDocument {
           'Wrong email or password: 401, the same answer for both. More than 10 failures for one email within ' +
           '15 minutes: 429 RATE_LIMITED with Retry-After, across replicas.',
         body: tokenRequestBody,
-        responses: { 200: { description: 'A bearer token', schema: tokenResponse.openapi('Token') } },
+        responses: { 200: { description: 'A bearer token', schema: tokenResponse.meta({ id: 'Token' }) } },
         errors: [
           'VALIDATION_FAILED',
           'INVALID_JSON',
@@ -64,7 +64,7 @@ export function buildOpenApi(): OpenApiDocument {
         responses: {
           200: {
             description: 'A JSON Web Key Set',
-            schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi('Jwks'),
+            schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'Jwks' }),
           },
         },
         errors: [],

@@ -1,4 +1,4 @@
-/** The error codes of the API contract (DESIGN.md §3) and their HTTP status. */
+/** The error codes of the API contract (docs/api.md) and their HTTP status. */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,

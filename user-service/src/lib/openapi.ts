@@ -1,5 +1,4 @@
 import {
-  extendZodWithOpenApi,
   OpenAPIRegistry,
   OpenApiGeneratorV31,
   type ResponseConfig,
@@ -14,13 +13,13 @@ import type { RouteEntry } from './route-table';
 // Builds each service's OpenAPI 3.1 document from the zod schemas its routes validate with (the service's
 // src/http/openapi.ts lists the routes), and serves it: GET /openapi.json and Swagger UI at GET /docs.
 
-extendZodWithOpenApi(z);
+// Names and formats are zod's own metadata (.meta({ id, format, description })), which zod-to-openapi reads.
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
 type ZodObjectLike = NonNullable<NonNullable<RouteConfig['request']>['query']>;
 
-// Every code of the contract (DESIGN.md §3) with its status, also those this service does not raise itself.
+// Every code of the contract (docs/api.md) with its status, also those this service does not raise itself.
 const STATUS = { ...ERROR_STATUS, UNAUTHENTICATED: 401, FORBIDDEN: 403, RATE_LIMITED: 429 } as const;
 export type DocErrorCode = keyof typeof STATUS;
 
@@ -31,7 +30,7 @@ export type ApiOperation = {
   summary: string;
   description?: string;
   tag: string;
-  /** Needs a bearer token (DESIGN.md §3 Access): 401 without one, 403 without the right. */
+  /** Needs a bearer token (docs/api.md Access): 401 without one, 403 without the right. */
   auth?: boolean;
   query?: ZodObjectLike;
   body?: z.ZodType;
@@ -50,7 +49,7 @@ export function errorBody(codes: readonly DocErrorCode[]): z.ZodType {
     error: z.object({
       code: z.enum(codes as [DocErrorCode, ...DocErrorCode[]]),
       message: z.string(),
-      details: z.array(errorDetail).optional().openapi({ description: 'The invalid fields (VALIDATION_FAILED)' }),
+      details: z.array(errorDetail).optional().meta({ description: 'The invalid fields (VALIDATION_FAILED)' }),
     }),
   });
 }
@@ -180,7 +179,7 @@ export function buildOpenApiDocument(opts: {
           ? {
               params: z.object(
                 Object.fromEntries(
-                  params.map((p) => [p, z.string().openapi({ description: 'A UUID; a malformed one is a 404' })]),
+                  params.map((p) => [p, z.string().meta({ description: 'A UUID; a malformed one is a 404' })]),
                 ),
               ),
             }
