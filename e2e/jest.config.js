@@ -11,5 +11,8 @@ module.exports = {
   },
   // Each file starts a whole stack of its own (fresh database, own NATS): one at a time on 2 cores.
   maxWorkers: 1,
+  // How the run finds MySQL (and Redis): test-support's one rule (environment/.env, local, testcontainers).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
 };

@@ -169,6 +169,71 @@ pm.test('new values, not cached', () => {
 """),
 ]
 
+# After the demo flow raised the event to 3 seats (2 free). A new key per run keeps the collection re-runnable.
+KEYED_BODY = '{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 1\n}'
+KEY_HEADER = CUSTOMER + [{"key": "Idempotency-Key", "value": "{{idemKey}}"}]
+lifecycle = [
+  req("Book with an Idempotency-Key", "POST", "{{bookingUrl}}/bookings", raw=KEYED_BODY, headers=KEY_HEADER,
+      pre="pm.collectionVariables.set('idemKey', 'postman-' + pm.variables.replaceIn('{{$guid}}'));", tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+pm.test('not a replay', () => pm.expect(pm.response.headers.has('Idempotent-Replayed')).to.eql(false));
+const b = pm.response.json();
+pm.test('booking is confirmed, without cancelledAt', () => {
+  pm.expect(b.status).to.eql('confirmed');
+  pm.expect(b).to.not.have.property('cancelledAt');
+});
+pm.collectionVariables.set('keyedBookingId', b.id);
+"""),
+  req("Retry with the same key: the same booking, replayed", "POST", "{{bookingUrl}}/bookings", raw=KEYED_BODY, headers=KEY_HEADER, tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+pm.test('Idempotent-Replayed is true', () => pm.expect(pm.response.headers.get('Idempotent-Replayed')).to.eql('true'));
+pm.test('the same booking', () => pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get('keyedBookingId')));
+"""),
+  req("Same key, another quantity -> 422", "POST", "{{bookingUrl}}/bookings", raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 2\n}', headers=KEY_HEADER, tests=err(422, "IDEMPOTENCY_MISMATCH")),
+  req("Event: one seat taken by the keyed booking", "GET", "{{eventUrl}}/events/{{eventId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('availableSeats is 1 of 3', () => pm.expect(pm.response.json().availableSeats).to.eql(1));
+"""),
+  req("Cancel the booking", "POST", "{{bookingUrl}}/bookings/{{keyedBookingId}}/cancel", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+const b = pm.response.json();
+pm.test('cancelled, with cancelledAt', () => {
+  pm.expect(b.id).to.eql(pm.collectionVariables.get('keyedBookingId'));
+  pm.expect(b.status).to.eql('cancelled');
+  pm.expect(b.cancelledAt).to.match(/Z$/);
+});
+pm.collectionVariables.set('cancelledAt', b.cancelledAt);
+"""),
+  req("Cancel again: the same 200", "POST", "{{bookingUrl}}/bookings/{{keyedBookingId}}/cancel", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('the same cancellation', () => {
+  pm.expect(pm.response.json().status).to.eql('cancelled');
+  pm.expect(pm.response.json().cancelledAt).to.eql(pm.collectionVariables.get('cancelledAt'));
+});
+"""),
+  req("Event: the seat is back", "GET", "{{eventUrl}}/events/{{eventId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('availableSeats is 2 of 3', () => pm.expect(pm.response.json().availableSeats).to.eql(2));
+"""),
+  req("List the user's cancelled bookings", "GET", "{{bookingUrl}}/bookings?userId={{userId}}&status=cancelled", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('exactly the cancelled booking', () => {
+  const b = pm.response.json();
+  pm.expect(b.pagination.total).to.eql(1);
+  pm.expect(b.data[0].id).to.eql(pm.collectionVariables.get('keyedBookingId'));
+  pm.expect(b.data[0].status).to.eql('cancelled');
+});
+"""),
+  req("List the user's confirmed bookings", "GET", "{{bookingUrl}}/bookings?userId={{userId}}&status=confirmed", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('only the first booking', () => {
+  const b = pm.response.json();
+  pm.expect(b.pagination.total).to.eql(1);
+  pm.expect(b.data[0].id).to.eql(pm.collectionVariables.get('bookingId'));
+});
+"""),
+]
+
 errors = [
   req("User: invalid fields -> 400", "POST", "{{userUrl}}/users", body={"name": "", "email": "not-an-email", "password": "short"}, tests=err(400, "VALIDATION_FAILED") + """
 pm.test('details name the three fields', () => pm.expect(pm.response.json().error.details.map((d) => d.field).sort()).to.eql(['email', 'name', 'password']));
@@ -197,6 +262,11 @@ pm.test('WWW-Authenticate: Bearer', () => pm.expect(pm.response.headers.get('WWW
   req("Booking: unknown event -> 404", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "userId": "{{userId}}",\n  "eventId": "00000000-0000-4000-8000-000000000000"\n}', tests=err(404, "NOT_FOUND")),
   req("Booking: quantity 11 -> 400", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "userId": "{{userId}}",\n  "eventId": "{{eventId}}",\n  "quantity": 11\n}', tests=err(400, "VALIDATION_FAILED")),
   req("Booking: malformed id -> 404", "GET", "{{bookingUrl}}/bookings/not-a-uuid", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
+  req("Booking: Idempotency-Key of 256 characters -> 400", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER + [{"key": "Idempotency-Key", "value": "k" * 256}], raw='{\n  "eventId": "{{eventId}}"\n}', tests=err(400, "VALIDATION_FAILED")),
+  req("Booking: cancel an unknown booking -> 404", "POST", "{{bookingUrl}}/bookings/00000000-0000-4000-8000-000000000000/cancel", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
+  req("Booking: cancel a malformed id -> 404", "POST", "{{bookingUrl}}/bookings/not-a-uuid/cancel", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
+  req("Booking: cancel without a token -> 401", "POST", "{{bookingUrl}}/bookings/{{bookingId}}/cancel", tests=err(401, "UNAUTHENTICATED")),
+  req("Bookings: unknown status filter -> 400", "GET", "{{bookingUrl}}/bookings?status=pending", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
   req("Bookings: bad userId filter -> 400", "GET", "{{bookingUrl}}/bookings?userId=abc", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
   req("Notifications: limit 0 -> 400", "GET", "{{notificationUrl}}/notifications?limit=0", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
   req("Unknown route -> 404", "GET", "{{notificationUrl}}/nope", tests=err(404, "NOT_FOUND")),
@@ -229,8 +299,9 @@ collection = {
   "info": {"_postman_id": "5d7c3a52-7a43-4b7e-9a55-ebs000000001", "name": "Event Booking System", "description": "Every endpoint of the contract (docs/api.md; each service also serves GET /openapi.json and Swagger UI at /docs). Run the folders in order: the demo flow captures the ids the others use. Runs again and again on the same database (each run makes its own user and event). Access: the two log-in requests store customerToken and adminToken in collection variables; adminEmail/adminPassword (environment) must be the services' ADMIN_EMAIL/ADMIN_PASSWORD.", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
   "item": [
     {"name": "1. Demo flow", "item": demo},
-    {"name": "2. Errors", "item": errors},
-    {"name": "3. Health, docs and metrics", "item": health},
+    {"name": "2. Lifecycle: retry with a key, cancel", "item": lifecycle},
+    {"name": "3. Errors", "item": errors},
+    {"name": "4. Health, docs and metrics", "item": health},
   ],
   "variable": [
     {"key": "userUrl", "value": "http://localhost:3001"},
@@ -244,6 +315,9 @@ collection = {
     {"key": "adminToken", "value": ""},
     {"key": "eventId", "value": ""},
     {"key": "bookingId", "value": ""},
+    {"key": "idemKey", "value": ""},
+    {"key": "keyedBookingId", "value": ""},
+    {"key": "cancelledAt", "value": ""},
   ],
 }
 import os

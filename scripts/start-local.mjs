@@ -1,15 +1,26 @@
 // `npm start` at the root: migrate, then run every service in the foreground on 3001-3004, each output
-// line prefixed with its service, until Ctrl-C (or SIGTERM), which stops them all cleanly.
-// Configuration comes from .env at the root (each service loads it); PORT is set here per service, a
+// line prefixed with its service, until Ctrl-C or SIGTERM, which stops them all cleanly and exits 0.
+// Configuration comes from .env at the root (each service loads it); PORT is set here per service, and a
 // development token key pair and admin when .env names none (scripts/dev-keys.mjs), and LOG_PRETTY=true for
 // human-readable logs (unless the shell sets it). The URLs are printed once every service answers GET /ready.
+//
+// Signals, whichever process of `npm start` gets one:
+// - npm: the root script is `exec node scripts/start-local.mjs`, so there is no shell in between and npm
+//   forwards SIGINT/SIGTERM to this process (a shell would die of it and leave everything running).
+// - this process: SIGTERM to every service, wait for them, exit 0 (1 if one did not stop cleanly).
+// - a service: it shuts down on its own (exit 0); this process then stops the others and exits 0.
+// - Ctrl-C in a terminal: the services run in a process group of their own, so only this process signals
+//   them, once each (a second signal would cut their graceful shutdown short).
+// - If npm is killed outright (SIGKILL), this process notices it was orphaned and stops everything too.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { devAuthEnv } from './dev-keys.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
+const STOP_TIMEOUT_MS = 20_000;
 const SERVICES = [
   { name: 'user-service', port: 3001 },
   { name: 'event-service', port: 3002 },
@@ -24,6 +35,23 @@ for (const s of SERVICES) {
   }
 }
 
+function portTaken(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(true));
+    srv.listen(port, () => srv.close(() => resolve(false)));
+  });
+}
+const taken = [];
+for (const s of SERVICES) if (await portTaken(s.port)) taken.push(`${s.port} (${s.name})`);
+if (taken.length > 0) {
+  console.error(
+    `Port ${taken.join(', ')} already in use: another \`npm start\` or \`docker compose up\` still runs. ` +
+      'Find it with `ss -ltnp | grep -E ":300[1-4]"` and stop it (README, Troubleshooting).',
+  );
+  process.exit(1);
+}
+
 const migrated = spawnSync(process.execPath, [path.join(root, 'db', 'dist', 'main.js')], {
   cwd: path.join(root, 'db'),
   stdio: 'inherit',
@@ -33,6 +61,8 @@ if (migrated.status !== 0) {
   process.exit(1);
 }
 
+let stopping = false;
+let exitCode = 0;
 // A development key pair and admin when none is configured (kept in .dev-keys/, out of git).
 const authEnv = devAuthEnv();
 const width = Math.max(...SERVICES.map((s) => s.name.length));
@@ -41,6 +71,7 @@ const children = SERVICES.map((s) => {
     cwd: path.join(root, s.name),
     env: { LOG_PRETTY: 'true', ...process.env, ...authEnv, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // a process group of its own: see the top of this file
   });
   const prefix = `[${s.name.padEnd(width)}] `;
   for (const stream of [child.stdout, child.stderr]) {
@@ -48,12 +79,16 @@ const children = SERVICES.map((s) => {
   }
   child.on('exit', (code, signal) => {
     process.stdout.write(`${prefix}exited (${signal ?? `code ${code}`})\n`);
-    if (!stopping) stop(1); // one service died on its own: stop the rest rather than run half a system
+    if (stopping) {
+      if (code !== 0) exitCode = 1;
+      return;
+    }
+    // Stopped by a signal of someone's (it exits 0 after a clean shutdown): stop the rest the same way.
+    // Died on its own: stop the rest rather than run half a system, and say so with exit code 1.
+    stop(code === 0 || signal === 'SIGTERM' || signal === 'SIGINT' ? 0 : 1);
   });
   return child;
 });
-let stopping = false;
-let exitCode = 0;
 void announceWhenReady();
 
 /** Prints the URLs once every service answers GET /ready with 200; says which are late meanwhile. */
@@ -88,9 +123,28 @@ function stop(code) {
   if (stopping) return;
   stopping = true;
   exitCode = code;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  setTimeout(() => {
+    for (const c of children) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      console.error(`pid ${c.pid} did not stop within ${STOP_TIMEOUT_MS} ms: killing it`);
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {}
+    }
+    process.exit(1);
+  }, STOP_TIMEOUT_MS).unref();
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
-await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+process.on('SIGHUP', () => stop(0));
+const parent = process.ppid;
+const orphanCheck = setInterval(() => {
+  if (process.ppid !== parent) stop(0);
+}, 500);
+orphanCheck.unref();
+
+await Promise.all(
+  children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+);
 process.exit(exitCode);

@@ -4,14 +4,18 @@ import path from 'node:path';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { type Stack, startStack } from '../../e2e/test/support/stack';
 import { countBy, createClient, percentile } from './client';
-import { rawBook } from './raw';
+import { rawBook, rawBookGroup } from './raw';
 
-// npm run bench [SEATS=3000] [CONC=64] [READ_SECONDS=5] [SMOKE=1: tiny sizes, for CI]
+// npm run bench [SEATS=3000] [CONC=64] [BURST=2000] [READ_SECONDS=5] [SMOKE=1: tiny sizes, for CI]
 const SMOKE = process.env.SMOKE === '1';
 const SEATS = Number(process.env.SEATS ?? (SMOKE ? 200 : 3000));
 const CONC = Number(process.env.CONC ?? (SMOKE ? 8 : 64));
+/** The burst: this many clients at once on one event over the two replicas, at the default settings. */
+const BURST = Number(process.env.BURST ?? (SMOKE ? 200 : 2000));
 const READ_SECONDS = Number(process.env.READ_SECONDS ?? (SMOKE ? 1 : 5));
-const EVENTS_SPREAD = 50;
+const EVENTS_SPREAD = SMOKE ? 10 : 50;
+/** Seats per transaction of the raw grouped baseline: about what each replica's groups hold at CONC. */
+const RAW_GROUP = Math.max(1, Math.round(CONC / 2));
 
 type RushResult = {
   bookingsPerSec: number;
@@ -57,8 +61,9 @@ async function createEvents(stack: Stack, count: number, seats: number): Promise
 
 type Attempt = { booked: boolean; soldOut: boolean; ms: number; outcome: string | number };
 
-/** CONC workers book one seat at a time, spreading over `events`, until every event is sold out. */
+/** `conc` workers book one seat at a time, spreading over `events`, until every event is sold out. */
 async function rushWith(
+  conc: number,
   events: string[],
   bookOne: (worker: number, i: number, eventId: string) => Promise<Attempt>,
 ): Promise<RushResult> {
@@ -67,7 +72,7 @@ async function rushWith(
   const soldOut = new Set<string>();
   const started = Date.now();
   await Promise.all(
-    Array.from({ length: CONC }, async (_, w) => {
+    Array.from({ length: conc }, async (_, w) => {
       for (let i = 0; soldOut.size < events.length; i++) {
         const eventId = events[(w + i) % events.length] as string;
         if (soldOut.has(eventId)) continue;
@@ -91,10 +96,10 @@ async function rushWith(
 }
 
 /** The rush through the service, alternating between the two booking replicas. */
-async function serviceRush(stack: Stack, users: BenchUser[], events: string[]): Promise<RushResult> {
-  const client = createClient(CONC);
+async function serviceRush(stack: Stack, users: BenchUser[], events: string[], conc = CONC): Promise<RushResult> {
+  const client = createClient(conc);
   try {
-    return await rushWith(events, async (w, i, eventId) => {
+    return await rushWith(conc, events, async (w, i, eventId) => {
       const replica = stack.bookings[(w + i) % 2];
       const user = users[w % users.length] as BenchUser;
       const r = await client.request('POST', `${replica?.url}/bookings`, { eventId }, user.auth);
@@ -117,7 +122,7 @@ async function rawRush(stack: Stack, users: BenchUser[], events: string[]): Prom
     timezone: 'Z',
   });
   try {
-    return await rushWith(events, async (w, _i, eventId) => {
+    return await rushWith(CONC, events, async (w, _i, eventId) => {
       const t0 = process.hrtime.bigint();
       const outcome = await rawBook(pool, (users[w % users.length] as BenchUser).id, eventId);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -126,6 +131,53 @@ async function rawRush(stack: Stack, users: BenchUser[], events: string[]): Prom
   } finally {
     await pool.end();
   }
+}
+
+/** The raw grouped transaction: two workers (one per replica) each booking RAW_GROUP seats per transaction. */
+async function rawGroupedRush(stack: Stack, users: BenchUser[], eventId: string) {
+  const pool = mysql.createPool({
+    host: stack.env.MYSQL_HOST,
+    port: Number(stack.env.MYSQL_PORT),
+    user: stack.env.MYSQL_USER,
+    password: stack.env.MYSQL_PASSWORD,
+    database: stack.database,
+    connectionLimit: 2,
+    timezone: 'Z',
+  });
+  const latencies: number[] = [];
+  let booked = 0;
+  let soldOut = false;
+  const started = Date.now();
+  try {
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (!soldOut) {
+          const t0 = process.hrtime.bigint();
+          const r = await rawBookGroup(
+            pool,
+            users.map((u) => u.id),
+            eventId,
+            RAW_GROUP,
+          );
+          const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+          for (let i = 0; i < r.booked; i++) latencies.push(ms);
+          booked += r.booked;
+          if (r.soldOut) soldOut = true;
+        }
+      }),
+    );
+  } finally {
+    await pool.end();
+  }
+  const ms = Date.now() - started;
+  latencies.sort((a, b) => a - b);
+  return {
+    bookingsPerSec: (booked / ms) * 1000,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    groupSize: RAW_GROUP,
+    ms,
+  };
 }
 
 async function integrity(stack: Stack, events: string[]) {
@@ -142,22 +194,29 @@ async function integrity(stack: Stack, events: string[]) {
   const bookings = Number(booked[0]?.c);
   const deadline = Date.now() + 60_000;
   let notified = 0;
+  let notifiedTwice = 0;
   while (Date.now() < deadline) {
     const [n] = await stack.pool.query<RowDataPacket[]>(
-      'SELECT COUNT(*) AS n FROM notifications WHERE booking_id IN (SELECT id FROM bookings WHERE event_id IN (?))',
+      `SELECT COUNT(DISTINCT booking_id) AS d, COUNT(*) - COUNT(DISTINCT booking_id) AS dup FROM notifications
+        WHERE booking_id IN (SELECT id FROM bookings WHERE event_id IN (?))`,
       [events],
     );
-    notified = Number(n[0]?.n);
+    notified = Number(n[0]?.d);
+    notifiedTwice = Number(n[0]?.dup);
     if (notified >= bookings) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  const available = Number(seats[0]?.available);
   return {
     seats: total,
     sold,
     oversold: Math.max(0, sold - total),
-    available: Number(seats[0]?.available),
+    available,
+    /** sum of booked quantities == total - available */
+    balanced: sold === total - available,
     bookings,
     notified,
+    notifiedTwice,
   };
 }
 
@@ -212,7 +271,7 @@ async function main() {
       smoke: SMOKE,
     };
     console.log(
-      `bench: SEATS=${SEATS} CONC=${CONC} on ${machine.cores} cores, Node ${machine.node}, ${machine.database}`,
+      `bench: SEATS=${SEATS} CONC=${CONC} BURST=${BURST} on ${machine.cores} cores, Node ${machine.node}, ${machine.database}`,
     );
     const users = await createUsers(stack, Math.min(CONC, 64));
 
@@ -221,8 +280,14 @@ async function main() {
     const extra = await afterSoldOut(stack, users, rushEvent as string);
     const rushCheck = await integrity(stack, [rushEvent as string]);
 
+    const [burstEvent] = await createEvents(stack, 1, SEATS);
+    const burst = await serviceRush(stack, users, [burstEvent as string], BURST);
+    const burstCheck = await integrity(stack, [burstEvent as string]);
+
     const [rawEvent] = await createEvents(stack, 1, SEATS);
     const raw = await rawRush(stack, users, [rawEvent as string]);
+    const [rawGroupEvent] = await createEvents(stack, 1, SEATS);
+    const rawGrouped = await rawGroupedRush(stack, users, rawGroupEvent as string);
 
     const spreadEvents = await createEvents(stack, EVENTS_SPREAD, Math.max(1, Math.floor(SEATS / EVENTS_SPREAD)));
     const spread = await serviceRush(stack, users, spreadEvents);
@@ -240,10 +305,14 @@ async function main() {
     const results = {
       at: new Date().toISOString(),
       machine,
-      params: { SEATS, CONC, READ_SECONDS, EVENTS_SPREAD },
+      params: { SEATS, CONC, BURST, READ_SECONDS, EVENTS_SPREAD, RAW_GROUP },
       rush: { ...rush, afterSoldOut: extra, ...rushCheck },
+      burst: { ...burst, ...burstCheck },
       raw,
+      rawGrouped,
       rushRatio: rush.bookingsPerSec / raw.bookingsPerSec,
+      burstRatio: burst.bookingsPerSec / raw.bookingsPerSec,
+      rawGroupedRatio: rawGrouped.bookingsPerSec / raw.bookingsPerSec,
       spread: { ...spread, ...spreadCheck },
       rawSpread,
       spreadRatio: spread.bookingsPerSec / rawSpread.bookingsPerSec,
@@ -258,10 +327,13 @@ async function main() {
       '| --- | --- |',
       `| ticket rush (1 event, ${SEATS} seats, ${CONC} clients, 2 replicas) | ${f(rush.bookingsPerSec)} bookings/s, p50 ${f(rush.p50)} ms, p95 ${f(rush.p95)} ms, p99 ${f(rush.p99)} ms |`,
       `| rush statuses | ${JSON.stringify(rush.statuses)}; then 200 more: ${JSON.stringify(extra)} |`,
-      `| rush integrity | sold ${rushCheck.sold}/${rushCheck.seats}, oversold ${rushCheck.oversold}, notified ${rushCheck.notified}/${rushCheck.bookings}, 5xx/errors ${fivexx(rush.statuses)} |`,
-      `| raw limit (same transaction via mysql2, ${CONC} clients) | ${f(raw.bookingsPerSec)} bookings/s, p99 ${f(raw.p99)} ms |`,
-      `| rush ratio service / raw | ${f(results.rushRatio, 2)} |`,
-      `| spread (${EVENTS_SPREAD} events) service | ${f(spread.bookingsPerSec)} bookings/s, p99 ${f(spread.p99)} ms, oversold ${spreadCheck.oversold}, notified ${spreadCheck.notified}/${spreadCheck.bookings} |`,
+      `| rush integrity | sold ${rushCheck.sold}/${rushCheck.seats}, oversold ${rushCheck.oversold}, balanced ${rushCheck.balanced}, notified ${rushCheck.notified}/${rushCheck.bookings} (twice: ${rushCheck.notifiedTwice}), 5xx/errors ${fivexx(rush.statuses)} |`,
+      `| burst (1 event, ${SEATS} seats, ${BURST} clients at once, 2 replicas, defaults) | ${f(burst.bookingsPerSec)} bookings/s, p50 ${f(burst.p50)} ms, p99 ${f(burst.p99)} ms; ${JSON.stringify(burst.statuses)} |`,
+      `| burst integrity | sold ${burstCheck.sold}/${burstCheck.seats}, oversold ${burstCheck.oversold}, balanced ${burstCheck.balanced}, notified ${burstCheck.notified}/${burstCheck.bookings} (twice: ${burstCheck.notifiedTwice}), 5xx/errors ${fivexx(burst.statuses)} |`,
+      `| raw loop (one transaction per booking via mysql2, ${CONC} clients) | ${f(raw.bookingsPerSec)} bookings/s, p50 ${f(raw.p50)} ms, p99 ${f(raw.p99)} ms |`,
+      `| raw grouped (${RAW_GROUP} seats per transaction, 2 workers) | ${f(rawGrouped.bookingsPerSec)} bookings/s (ratio to raw loop ${f(results.rawGroupedRatio, 2)}) |`,
+      `| rush ratio service / raw loop | C=${CONC}: ${f(results.rushRatio, 2)}; C=${BURST}: ${f(results.burstRatio, 2)} |`,
+      `| spread (${EVENTS_SPREAD} events) service | ${f(spread.bookingsPerSec)} bookings/s, p50 ${f(spread.p50)} ms, p99 ${f(spread.p99)} ms, oversold ${spreadCheck.oversold}, notified ${spreadCheck.notified}/${spreadCheck.bookings} (twice: ${spreadCheck.notifiedTwice}) |`,
       `| spread raw | ${f(rawSpread.bookingsPerSec)} bookings/s (ratio ${f(results.spreadRatio, 2)}) |`,
       `| GET /events/:id from cache | ${f(cached.rps)} req/s, p99 ${f(cached.p99)} ms |`,
       `| GET /events/:id cache bypassed (MySQL) | ${f(uncached.rps)} req/s, p99 ${f(uncached.p99)} ms |`,
@@ -274,14 +346,16 @@ async function main() {
     const file = path.join(dir, `${SMOKE ? 'smoke-' : ''}${results.at.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`figures written to ${path.relative(process.cwd(), file)}`);
+    const checks = [rushCheck, burstCheck, spreadCheck];
     const broken =
-      rushCheck.oversold > 0 ||
-      spreadCheck.oversold > 0 ||
+      checks.some((c) => c.oversold > 0 || !c.balanced || c.notified < c.bookings || c.notifiedTwice > 0) ||
       fivexx(rush.statuses) > 0 ||
-      rushCheck.notified < rushCheck.bookings ||
+      fivexx(burst.statuses) > 0 ||
       (extra['409'] ?? 0) !== 200;
     if (broken) {
-      console.error('bench: a correctness check failed (oversold, 5xx, unnotified, or a 201 after sold out)');
+      console.error(
+        'bench: a correctness check failed (oversold, unbalanced, 5xx, not notified once, or a 201 after sold out)',
+      );
       process.exitCode = 1;
     }
   } finally {

@@ -40,3 +40,48 @@ export async function rawBook(pool: Pool, userId: string, eventId: string): Prom
     conn.release();
   }
 }
+
+/**
+ * The grouped transaction with nothing around it: lock the event row once, take `size` seats in one UPDATE,
+ * insert `size` bookings and `size` outbox rows with multi-row INSERTs, commit. The ceiling of group commit.
+ */
+export async function rawBookGroup(
+  pool: Pool,
+  userIds: string[],
+  eventId: string,
+  size: number,
+): Promise<{ booked: number; soldOut: boolean }> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    await conn.query('SELECT id FROM users WHERE id IN (?)', [userIds]);
+    const [rows] = await conn.execute<RowDataPacket[]>('SELECT available_seats FROM events WHERE id = ? FOR UPDATE', [
+      eventId,
+    ]);
+    const n = Math.min(size, Number(rows[0]?.available_seats));
+    if (n < 1) {
+      await conn.rollback();
+      return { booked: 0, soldOut: true };
+    }
+    const now = new Date();
+    const ids = Array.from({ length: n }, () => randomUUID());
+    await conn.execute('UPDATE events SET available_seats = available_seats - ?, updated_at = ? WHERE id = ?', [
+      n,
+      now,
+      eventId,
+    ]);
+    await conn.query('INSERT INTO bookings (id, user_id, event_id, quantity, status, created_at) VALUES ?', [
+      ids.map((id, i) => [id, userIds[i % userIds.length], eventId, 1, 'confirmed', now]),
+    ]);
+    await conn.query('INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at) VALUES ?', [
+      ids.map((id) => [`${id}.raw`, 'bookings.raw', '{}', now, now]),
+    ]);
+    await conn.commit();
+    return { booked: n, soldOut: n < size };
+  } catch (err) {
+    await conn.rollback().catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
+}

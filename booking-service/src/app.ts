@@ -2,12 +2,15 @@ import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
 import type { BookingRush } from './domain/book-seats';
+import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
 import { buildOpenApi } from './http/openapi';
+import { delayBookingAnswers } from './http/test-hooks';
 import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { httpMetrics, metricsRouter } from './lib/metrics';
 import { docsRouter } from './lib/openapi';
@@ -23,6 +26,12 @@ export type AppDeps = {
   natsConnected: () => boolean;
   /** The per-event booking queues of this replica (createBookingRush). */
   rush: BookingRush;
+  /** Called after each committed cancellation (the outbox relay's kick; bookings tell the rush's own). */
+  onCancelCommitted: () => void;
+  /** The clock of cancellations and Idempotency-Keys (tests inject one); default: the system clock. */
+  now?: () => Date;
+  /** Test-only hooks from config (never set in production). */
+  testHooks?: { bookingAnswerDelayMs?: number };
 };
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
@@ -33,7 +42,7 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(requestContext(logger));
   app.use(httpMetrics());
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(
     healthRouter([
       { name: 'mysql', check: () => pingDb(pool), required: true },
@@ -48,7 +57,22 @@ export function buildApp(deps: AppDeps): Express {
   );
   app.use(metricsRouter());
   app.use(docsRouter(buildOpenApi()));
-  app.use('/bookings', bookingsRouter({ bookings: createBookingsRepo(pool), rush: deps.rush, auth: deps.auth }));
+  const bookings = createBookingsRepo(pool);
+  const now = deps.now ?? (() => new Date());
+  const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
+  if (answerDelayMs) app.use('/bookings', delayBookingAnswers(answerDelayMs));
+  app.use(
+    '/bookings',
+    bookingsRouter({
+      pool,
+      bookings,
+      rush: deps.rush,
+      auth: deps.auth,
+      onCommitted: deps.onCancelCommitted,
+      now,
+      idempotency: createIdempotency({ pool, bookings, now }),
+    }),
+  );
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

@@ -2,8 +2,9 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
-import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, ConfigError, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { HttpConfig } from './lib/serve';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({
@@ -29,6 +30,15 @@ const schema = baseEnvSchema.extend({
   BOOKING_MAX_WAIT_MS: z.coerce.number().int().min(50).max(600000).default(10000),
   /** The most requests of one event one transaction serves (keeps the row lock hold short). */
   BOOKING_GROUP_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** How often expired (> 24 h) Idempotency-Keys are purged, and how many rows one DELETE takes. */
+  IDEMPOTENCY_PURGE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  IDEMPOTENCY_PURGE_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  NODE_ENV: z.string().optional(),
+  /**
+   * TEST ONLY: holds each POST /bookings answer this long after its commit, so a test can SIGKILL a replica
+   * between commit and answer. Refused when NODE_ENV=production.
+   */
+  TEST_HOOK_BOOKING_ANSWER_DELAY_MS: z.coerce.number().int().min(1).max(600_000).optional(),
 });
 
 export type Config = {
@@ -36,21 +46,31 @@ export type Config = {
   logLevel: string;
   logPretty: boolean;
   shutdownTimeoutMs: number;
+  http: HttpConfig;
   db: DbConfig;
   auth: VerifyConfig;
   nats: { url: string; stream: BookingsStreamLimits };
   outbox: { pollMs: number; batchSize: number; leaseMs: number; retentionHours: number };
   rush: { maxWaitMs: number; maxGroupSize: number };
+  idempotencyPurge: { everyMs: number; batchSize: number };
+  /** Test-only hooks (absent in production). */
+  testHooks: { bookingAnswerDelayMs?: number };
 };
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   const e = parseEnv(schema, env);
+  if (e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS !== undefined && e.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'Invalid configuration:\n  TEST_HOOK_BOOKING_ANSWER_DELAY_MS: a test hook, not allowed in production',
+    );
+  }
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: httpConfigFrom(e),
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     auth: verifyConfigFrom(e),
     nats: {
@@ -68,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
       retentionHours: e.OUTBOX_RETENTION_HOURS,
     },
     rush: { maxWaitMs: e.BOOKING_MAX_WAIT_MS, maxGroupSize: e.BOOKING_GROUP_SIZE },
+    idempotencyPurge: { everyMs: e.IDEMPOTENCY_PURGE_MS, batchSize: e.IDEMPOTENCY_PURGE_BATCH },
+    testHooks: { bookingAnswerDelayMs: e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS },
   };
 }
 

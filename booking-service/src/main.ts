@@ -2,6 +2,7 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createBookingsRepo } from './data/bookings.repo';
 import { createBookingRush } from './domain/book-seats';
+import { createKeyPurger } from './domain/idempotency-purge';
 import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
@@ -35,22 +36,30 @@ function main(): void {
     { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
     config.rush,
   );
+  const now = () => new Date();
+  const purger = createKeyPurger({ pool, logger, now, ...config.idempotencyPurge });
+  purger.start();
+
   const app = buildApp({
     pool,
     logger,
     auth,
     natsConnected: nats.isConnected,
     rush,
+    onCancelCommitted: relay.kick,
+    now,
+    testHooks: config.testHooks,
   });
   serve({
     app,
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [
       // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
       { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'idempotency key purge', close: () => purger.stop() },
       { name: 'nats', close: () => nats.close() },
       { name: 'mysql pool', close: () => pool.end() },
     ],

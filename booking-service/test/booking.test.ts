@@ -81,6 +81,17 @@ describe('POST /bookings', () => {
     expect(await bookingsOf(t.pool, eventId)).toEqual([]);
   });
 
+  test('when the event has already started, then 409 CONFLICT and nothing changes', async () => {
+    const userId = await insertUser(t.pool);
+    const eventId = await insertEvent(t.pool, 2);
+    await t.pool.query('UPDATE events SET starts_at = ? WHERE id = ?', [new Date(Date.now() - 60_000), eventId]);
+    const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId });
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual({ error: { code: 'CONFLICT', message: expect.any(String) } });
+    expect(await availableSeats(t.pool, eventId)).toBe(2);
+    expect(await bookingsOf(t.pool, eventId)).toEqual([]);
+  });
+
   test('when the user is unknown, then 404 NOT_FOUND and nothing changes', async () => {
     const eventId = await insertEvent(t.pool, 2);
     const res = await request(t.app).post('/bookings').set(adminAuth()).send({ userId: randomUUID(), eventId });

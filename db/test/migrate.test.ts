@@ -39,10 +39,12 @@ async function tables(database: string): Promise<string[]> {
 const SCHEMA = [
   'bookings',
   'events',
+  'idempotency_keys',
   'login_failures',
   'login_gates',
   'notifications',
   'outbox',
+  'parked_messages',
   'schema_migrations',
   'users',
 ];
@@ -59,6 +61,8 @@ describe('migrate', () => {
       '005_notifications.sql',
       '006_auth.sql',
       '007_outbox_lease.sql',
+      '008_booking_lifecycle.sql',
+      '009_parked_messages.sql',
       '010_outbox_request_id.sql',
     ]);
     expect(await tables(cfg.database)).toEqual(SCHEMA);
@@ -69,19 +73,19 @@ describe('migrate', () => {
     await migrate(cfg);
     const second = await migrate(cfg);
     expect(second.applied).toEqual([]);
-    expect(second.alreadyApplied).toBe(7);
+    expect(second.alreadyApplied).toBe(10);
   });
 
   test('when two runners start at once, then both succeed and the schema is applied exactly once', async () => {
     const cfg = freshConfig();
     const [a, b] = await Promise.all([migrate(cfg), migrate(cfg)]);
     // One of them did all the work, the other found nothing left to do.
-    expect([a.applied.length, b.applied.length].sort()).toEqual([0, 7]);
+    expect([a.applied.length, b.applied.length].sort()).toEqual([0, 10]);
     expect(await tables(cfg.database)).toEqual(SCHEMA);
     const conn = await admin();
     const [rows] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${cfg.database}\`.schema_migrations`);
     await conn.end();
-    expect(Number(rows[0]?.n)).toBe(7);
+    expect(Number(rows[0]?.n)).toBe(10);
   });
 
   test('when seats would go below zero or above the total, then the schema itself refuses the row', async () => {
@@ -115,10 +119,10 @@ describe('npm run migrate (the built CLI)', () => {
   test('when two processes start at once and then a third after them, then all exit 0 and the last applies nothing', async () => {
     const { database } = freshConfig();
     const [a, b] = await Promise.all([run(database), run(database)]);
-    expect(`${a.stdout}${b.stdout}`).toContain('applied 7 migration(s)');
+    expect(`${a.stdout}${b.stdout}`).toContain('applied 10 migration(s)');
     expect(`${a.stdout}${b.stdout}`).toContain('nothing to do');
     const c = await run(database);
-    expect(c.stdout).toContain('schema up to date (7 migrations applied before), nothing to do');
+    expect(c.stdout).toContain('schema up to date (10 migrations applied before), nothing to do');
   });
 
   test('when MYSQL_PORT is not a number, then it exits 1 naming the variable', async () => {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import zlib from 'node:zlib';
 import { call, get, type HttpResult } from './support/http';
 import { createEvent, createUser } from './support/scenario';
 import { type Stack, startStack } from './support/stack';
@@ -11,7 +13,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type BadRequest = { label: string; method: string; url: string; raw?: string; json?: unknown };
+type BadRequest = {
+  label: string;
+  method: string;
+  url: string;
+  raw?: string | Buffer;
+  json?: unknown;
+  headers?: Record<string, string>;
+};
 
 // Values that are wrong for any field they are put in (fields take strings, integers or UUIDs).
 const WRONG_VALUES: unknown[] = [
@@ -77,7 +86,74 @@ const BAD_QUERIES = [
   'offset=1%27',
   'limit=1&limit=2',
   'offset=1&offset=2',
+  // Unknown or wrongly cased parameters, and an offset past the bound.
+  'userid=x',
+  'Limit=5',
+  'OFFSET=1',
+  'foo=1',
+  'offset=100001',
+  'limit=5&unknown=',
 ];
+
+const PLAIN = '{"name":"a"}';
+const GZIPPED = zlib.gzipSync(PLAIN);
+// Bodies that are not what their headers say: lying Content-Encodings and charsets, non-JSON types.
+const LYING_BODIES: Array<[string, Record<string, string>, string | Buffer]> = [
+  ['gzip on plain', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, PLAIN],
+  ['deflate on plain', { 'content-type': 'application/json', 'content-encoding': 'deflate' }, PLAIN],
+  ['br on plain', { 'content-type': 'application/json', 'content-encoding': 'br' }, PLAIN],
+  ['truncated gzip', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, GZIPPED.subarray(0, 12)],
+  ['gzip twice', { 'content-type': 'application/json', 'content-encoding': 'gzip, gzip' }, GZIPPED],
+  ['compress', { 'content-type': 'application/json', 'content-encoding': 'compress' }, PLAIN],
+  ['charset utf-7', { 'content-type': 'application/json; charset=utf-7' }, PLAIN],
+  ['charset utf-16', { 'content-type': 'application/json; charset=utf-16' }, PLAIN],
+  ['charset latin1', { 'content-type': 'application/json; charset=latin1' }, PLAIN],
+  ['text/plain', { 'content-type': 'text/plain' }, PLAIN],
+  ['form', { 'content-type': 'application/x-www-form-urlencoded' }, 'name=a'],
+  ['empty content type', { 'content-type': '' }, PLAIN],
+  ['lone surrogate', { 'content-type': 'application/json' }, '{"name":"\\ud800"}'],
+];
+
+// Requests Node's HTTP parser refuses, written on a raw socket.
+const BAD_FRAMING: Array<[string, string]> = [
+  ['64 KB URL', `GET /health?${'a'.repeat(64 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`],
+  ['bare LF in a header', 'GET /health HTTP/1.1\r\nHost: x\r\nX-A: 1\nX-B: 2\r\n\r\n'],
+  ['NUL in a header', 'GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n'],
+  [
+    'Content-Length with chunked',
+    'POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+  ],
+  ['two Content-Lengths', 'POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'],
+  ['not HTTP', 'HELLO\r\n\r\n'],
+];
+
+/** Writes raw bytes on a new socket; resolves with the status and body of the answer once the server closes. */
+function rawExchange(port: number, payload: string): Promise<{ status: number; body: unknown; text: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`socket still open after 10 s: ${text.slice(0, 120)}`));
+    }, 10_000);
+    socket.on('data', (c) => {
+      text += c.toString('latin1');
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      let parsed: unknown = body;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        // not JSON: the check below reports it
+      }
+      resolve({ status: Number(head.split(' ')[1]), body: parsed, text });
+    });
+    socket.write(Buffer.from(payload, 'latin1'));
+  });
+}
 
 function buildSweep(s: Stack, ids: { user: string; event: string }): BadRequest[] {
   const out: BadRequest[] = [];
@@ -140,6 +216,23 @@ function buildSweep(s: Stack, ids: { user: string; event: string }): BadRequest[
     for (const id of BAD_IDS) out.push({ label: `GET ${base}/${id}`, method: 'GET', url: `${base}/${id}` });
   for (const id of BAD_IDS)
     out.push({ label: `PATCH event ${id}`, method: 'PATCH', url: `${s.events.url}/events/${id}`, json: { name: 'x' } });
+  for (const [url, method] of bodies) {
+    for (const [what, headers, raw] of LYING_BODIES) {
+      out.push({ label: `${method} ${url} ${what}`, method, url, raw, headers });
+    }
+  }
+  for (const [what, headers, raw] of LYING_BODIES) {
+    const url = `${s.notifications.url}/notifications`;
+    out.push({ label: `GET ${url} with a body, ${what}`, method: 'GET', url, raw, headers });
+  }
+  for (const svc of [s.users, s.events, s.bookings[0], s.notifications]) {
+    for (const method of ['OPTIONS', 'PUT', 'DELETE', 'PATCH']) {
+      out.push({ label: `${method} ${svc.url}/health`, method, url: `${svc.url}/health` });
+    }
+  }
+  for (const url of [...lists, `${s.events.url}/events/${ids.event}`, `${s.users.url}/users/${ids.user}`]) {
+    out.push({ label: `OPTIONS ${url}`, method: 'OPTIONS', url });
+  }
   for (const [url, method] of [
     [`${s.users.url}/users`, 'DELETE'],
     [`${s.events.url}/events`, 'PUT'],
@@ -154,7 +247,7 @@ function buildSweep(s: Stack, ids: { user: string; event: string }): BadRequest[
 }
 
 describe('hostile input', () => {
-  test('when 300+ generated bad requests hit every service (as the admin, so validation is reached), then each is a 4xx in the contract shape, none a 5xx, and all stay healthy', async () => {
+  test('when 300+ generated bad requests (bodies, encodings, charsets, methods, queries, raw framing) hit every service (as the admin, so validation is reached), then each is a 4xx in the contract shape, none a 5xx, and all stay healthy', async () => {
     const ids = { user: (await createUser(stack)).id, event: await createEvent(stack, 5) };
     const sweep = buildSweep(stack, ids);
     expect(sweep.length).toBeGreaterThanOrEqual(300);
@@ -163,9 +256,21 @@ describe('hostile input', () => {
     for (let i = 0; i < sweep.length; i += 20) {
       const batch = sweep.slice(i, i + 20);
       const answers = await Promise.all(
-        batch.map((r) => call(r.method, r.url, { raw: r.raw, json: r.json, headers: stack.adminAuth })),
+        batch.map((r) =>
+          call(r.method, r.url, { raw: r.raw, json: r.json, headers: { ...stack.adminAuth, ...r.headers } }),
+        ),
       );
       for (const [j, r] of batch.entries()) results.push([r, answers[j] as HttpResult]);
+    }
+    // Raw-socket framing, on every process (the HTTP layer refuses these before any route).
+    for (const svc of [stack.users, stack.events, stack.notifications, ...stack.bookings]) {
+      for (const [what, payload] of BAD_FRAMING) {
+        const res = await rawExchange(svc.port, payload);
+        results.push([
+          { label: `raw ${what} on ${svc.name}`, method: 'RAW', url: svc.url },
+          { status: res.status, headers: {}, body: res.body, text: res.text },
+        ]);
+      }
     }
 
     const wrong = results
@@ -176,6 +281,7 @@ describe('hostile input', () => {
           res.status >= 500 ||
           typeof error?.code !== 'string' ||
           typeof error?.message !== 'string' ||
+          (res.status === 405 && !res.headers.allow) ||
           /at .+\.(js|ts):\d+|SELECT |INSERT /.test(res.text)
         );
       })

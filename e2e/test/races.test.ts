@@ -53,4 +53,21 @@ describe('races across two booking replicas', () => {
     expect(counts.size).toBe(100);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
+
+  test('when 2000 bookings arrive at once over two replicas at the default settings, then each gets 201 or 409, nothing is oversold and every booking is notified exactly once', async () => {
+    const eventId = await createEvent(stack, 500);
+    const users = await Promise.all(Array.from({ length: 40 }, () => createUser(stack)));
+    const results = await rush(stack, eventId, users, 2000);
+    const statuses = results.map(statusOf);
+    expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(500);
+
+    const rows = await bookingRows(stack, eventId);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(results.map(bookingIdOf).filter(Boolean)));
+    expect(await seatsOf(stack, eventId)).toEqual({ total: 500, available: 0 });
+
+    const counts = await waitAllNotified(stack, eventId, 60_000);
+    expect(counts.size).toBe(500);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
 });

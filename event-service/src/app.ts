@@ -9,6 +9,7 @@ import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { type DependencyCheck, healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { httpMetrics, metricsRouter } from './lib/metrics';
 import { docsRouter } from './lib/openapi';
@@ -34,7 +35,7 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(requestContext(logger));
   app.use(httpMetrics());
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(
     healthRouter([
       { name: 'mysql', check: () => pingDb(pool), required: true },
@@ -49,7 +50,6 @@ export function buildApp(deps: AppDeps): Express {
     eventsRouter({
       pool,
       events,
-      cache,
       readEvent: createEventReader({ events, cache }),
       auth: deps.auth,
     }),

@@ -2,8 +2,9 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
-import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { HttpConfig } from './lib/serve';
 
 const schema = baseEnvSchema.extend({
   ...verifyEnvSchema,
@@ -25,6 +26,7 @@ export type Config = {
   logLevel: string;
   logPretty: boolean;
   shutdownTimeoutMs: number;
+  http: HttpConfig;
   db: DbConfig;
   auth: VerifyConfig;
   redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
@@ -39,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: httpConfigFrom(e),
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     auth: verifyConfigFrom(e),
     redis: {

@@ -1,6 +1,8 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createEventsCache } from './data/events.cache';
+import { createEventsRepo } from './data/events.repo';
+import { createParkedMessagesRepo } from './data/parked-messages.repo';
 import { createRedisClient } from './data/redis-client';
 import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
@@ -20,14 +22,22 @@ function main(): void {
   const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
   const redis = createRedisClient(config.redis, logger);
-  const cache = createEventsCache(redis, config.redis.ttlSeconds, logger);
+  const cache = createEventsCache(redis, config.redis.ttlSeconds);
+  const events = createEventsRepo(pool);
   const nats = createNatsLink({ url: config.nats.url, name: SERVICE, logger });
-  const cacheRefresh = startCacheRefreshConsumer({ nats, cache, logger });
+  const cacheRefresh = startCacheRefreshConsumer({
+    nats,
+    events,
+    cache,
+    parked: createParkedMessagesRepo(pool),
+    logger,
+  });
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
   const app = buildApp({
     pool,
     cache,
+    events,
     logger,
     auth,
     extraChecks: [{ name: 'nats', check: async () => assertConnected(nats), required: false }],
@@ -37,7 +47,7 @@ function main(): void {
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then Redis and MySQL.
       { name: 'cache-refresh consumer', close: () => cacheRefresh.stop() },

@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
+import { createEventsRepo } from '../src/data/events.repo';
+import { CONSUMER_NAME } from '../src/messaging/cache-refresh.consumer';
 import { createBookingsStream } from './support/bookings-stream';
 import { bookDirectly, newEventBody } from './support/fixtures';
+import { startOwnRedis } from './support/infra';
+import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp } from './support/test-app';
 import { adminAuth } from './support/tokens';
 
@@ -11,76 +17,169 @@ beforeAll(async () => {
   // booking-service creates the stream; this service only looks it up.
   nc = await connect({ servers: process.env.NATS_URL });
   await createBookingsStream(nc);
-  t = createTestApp({}, { withConsumer: true });
-  await t.nats?.firstConnect;
+  t = createTestApp(); // no consumer: tests that need one start their own
 });
 afterAll(async () => {
   await nc.close();
   await t.close();
 });
 
-/** What booking-service's relay publishes after a booking commits. */
-async function publishConfirmed(eventId: string, extra: Record<string, unknown> = {}) {
-  const payload = {
-    bookingId: crypto.randomUUID(),
-    userId: crypto.randomUUID(),
-    eventId,
-    quantity: 1,
-    createdAt: new Date().toISOString(),
-    ...extra,
+const createEvent = async (totalSeats: number) =>
+  (await request(t.app).post('/events').set(adminAuth()).send(newEventBody({ totalSeats })).expect(201)).body as {
+    id: string;
   };
-  await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode(JSON.stringify(payload)), {
-    msgID: `${payload.bookingId}.confirmed`,
+
+/** What booking-service's relay publishes after a booking (or a cancel) commits. */
+async function publish(subject: string, eventId: unknown, extra: Record<string, unknown> = {}) {
+  const bookingId = randomUUID();
+  const payload = { bookingId, userId: randomUUID(), eventId, quantity: 1, createdAt: new Date().toISOString() };
+  await nc.jetstream().publish(subject, new TextEncoder().encode(JSON.stringify({ ...payload, ...extra })), {
+    msgID: `${bookingId}.${subject.split('.')[1]}`,
   });
 }
 
-async function readWithin(id: string, ms: number, accept: (body: { availableSeats: number }) => boolean) {
+const consumerInfo = async () => (await nc.jetstreamManager()).consumers.info('BOOKINGS', CONSUMER_NAME);
+
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
   const deadline = Date.now() + ms;
-  let last: { availableSeats: number; cached: boolean } | undefined;
-  while (Date.now() <= deadline) {
-    last = (await request(t.app).get(`/events/${id}`)).body;
-    if (last && accept(last)) return { ok: true, last };
-    await new Promise((r) => setTimeout(r, 25));
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  return { ok: false, last };
+  return check();
 }
 
-describe('cache refresh on bookings.confirmed', () => {
-  test('when a booking is confirmed, then the cached read shows the new availableSeats within 1 s', async () => {
-    const created = (
-      await request(t.app)
-        .post('/events')
-        .set(adminAuth())
-        .send(newEventBody({ totalSeats: 5 }))
-        .expect(201)
-    ).body;
-    await request(t.app).get(`/events/${created.id}`).expect(200);
-    expect((await request(t.app).get(`/events/${created.id}`)).body).toMatchObject({ cached: true, availableSeats: 5 });
-
-    expect(await bookDirectly(t.pool, created.id, 2)).toBe(true);
-    // Without the message, the cache still answers the old count: availability is never read from it.
-    expect((await request(t.app).get(`/events/${created.id}`)).body).toMatchObject({ cached: true, availableSeats: 5 });
-    await publishConfirmed(created.id);
-
-    const seen = await readWithin(created.id, 1_000, (b) => b.availableSeats === 3);
-    expect(seen.ok).toBe(true);
-    // And it is cached again with the new value.
-    expect((await request(t.app).get(`/events/${created.id}`)).body).toMatchObject({ cached: true, availableSeats: 3 });
+const allAcked = () =>
+  until(async () => {
+    const info = await consumerInfo();
+    return info.num_pending === 0 && info.num_ack_pending === 0;
   });
 
-  test('when a malformed message arrives, then it is dropped and the next one still refreshes the cache', async () => {
-    const created = (
-      await request(t.app)
-        .post('/events')
-        .set(adminAuth())
-        .send(newEventBody({ totalSeats: 4 }))
-        .expect(201)
-    ).body;
-    await request(t.app).get(`/events/${created.id}`).expect(200);
-    await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode('{"eventId": 12'));
-    await publishConfirmed('not-a-uuid');
-    expect(await bookDirectly(t.pool, created.id, 1)).toBe(true);
-    await publishConfirmed(created.id);
-    expect((await readWithin(created.id, 1_000, (b) => b.availableSeats === 3)).ok).toBe(true);
+describe('read your writes, with no consumer and NATS down', () => {
+  let booking: ServiceProcess;
+  beforeAll(async () => {
+    // The real booking-service, unable to reach NATS: its messages wait in the outbox.
+    booking = await startServiceProcess({ LOG_LEVEL: 'warn', NATS_URL: 'nats://127.0.0.1:1' }, 'booking-service');
+  });
+  afterAll(async () => {
+    booking.proc.kill('SIGTERM');
+    await booking.exited;
+  });
+
+  test('when a booking answered 201 through booking-service, then the next GET shows its availableSeats', async () => {
+    const event = await createEvent(5);
+    await request(t.app).get(`/events/${event.id}`).expect(200);
+    expect((await request(t.app).get(`/events/${event.id}`)).body).toMatchObject({ cached: true, availableSeats: 5 });
+
+    const userId = randomUUID();
+    await t.pool.query('INSERT INTO users (id, name, email) VALUES (?, ?, ?)', [userId, 'U', `${userId}@example.com`]);
+    const res = await fetch(`${booking.url}/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...adminAuth() },
+      body: JSON.stringify({ userId, eventId: event.id, quantity: 2 }),
+    });
+    expect(res.status).toBe(201);
+
+    const after = await request(t.app).get(`/events/${event.id}`);
+    expect(after.body).toMatchObject({ availableSeats: 3, totalSeats: 5, cached: true });
+    const [rows] = await t.pool.query<RowDataPacket[]>('SELECT updated_at FROM events WHERE id = ?', [event.id]);
+    expect(after.body.updatedAt).toBe(new Date(rows[0]?.updated_at).toISOString());
+  });
+
+  test('when seats are taken and given back straight in MySQL, then every following GET shows the current count', async () => {
+    const event = await createEvent(4);
+    await request(t.app).get(`/events/${event.id}`).expect(200);
+    expect(await bookDirectly(t.pool, event.id, 3)).toBe(true);
+    expect((await request(t.app).get(`/events/${event.id}`)).body).toMatchObject({ availableSeats: 1, cached: true });
+    await t.pool.query('UPDATE events SET available_seats = available_seats + 2 WHERE id = ?', [event.id]);
+    expect((await request(t.app).get(`/events/${event.id}`)).body).toMatchObject({ availableSeats: 3, cached: true });
+  });
+});
+
+describe('cache-refresh consumer on bookings.>', () => {
+  test('when bookings.cancelled arrives, then the event is refreshed: the next GET is a HIT with current seats', async () => {
+    const event = await createEvent(6);
+    expect(await bookDirectly(t.pool, event.id, 2)).toBe(true);
+    const c = createTestApp({}, { withConsumer: true });
+    try {
+      await publish('bookings.cancelled', event.id, { cancelledAt: new Date().toISOString() });
+      expect(await until(async () => (await t.redis.exists(`event:${event.id}`)) === 1)).toBe(true);
+      expect((await request(t.app).get(`/events/${event.id}`)).body).toMatchObject({ cached: true, availableSeats: 4 });
+      expect(await allAcked()).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('when 100 messages of one event arrive together, then the event is refreshed a few times, not 100', async () => {
+    const event = await createEvent(10);
+    for (let i = 0; i < 100; i++) await publish('bookings.confirmed', event.id);
+    let reads = 0;
+    const c = createTestApp(
+      {},
+      {
+        withConsumer: true,
+        events: (pool) => {
+          const repo = createEventsRepo(pool);
+          const findById = repo.findById;
+          repo.findById = async (id) => {
+            if (id === event.id) reads++;
+            return findById(id);
+          };
+          return repo;
+        },
+      },
+    );
+    try {
+      expect(await allAcked()).toBe(true);
+      expect(reads).toBeGreaterThanOrEqual(1);
+      expect(reads).toBeLessThanOrEqual(10);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('when a message is not JSON or has no valid eventId, then it is parked and acked, and the next one is refreshed', async () => {
+    const event = await createEvent(4);
+    const c = createTestApp({}, { withConsumer: true });
+    try {
+      await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode('{"eventId": 12'));
+      await publish('bookings.confirmed', 'not-a-uuid');
+      await publish('bookings.confirmed', event.id);
+      expect(await until(async () => (await t.redis.exists(`event:${event.id}`)) === 1)).toBe(true);
+      expect(await allAcked()).toBe(true);
+      const [parked] = await t.pool.query<RowDataPacket[]>(
+        'SELECT subject, reason, CAST(payload AS CHAR) AS payload FROM parked_messages WHERE consumer = ? ORDER BY id',
+        [CONSUMER_NAME],
+      );
+      expect(parked.slice(-2)).toEqual([
+        { subject: 'bookings.confirmed', reason: 'payload is not JSON', payload: '{"eventId": 12' },
+        expect.objectContaining({ subject: 'bookings.confirmed', reason: expect.stringContaining('eventId') }),
+      ]);
+      expect((await consumerInfo()).num_redelivered).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('when Redis cannot take the refresh, then the message is nak-ed and the entry refreshed once Redis is back', async () => {
+    const redis = await startOwnRedis();
+    const c = createTestApp({ REDIS_URL: redis.url }, { withConsumer: true });
+    try {
+      const event = await createEvent(3);
+      await redis.stop();
+      await publish('bookings.confirmed', event.id);
+      // Not acked while Redis is down: redelivered instead.
+      expect(await until(async () => (await consumerInfo()).num_redelivered > 0)).toBe(true);
+      expect((await consumerInfo()).num_ack_pending).toBe(1);
+
+      await redis.start();
+      const stored = () => c.redis.exists(`event:${event.id}`).catch(() => 0); // fails until it has reconnected
+      expect(await until(async () => (await stored()) === 1, 15_000)).toBe(true);
+      expect(await allAcked()).toBe(true);
+    } finally {
+      await c.close();
+      await redis.stop();
+    }
   });
 });

@@ -104,6 +104,111 @@ describe('GET /events/:id read cache', () => {
     }
   });
 
+  test('when GET2 is sent after a PATCH answered while GET1 still loads the old row, then GET2 answers the new values', async () => {
+    // The reported sequence: GET1 misses and reads the old row (held here); the PATCH commits and answers 200;
+    // GET2, sent after that 200, must not be handed GET1's load.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let holdNext = false;
+    let held: () => void = () => {};
+    const readHeld = new Promise<void>((r) => {
+      held = r;
+    });
+    const slow = createTestApp(
+      {},
+      {
+        events: (pool) => {
+          const repo = createEventsRepo(pool);
+          const findById = repo.findById;
+          repo.findById = async (id) => {
+            const row = await findById(id);
+            if (holdNext) {
+              holdNext = false;
+              held();
+              await gate;
+            }
+            return row;
+          };
+          return repo;
+        },
+      },
+    );
+    try {
+      const created = await createEvent(slow.app, { name: 'Old', totalSeats: 10 });
+      holdNext = true;
+      const get1 = request(slow.app)
+        .get(`/events/${created.id}`)
+        .then((r) => r);
+      await readHeld; // GET1 has read the old row and waits
+
+      await request(slow.app)
+        .patch(`/events/${created.id}`)
+        .set(adminAuth())
+        .send({ name: 'New', totalSeats: 20 })
+        .expect(200);
+      const get2 = request(slow.app)
+        .get(`/events/${created.id}`)
+        .then((r) => r);
+      // GET1 is let go once GET2 has answered, or after 2 s should GET2 (wrongly) be waiting for GET1's load.
+      const letGo = setTimeout(release, 2_000);
+      const second = await get2;
+      clearTimeout(letGo);
+      release();
+      expect(second.body).toMatchObject({ name: 'New', totalSeats: 20, availableSeats: 20, cached: false });
+      expect((await get1).body).toMatchObject({ name: 'Old', totalSeats: 10 }); // it started before the PATCH
+      expect((await request(slow.app).get(`/events/${created.id}`)).body).toMatchObject({
+        name: 'New',
+        totalSeats: 20,
+      });
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
+  test('when another replica patches an event this one has cached, then this one answers the new values at once', async () => {
+    const replica = createTestApp();
+    try {
+      const created = await createEvent(t.app, { name: 'Before', totalSeats: 10 });
+      await request(t.app).get(`/events/${created.id}`).expect(200);
+      expect((await request(t.app).get(`/events/${created.id}`)).body.cached).toBe(true);
+
+      await request(replica.app)
+        .patch(`/events/${created.id}`)
+        .set(adminAuth())
+        .send({ venue: 'Elsewhere' })
+        .expect(200);
+      const after = await request(t.app).get(`/events/${created.id}`);
+      expect(after.body).toMatchObject({ venue: 'Elsewhere', name: 'Before', cached: false });
+
+      // A capacity change moves only the state read from MySQL: the details stay a hit, the seats are new.
+      await request(replica.app).patch(`/events/${created.id}`).set(adminAuth()).send({ totalSeats: 12 }).expect(200);
+      expect((await request(t.app).get(`/events/${created.id}`)).body).toMatchObject({
+        venue: 'Elsewhere',
+        totalSeats: 12,
+        availableSeats: 12,
+        cached: true,
+      });
+    } finally {
+      await replica.close();
+    }
+  });
+
+  test('when Redis holds a stale entry no invalidation removed, then it is never served', async () => {
+    const created = await createEvent(t.app, { name: 'Current' });
+    await request(t.app).get(`/events/${created.id}`).expect(200);
+    // What a failed invalidation or a slow reader's late write would leave: an older copy of the details.
+    const entry = JSON.parse((await t.redis.get(`event:${created.id}`)) as string);
+    entry.event.name = 'Stale';
+    entry.detailsHash = '0'.repeat(32);
+    await t.redis.set(`event:${created.id}`, JSON.stringify(entry), 'EX', 60);
+    const res = await request(t.app).get(`/events/${created.id}`);
+    expect(res.body).toMatchObject({ name: 'Current', cached: false });
+    expect((await request(t.app).get(`/events/${created.id}`)).body).toMatchObject({ name: 'Current', cached: true });
+  });
+
   test('when 50 GETs for a cold event arrive at once, then MySQL is read once and all answer the event', async () => {
     let findById: jest.SpiedFunction<ReturnType<typeof createEventsRepo>['findById']> | undefined;
     const spied = createTestApp(

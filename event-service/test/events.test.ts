@@ -76,6 +76,8 @@ describe('POST /events', () => {
     ['startsAt has no time zone', { startsAt: '2027-06-01T19:30:00' }, 'startsAt'],
     ['startsAt is not a real day', { startsAt: '2027-02-30T19:30:00Z' }, 'startsAt'],
     ['startsAt is a number', { startsAt: 1700000000000 }, 'startsAt'],
+    ['startsAt is in the past', { startsAt: '2020-01-01T19:30:00Z' }, 'startsAt'],
+    ['startsAt is a second ago', { startsAt: new Date(Date.now() - 1_000).toISOString() }, 'startsAt'],
     ['totalSeats is 0', { totalSeats: 0 }, 'totalSeats'],
     ['totalSeats is 1000001', { totalSeats: 1_000_001 }, 'totalSeats'],
     ['totalSeats is a fraction', { totalSeats: 1.5 }, 'totalSeats'],
@@ -175,6 +177,7 @@ describe('PATCH /events/:id', () => {
     ['totalSeats is 0', { totalSeats: 0 }, 'totalSeats'],
     ['name is null', { name: null }, 'name'],
     ['an unknown field is sent', { availableSeats: 3 }, 'availableSeats'],
+    ['startsAt moves into the past', { startsAt: '2020-01-01T19:30:00Z' }, 'startsAt'],
   ])('when %s, then 400 VALIDATION_FAILED and nothing changes', async (_, body, field) => {
     const created = (await request(t.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body;
     const res = await request(t.app)

@@ -50,8 +50,8 @@ describe('the BOOKINGS stream', () => {
     const t = createTestApp({ NATS_URL: nats.url }, { withConsumer: true });
     try {
       await new Promise((r) => setTimeout(r, 1_500));
-      const streams = await (await nc.jetstreamManager()).streams.names().next();
-      expect(streams).toEqual([]);
+      const lookup = (await nc.jetstreamManager()).streams.info(BOOKINGS_STREAM);
+      await expect(lookup).rejects.toThrow(/stream not found/i);
       await createBookingsStream(nc, 300);
       expect(await until(consumerExists, 10_000)).toBe(true);
       const info = await (await nc.jetstreamManager()).streams.info(BOOKINGS_STREAM);

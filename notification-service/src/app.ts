@@ -7,6 +7,7 @@ import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { httpMetrics, metricsRouter } from './lib/metrics';
 import { docsRouter } from './lib/openapi';
@@ -29,7 +30,7 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(requestContext(logger));
   app.use(httpMetrics());
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(
     healthRouter([
       { name: 'mysql', check: () => pingDb(pool), required: true },

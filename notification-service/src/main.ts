@@ -1,11 +1,12 @@
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createNotificationsRepo } from './data/notifications.repo';
+import { createParkedMessagesRepo } from './data/parked-messages.repo';
 import { createTokenVerifier } from './lib/auth';
 import { createPool } from './lib/db';
 import { createLogger } from './lib/logger';
 import { runService, serve } from './lib/serve';
-import { startBookingConfirmedConsumer } from './messaging/booking-confirmed.consumer';
+import { startBookingsConsumer } from './messaging/bookings.consumer';
 import { createNatsLink } from './messaging/nats-link';
 
 const SERVICE = 'notification-service';
@@ -16,7 +17,13 @@ function main(): void {
   const pool = createPool(config.db);
   const notifications = createNotificationsRepo(pool);
   const nats = createNatsLink({ url: config.nats.url, name: SERVICE, logger });
-  const consumer = startBookingConfirmedConsumer({ nats, notifications, logger, ackWaitMs: config.nats.ackWaitMs });
+  const consumer = startBookingsConsumer({
+    nats,
+    notifications,
+    parked: createParkedMessagesRepo(pool),
+    logger,
+    ackWaitMs: config.nats.ackWaitMs,
+  });
 
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
@@ -26,10 +33,10 @@ function main(): void {
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then close the pool.
-      { name: 'booking-confirmed consumer', close: () => consumer.stop() },
+      { name: 'bookings consumer', close: () => consumer.stop() },
       { name: 'nats', close: () => nats.close() },
       { name: 'mysql pool', close: () => pool.end() },
     ],

@@ -16,15 +16,17 @@ afterAll(async () => {
 
 async function seed(userId: string): Promise<string> {
   const bookingId = randomUUID();
-  await createNotificationsRepo(t.pool).insert({
-    id: randomUUID(),
-    type: 'booking.confirmed',
-    bookingId,
-    userId,
-    eventId: randomUUID(),
-    message: 'Your booking of 1 seat is confirmed.',
-    createdAt: new Date(),
-  });
+  await createNotificationsRepo(t.pool).insertMany([
+    {
+      id: randomUUID(),
+      type: 'booking.confirmed',
+      bookingId,
+      userId,
+      eventId: randomUUID(),
+      message: 'Your booking of 1 seat is confirmed.',
+      createdAt: new Date(),
+    },
+  ]);
   return bookingId;
 }
 

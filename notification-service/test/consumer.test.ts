@@ -1,8 +1,18 @@
+import type { RowDataPacket } from 'mysql2/promise';
 import type { NatsConnection } from 'nats';
 import request from 'supertest';
 import { createPool } from '../src/lib/db';
-import { CONSUMER_NAME } from '../src/messaging/booking-confirmed.consumer';
-import { confirmedPayload, insertEvent, insertUser, notificationRows, publisher, waitFor } from './support/fixtures';
+import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
+import {
+  cancelledPayload,
+  confirmedPayload,
+  insertEvent,
+  insertUser,
+  notificationRows,
+  parkedRows,
+  publisher,
+  waitFor,
+} from './support/fixtures';
 import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp, testConfig } from './support/test-app';
 import { adminAuth } from './support/tokens';
@@ -95,20 +105,93 @@ describe('bookings.confirmed consumer', () => {
     expect(await notificationRows(t.pool, payload.bookingId)).toHaveLength(1);
   });
 
-  test('when a message is malformed, then it is dropped without a row and the valid one behind it is stored', async () => {
+  test('when messages are malformed or of an unknown subject, then each is parked and acked, and the valid one behind is stored', async () => {
     const bad = confirmedPayload({ quantity: 'lots' });
-    await pub.publishJs('bookings.confirmed', 'this is not json');
+    await pub.publishJs('bookings.confirmed', 'this is not json', undefined, { 'X-Request-Id': 'req-bad-1' });
     await pub.publishJs('bookings.confirmed', bad);
+    await pub.publishJs('bookings.rebooked', confirmedPayload());
     const good = confirmedPayload();
     await pub.publishJs('bookings.confirmed', good);
 
     expect(await waitFor(async () => (await notificationRows(t.pool, good.bookingId)).length === 1)).toBe(true);
     expect(await notificationRows(t.pool, bad.bookingId)).toHaveLength(0);
-    // Dropped for good, not waiting for a redelivery (that would keep them ack-pending for the 10 s ack wait).
+    // Parked for good, not waiting for a redelivery (that would keep them ack-pending for the 10 s ack wait).
     expect(await waitFor(async () => (await consumerInfo(pub)).num_ack_pending === 0, 3_000)).toBe(true);
     const info = await consumerInfo(pub);
     expect(info.num_pending).toBe(0);
     expect(info.num_redelivered).toBe(0);
+
+    const parked = (await parkedRows(t.pool, CONSUMER_NAME)).slice(-3);
+    expect(parked).toEqual([
+      expect.objectContaining({
+        stream: 'BOOKINGS',
+        subject: 'bookings.confirmed',
+        payload: 'this is not json',
+        reason: 'payload is not JSON',
+        replayed_at: null,
+      }),
+      expect.objectContaining({ subject: 'bookings.confirmed', reason: expect.stringContaining('quantity') }),
+      expect.objectContaining({ subject: 'bookings.rebooked', reason: 'unknown subject bookings.rebooked' }),
+    ]);
+    expect(JSON.parse(parked[0]?.headers)).toMatchObject({ 'X-Request-Id': ['req-bad-1'] });
+    expect(Number(parked[1]?.stream_seq)).toBe(Number(parked[0]?.stream_seq) + 1);
+    expect(JSON.parse(parked[1]?.payload)).toEqual(bad);
+  });
+
+  test('when a booking is made for user 11111111-1111-1111-1111-111111111111, then its notification is stored', async () => {
+    // The reproduced loss: booking-service accepted this id, the consumer's z.uuid() refused it and dropped it.
+    const userId = '11111111-1111-1111-1111-111111111111';
+    await t.pool.query('INSERT INTO users (id, name, email) VALUES (?, ?, ?)', [userId, 'Ones', 'ones@example.com']);
+    const eventId = await insertEvent(t.pool, 5, 'All Ones');
+    const res = await fetch(`${booking.url}/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...adminAuth() },
+      body: JSON.stringify({ userId, eventId }),
+    });
+    expect(res.status).toBe(201);
+    const { id: bookingId } = (await res.json()) as { id: string };
+    expect(await waitFor(async () => (await notificationRows(t.pool, bookingId)).length === 1, 5_000)).toBe(true);
+    const listed = await request(t.app).get(`/notifications?userId=${userId}`).set(adminAuth());
+    expect(listed.body.data).toEqual([expect.objectContaining({ bookingId, userId, type: 'booking.confirmed' })]);
+  });
+
+  test('when bookings.cancelled arrives (twice), then one booking.cancelled notification is listed beside the confirmed one', async () => {
+    const eventId = await insertEvent(t.pool, 5, 'Opera');
+    const confirmed = confirmedPayload({ eventId, quantity: 3 });
+    const cancelled = { ...confirmed, cancelledAt: new Date().toISOString() };
+    await pub.publishJs('bookings.confirmed', confirmed, `${confirmed.bookingId}.confirmed`);
+    await pub.publishJs('bookings.cancelled', cancelled, `${confirmed.bookingId}.cancelled`);
+    await pub.publishJs('bookings.cancelled', cancelled, `${confirmed.bookingId}.cancelled-again`);
+    expect(await waitFor(async () => (await notificationRows(t.pool, confirmed.bookingId)).length === 2)).toBe(true);
+    await waitFor(async () => (await consumerInfo(pub)).num_pending + (await consumerInfo(pub)).num_ack_pending === 0);
+
+    const listed = await request(t.app).get(`/notifications?bookingId=${confirmed.bookingId}`).set(adminAuth());
+    expect(listed.body.pagination.total).toBe(2);
+    expect(listed.body.data).toEqual(
+      expect.arrayContaining([
+        {
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          type: 'booking.cancelled',
+          bookingId: confirmed.bookingId,
+          userId: confirmed.userId,
+          eventId,
+          message: 'Your booking of 3 seats for "Opera" on 2027-06-01T19:30:00.000Z is cancelled.',
+          createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        },
+        expect.objectContaining({ type: 'booking.confirmed', bookingId: confirmed.bookingId }),
+      ]),
+    );
+  });
+
+  test('when a cancellation lacks cancelledAt, then it is parked, not stored', async () => {
+    const payload = cancelledPayload({ cancelledAt: undefined });
+    await pub.publishJs('bookings.cancelled', payload);
+    expect(
+      await waitFor(async () =>
+        (await parkedRows(t.pool, CONSUMER_NAME)).some((r) => r.payload.includes(payload.bookingId)),
+      ),
+    ).toBe(true);
+    expect(await notificationRows(t.pool, payload.bookingId)).toHaveLength(0);
   });
 });
 
@@ -121,13 +204,13 @@ describe('transient failures and downtime', () => {
       {
         notifications: (repo) => ({
           ...repo,
-          insert: async (n) => {
-            if (n.bookingId === payload.bookingId && ++attempts === 1) {
+          insertMany: async (rows) => {
+            if (rows.some((n) => n.bookingId === payload.bookingId) && ++attempts === 1) {
               throw Object.assign(new Error('Connection lost: The server closed the connection.'), {
                 code: 'PROTOCOL_CONNECTION_LOST',
               });
             }
-            return repo.insert(n);
+            return repo.insertMany(rows);
           },
         }),
       },
@@ -141,6 +224,79 @@ describe('transient failures and downtime', () => {
       expect(attempts).toBe(2);
       await new Promise((r) => setTimeout(r, 300));
       expect(await notificationRows(t.pool, payload.bookingId)).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('when 200 messages wait in the stream, then they are stored with a few multi-row inserts, each once', async () => {
+    const payloads = Array.from({ length: 200 }, () => confirmedPayload());
+    await Promise.all(payloads.map((p) => pub.publishJs('bookings.confirmed', p, `${p.bookingId}.confirmed`)));
+    const inserts: number[] = [];
+    const t = createTestApp(
+      {},
+      {
+        notifications: (repo) => ({
+          ...repo,
+          insertMany: async (rows) => {
+            inserts.push(rows.length);
+            return repo.insertMany(rows);
+          },
+        }),
+      },
+    );
+    try {
+      expect(
+        await waitFor(async () => {
+          const [rows] = await t.pool.query<RowDataPacket[]>(
+            'SELECT COUNT(*) AS n FROM notifications WHERE booking_id IN (?)',
+            [payloads.map((p) => p.bookingId)],
+          );
+          return Number(rows[0]?.n) === 200;
+        }),
+      ).toBe(true);
+      expect(inserts.reduce((a, b) => a + b, 0)).toBe(200);
+      expect(inserts.length).toBeLessThanOrEqual(10);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('when one message of a batch keeps failing (not a dependency), then it is parked after 5 deliveries and the others are stored', async () => {
+    const poison = confirmedPayload();
+    const good = [confirmedPayload(), confirmedPayload(), confirmedPayload()];
+    let poisonAttempts = 0;
+    const t = createTestApp(
+      {},
+      {
+        retryBaseMs: 50,
+        notifications: (repo) => ({
+          ...repo,
+          insertMany: async (rows) => {
+            if (rows.some((n) => n.bookingId === poison.bookingId)) {
+              poisonAttempts++;
+              throw Object.assign(new Error("Data too long for column 'message'"), { code: 'ER_DATA_TOO_LONG' });
+            }
+            return repo.insertMany(rows);
+          },
+        }),
+      },
+    );
+    try {
+      await t.nats.firstConnect;
+      for (const p of [good[0], poison, good[1], good[2]]) await pub.publishJs('bookings.confirmed', p);
+      for (const p of good) {
+        expect(await waitFor(async () => (await notificationRows(t.pool, p.bookingId)).length === 1)).toBe(true);
+      }
+      const parked = async () =>
+        (await parkedRows(t.pool, CONSUMER_NAME)).find((r) => r.payload.includes(poison.bookingId));
+      expect(await waitFor(async () => (await parked()) !== undefined)).toBe(true);
+      expect((await parked())?.reason).toBe("failed 5 times: Data too long for column 'message'");
+      expect(await waitFor(async () => (await consumerInfo(pub)).num_ack_pending === 0, 3_000)).toBe(true);
+      const attemptsWhenParked = poisonAttempts;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(poisonAttempts).toBe(attemptsWhenParked); // no redelivery loop
+      expect(await notificationRows(t.pool, poison.bookingId)).toHaveLength(0);
     } finally {
       await t.close();
     }

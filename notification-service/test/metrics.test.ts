@@ -1,6 +1,6 @@
 import { connect, headers, type NatsConnection } from 'nats';
 import request from 'supertest';
-import { CONSUMER_NAME } from '../src/messaging/booking-confirmed.consumer';
+import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import { createBookingsStream } from './support/bookings-stream';
 import { confirmedPayload } from './support/fixtures';
 import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';

@@ -13,15 +13,17 @@ afterAll(async () => {
 });
 
 async function seed(userId: string, bookingId = randomUUID()): Promise<string> {
-  await createNotificationsRepo(t.pool).insert({
-    id: randomUUID(),
-    type: 'booking.confirmed',
-    bookingId,
-    userId,
-    eventId: randomUUID(),
-    message: 'Your booking of 1 seat is confirmed.',
-    createdAt: new Date(),
-  });
+  await createNotificationsRepo(t.pool).insertMany([
+    {
+      id: randomUUID(),
+      type: 'booking.confirmed',
+      bookingId,
+      userId,
+      eventId: randomUUID(),
+      message: 'Your booking of 1 seat is confirmed.',
+      createdAt: new Date(),
+    },
+  ]);
   await new Promise((r) => setTimeout(r, 2)); // distinct createdAt, so "newest first" is observable
   return bookingId;
 }
@@ -57,7 +59,7 @@ describe('GET /notifications', () => {
     expect(none.body).toEqual({ data: [], pagination: { limit: 20, offset: 0, total: 0 } });
   });
 
-  test('when a second notification of the same booking and type is stored, then it is a no-op', async () => {
+  test('when a batch repeats a stored (booking, type) and itself, then only the new type is added, once', async () => {
     const repo = createNotificationsRepo(t.pool);
     const n = {
       id: randomUUID(),
@@ -68,8 +70,18 @@ describe('GET /notifications', () => {
       message: 'm',
       createdAt: new Date(),
     };
-    expect(await repo.insert(n)).toBe('inserted');
-    expect(await repo.insert({ ...n, id: randomUUID() })).toBe('duplicate');
+    await repo.insertMany([n]);
+    const cancelled = { ...n, type: 'booking.cancelled' as const, message: 'c' };
+    await repo.insertMany([
+      { ...n, id: randomUUID(), message: 'second' },
+      { ...cancelled, id: randomUUID() },
+      { ...cancelled, id: randomUUID(), message: 'again' },
+    ]);
+    const res = await request(t.app).get(`/notifications?bookingId=${n.bookingId}`).set(adminAuth());
+    expect(res.body.data.map((d: { type: string; message: string }) => [d.type, d.message]).sort()).toEqual([
+      ['booking.cancelled', 'c'],
+      ['booking.confirmed', 'm'],
+    ]);
   });
 
   test.each(['userId=abc', 'bookingId=1', 'limit=0', 'limit=101', 'offset=-1'])(

@@ -80,6 +80,25 @@ describe('the service process', () => {
     }
   });
 
+  test('when a message carries X-Request-Id, then the service logs one info line for it with that requestId', async () => {
+    const pub = await publisher();
+    const svc = await startServiceProcess();
+    try {
+      const payload = confirmedPayload();
+      await pub.publishJs('bookings.confirmed', payload, `${payload.bookingId}.confirmed`, {
+        'X-Request-Id': 'req-i15-42',
+      });
+      const line = () => svc.logs.find((l) => l.msg === 'message handled' && l.requestId === 'req-i15-42');
+      expect(await waitFor(async () => line() !== undefined, 5_000)).toBe(true);
+      expect(line()).toMatchObject({ level: 30, subject: 'bookings.confirmed', consumer: 'notification-service' });
+      expect(svc.logs.filter((l) => l.requestId === 'req-i15-42')).toHaveLength(1);
+    } finally {
+      svc.proc.kill('SIGTERM');
+      await svc.exited;
+      await pub.close();
+    }
+  });
+
   test('when NATS_ACK_WAIT_MS is invalid, then the service stops at start naming it', async () => {
     const main = path.resolve(__dirname, '..', 'dist', 'main.js');
     const run = promisify(execFile)(process.execPath, [main], { env: { ...process.env, NATS_ACK_WAIT_MS: 'soon' } });

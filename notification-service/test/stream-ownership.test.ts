@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { CONSUMER_NAME } from '../src/messaging/booking-confirmed.consumer';
+import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import { BOOKINGS_STREAM } from '../src/messaging/bookings-stream';
 import { createBookingsStream } from './support/bookings-stream';
 import { type OwnServer, startOwnNats } from './support/infra';
@@ -50,8 +50,8 @@ describe('the BOOKINGS stream', () => {
     const t = createTestApp({ NATS_URL: nats.url });
     try {
       await new Promise((r) => setTimeout(r, 1_500));
-      const streams = await (await nc.jetstreamManager()).streams.names().next();
-      expect(streams).toEqual([]);
+      const lookup = (await nc.jetstreamManager()).streams.info(BOOKINGS_STREAM);
+      await expect(lookup).rejects.toThrow(/stream not found/i);
       await createBookingsStream(nc, 300);
       expect(await until(consumerExists, 10_000)).toBe(true);
       const info = await (await nc.jetstreamManager()).streams.info(BOOKINGS_STREAM);

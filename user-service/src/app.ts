@@ -10,6 +10,7 @@ import { createTokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
+import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
 import { httpMetrics, metricsRouter } from './lib/metrics';
 import { docsRouter } from './lib/openapi';
@@ -26,7 +27,7 @@ export function buildApp({ pool, logger, signingKey, tokenTtlSeconds }: AppDeps)
   app.disable('x-powered-by');
   app.use(requestContext(logger));
   app.use(httpMetrics());
-  app.use(express.json({ limit: '100kb' }));
+  app.use(httpEdge());
   app.use(healthRouter([{ name: 'mysql', check: () => pingDb(pool), required: true }]));
   app.use(metricsRouter());
   app.use(docsRouter(buildOpenApi()));

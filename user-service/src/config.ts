@@ -3,8 +3,9 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { privateKeySchema } from './lib/auth';
-import { baseEnvSchema, dbConfigFrom, parseEnv } from './lib/config-helpers';
+import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
 import type { DbConfig } from './lib/db';
+import type { HttpConfig } from './lib/serve';
 
 const schema = baseEnvSchema
   .extend({
@@ -28,6 +29,7 @@ export type Config = {
   logLevel: string;
   logPretty: boolean;
   shutdownTimeoutMs: number;
+  http: HttpConfig;
   db: DbConfig;
   auth: { privateKey: KeyObject; ttlSeconds: number };
   admin?: { email: string; password: string };
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: httpConfigFrom(e),
     db: dbConfigFrom(e),
     auth: { privateKey: e.JWT_PRIVATE_KEY, ttlSeconds: e.JWT_TTL_SECONDS },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,

@@ -21,7 +21,7 @@ function main(): void {
     port: config.port,
     service: SERVICE,
     logger,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    http: config.http,
     steps: [{ name: 'mysql pool', close: () => pool.end() }],
   });
   if (config.admin) bootstrapAdmin(createUsersRepo(pool), logger, config.admin);

@@ -177,6 +177,14 @@ describe('login rate limit (MySQL, shared by replicas)', () => {
     await login(user.email, PASSWORD).expect(200);
   });
 
+  test('when 30 different users log in at once over two replicas, then all 30 get a token', async () => {
+    const users = await Promise.all(Array.from({ length: 30 }, () => signUp()));
+    const responses = await Promise.all(
+      users.map((u, i) => login(u.email, PASSWORD, i % 2 === 0 ? t.app : replicaB.app)),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(30).fill(200));
+  });
+
   test('when logins succeed, then they are not counted as failures', async () => {
     const user = await signUp();
     for (let i = 0; i < 12; i++) await login(user.email, PASSWORD).expect(200);

@@ -37,10 +37,11 @@ describe('error bodies', () => {
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
   });
 
-  test('when the method is not served, then 404 NOT_FOUND', async () => {
+  test('when the method is not served on a known route, then 405 METHOD_NOT_ALLOWED with Allow', async () => {
     const res = await request(t.app).delete('/users');
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('NOT_FOUND');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
+    expect(res.body).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: expect.any(String) } });
   });
 
   test('when an error body is sent, then it never shows a stack trace or SQL', async () => {

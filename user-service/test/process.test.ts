@@ -37,6 +37,24 @@ describe('the service process', () => {
     expect(line?.time).toEqual(expect.stringMatching(/Z$/));
   });
 
+  test('when /health and /ready are probed, then they log nothing at info while other requests still do', async () => {
+    svc = await startServiceProcess();
+    const ids = { health: `probe-${randomUUID()}`, ready: `probe-${randomUUID()}`, other: `other-${randomUUID()}` };
+    for (const [name, path] of [
+      ['health', '/health'],
+      ['ready', '/ready'],
+      ['other', '/no-such-route'],
+    ] as const) {
+      const res = await fetch(`${svc.url}${path}`, { headers: { 'x-request-id': ids[name] } });
+      expect(res.status).toBe(name === 'other' ? 404 : 200);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = (id: string) => svc?.logs.filter((l) => l.requestId === id && Number(l.level) >= 30) ?? [];
+    expect(lines(ids.health)).toEqual([]);
+    expect(lines(ids.ready)).toEqual([]);
+    expect(lines(ids.other)).toEqual([expect.objectContaining({ url: '/no-such-route', status: 404, level: 30 })]);
+  });
+
   test('when SIGTERM arrives during a request, then the request completes and the process exits 0', async () => {
     svc = await startServiceProcess();
     // Hold a table lock so the service's INSERT waits: that request is in flight when the signal lands.

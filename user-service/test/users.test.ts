@@ -131,10 +131,10 @@ describe('POST /users', () => {
     },
   );
 
-  test('when no JSON content type is sent, then 400 VALIDATION_FAILED', async () => {
+  test('when no JSON content type is sent, then 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     const res = await request(t.app).post('/users').set('Content-Type', 'text/plain').send('name=A');
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 });
 

@@ -8,9 +8,11 @@ export type Booking = {
   quantity: number;
   status: 'confirmed' | 'cancelled';
   createdAt: Date;
+  /** Set when (and only when) the booking is cancelled. */
+  cancelledAt?: Date;
 };
 
-export type BookingFilters = { userId?: string; eventId?: string };
+export type BookingFilters = { userId?: string; eventId?: string; status?: Booking['status'] };
 
 type BookingRow = RowDataPacket & {
   id: string;
@@ -19,9 +21,11 @@ type BookingRow = RowDataPacket & {
   quantity: number;
   status: Booking['status'];
   created_at: Date;
+  cancelled_at: Date | null;
 };
 
 const COLUMNS = 'id, user_id, event_id, quantity, status, created_at';
+const READ_COLUMNS = `${COLUMNS}, cancelled_at`;
 
 const toBooking = (r: BookingRow): Booking => ({
   id: r.id,
@@ -30,9 +34,24 @@ const toBooking = (r: BookingRow): Booking => ({
   quantity: r.quantity,
   status: r.status,
   createdAt: r.created_at,
+  ...(r.cancelled_at ? { cancelledAt: r.cancelled_at } : {}),
 });
 
 export type BookingsRepo = ReturnType<typeof createBookingsRepo>;
+
+/** Reads a booking inside a transaction, locking its row until the transaction ends. */
+export async function lockBookingById(conn: PoolConnection, id: string): Promise<Booking | undefined> {
+  const [rows] = await conn.execute<BookingRow[]>(`SELECT ${READ_COLUMNS} FROM bookings WHERE id = ? FOR UPDATE`, [id]);
+  return rows[0] && toBooking(rows[0]);
+}
+
+/** Marks a (locked, confirmed) booking cancelled; the caller gives its seats back in the same transaction. */
+export async function markCancelled(conn: PoolConnection, id: string, at: Date): Promise<void> {
+  await conn.execute(
+    "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'confirmed'",
+    [at, id],
+  );
+}
 
 export function createBookingsRepo(pool: Pool) {
   return {
@@ -45,11 +64,11 @@ export function createBookingsRepo(pool: Pool) {
     },
 
     async findById(id: string): Promise<Booking | undefined> {
-      const [rows] = await pool.execute<BookingRow[]>(`SELECT ${COLUMNS} FROM bookings WHERE id = ?`, [id]);
+      const [rows] = await pool.execute<BookingRow[]>(`SELECT ${READ_COLUMNS} FROM bookings WHERE id = ?`, [id]);
       return rows[0] && toBooking(rows[0]);
     },
 
-    /** Newest first, optionally by user and/or event (each filter has its index). */
+    /** Newest first, optionally by user, event and/or status (indexes: 003 and 008). */
     async list(filters: BookingFilters, page: Page): Promise<{ bookings: Booking[]; total: number }> {
       const where: string[] = [];
       const values: string[] = [];
@@ -61,10 +80,14 @@ export function createBookingsRepo(pool: Pool) {
         where.push('event_id = ?');
         values.push(filters.eventId);
       }
+      if (filters.status) {
+        where.push('status = ?');
+        values.push(filters.status);
+      }
       const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       // LIMIT/OFFSET go through query() with numbers: execute() sends them as strings, which MySQL 8 rejects.
       const [rows] = await pool.query<BookingRow[]>(
-        `SELECT ${COLUMNS} FROM bookings ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+        `SELECT ${READ_COLUMNS} FROM bookings ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
         [...values, page.limit, page.offset],
       );
       const [count] = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS total FROM bookings ${clause}`, values);

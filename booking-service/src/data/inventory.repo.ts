@@ -11,17 +11,22 @@ export const inventoryRepo = {
   },
 
   /**
-   * Locks the event row (SELECT ... FOR UPDATE) until the transaction ends and returns its free seats, or
-   * undefined when there is no such event. Every writer of available_seats takes this lock first.
+   * Locks the event row (SELECT ... FOR UPDATE) until the transaction ends and returns its free seats and
+   * start, or undefined when there is no such event. Every writer of available_seats takes this lock first.
    */
-  async lockAvailableSeats(conn: PoolConnection, eventId: string): Promise<number | undefined> {
-    const [rows] = await conn.execute<RowDataPacket[]>('SELECT available_seats FROM events WHERE id = ? FOR UPDATE', [
-      eventId,
-    ]);
-    return rows[0] ? Number(rows[0].available_seats) : undefined;
+  async lockEvent(
+    conn: PoolConnection,
+    eventId: string,
+  ): Promise<{ availableSeats: number; startsAt: Date } | undefined> {
+    const [rows] = await conn.execute<RowDataPacket[]>(
+      'SELECT available_seats, starts_at FROM events WHERE id = ? FOR UPDATE',
+      [eventId],
+    );
+    const row = rows[0];
+    return row ? { availableSeats: Number(row.available_seats), startsAt: row.starts_at as Date } : undefined;
   },
 
-  /** Takes the seats of a whole group in one UPDATE (under the row lock taken by lockAvailableSeats). */
+  /** Takes the seats of a whole group in one UPDATE (under the row lock taken by lockEvent). */
   async takeSeats(conn: PoolConnection, eventId: string, quantity: number): Promise<void> {
     // The CHECK (available_seats >= 0) would refuse an oversell even if the lock were bypassed.
     await conn.execute('UPDATE events SET available_seats = available_seats - ?, updated_at = ? WHERE id = ?', [

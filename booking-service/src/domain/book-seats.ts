@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger';
 import { startLockWait } from '../metrics';
 import { createGroupQueue, type Group, type GroupQueue, type Member, type Outcome } from './booking-queue';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
+import { type ClaimKey, KeyTaken } from './idempotency';
 
 export type BookSeatsInput = {
   userId: string;
@@ -18,13 +19,19 @@ export type BookSeatsInput = {
   requestId?: string;
 };
 
-export type BookingRush = GroupQueue<BookSeatsInput, Booking>;
+/** A request in its event's queue; with an Idempotency-Key it carries the claim of that key. */
+export type RushInput = BookSeatsInput & { claimKey?: ClaimKey };
+
+export type BookingRush = GroupQueue<RushInput, Booking>;
 
 export type BookSeatsDeps = { bookings: BookingsRepo; rush: BookingRush };
 
-/** POST /bookings: the request joins its event's queue and is answered when its group has committed. */
-export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Promise<BookingView> {
-  return bookingView(await deps.rush.submit(input.eventId, input));
+/**
+ * POST /bookings: the request joins its event's queue and is answered when its group has committed. With an
+ * Idempotency-Key, claimKey runs in the group transaction for this request (a key already taken: KeyTaken).
+ */
+export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput, claimKey?: ClaimKey): Promise<BookingView> {
+  return bookingView(await deps.rush.submit(input.eventId, claimKey ? { ...input, claimKey } : input));
 }
 
 /**
@@ -35,8 +42,8 @@ export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Pro
  */
 export type GroupStep = (
   conn: PoolConnection,
-  requests: Member<BookSeatsInput>[],
-) => Promise<(request: Member<BookSeatsInput>) => Outcome<Booking> | undefined>;
+  requests: Member<RushInput>[],
+) => Promise<(request: Member<RushInput>) => Outcome<Booking> | undefined>;
 
 export type BookGroupDeps = {
   pool: Pool;
@@ -56,14 +63,15 @@ const RETRY_AFTER_SECONDS = '1';
  *   1. one query finds which of the group's users exist (before the lock);
  *   2. lock the event row (SELECT ... FOR UPDATE): groups of every replica queue here; unknown event -> all 404;
  *   3. walk the requests in arrival order: unknown user -> 404; fewer seats left than asked -> 409 SOLD_OUT
- *      (a later, smaller request may still fit); else it is booked;
+ *      (a later, smaller request may still fit); a request with an Idempotency-Key claims it (one INSERT; a
+ *      key another request committed first fails only this request, KeyTaken); else it is booked;
  *   4. one UPDATE of the seats, one multi-row INSERT of the bookings and one of their outbox messages; commit;
  *   5. only then is each request answered.
  * A deadlock or lock wait timeout runs the group again; a failure that remains answers every request of the
  * group 503 and nothing of it is written.
  */
-export async function bookGroup(deps: BookGroupDeps, group: Group<BookSeatsInput>) {
-  const outcomes = new Map<Member<BookSeatsInput>, Outcome<Booking>>();
+export async function bookGroup(deps: BookGroupDeps, group: Group<RushInput>) {
+  const outcomes = new Map<Member<RushInput>, Outcome<Booking>>();
   let booked: Booking[] = [];
   let messages: ReturnType<typeof confirmedMessage>[] = [];
   try {
@@ -78,13 +86,18 @@ export async function bookGroup(deps: BookGroupDeps, group: Group<BookSeatsInput
             const userIds = [...new Set(group.pending().map((m) => m.input.userId))];
             const knownUsers = await inventoryRepo.existingUsers(conn, userIds);
             const lockWait = startLockWait();
-            const available = await inventoryRepo.lockAvailableSeats(conn, group.key);
+            const event = await inventoryRepo.lockEvent(conn, group.key);
             const requests = group.takeTurn();
             lockWait.done(requests.length);
-            if (available === undefined) {
+            if (event === undefined) {
               for (const r of requests) outcomes.set(r, { ok: false, error: notFound('Event') });
               return;
             }
+            if (event.startsAt.getTime() <= Date.now()) {
+              for (const r of requests) outcomes.set(r, { ok: false, error: started() });
+              return;
+            }
+            const available = event.availableSeats;
             const check = await deps.step?.(conn, requests);
             let left = available;
             const createdAt = new Date();
@@ -95,9 +108,14 @@ export async function bookGroup(deps: BookGroupDeps, group: Group<BookSeatsInput
               if (other) outcomes.set(r, other);
               else if (r.input.quantity > left) outcomes.set(r, { ok: false, error: soldOut(left) });
               else {
+                const { claimKey, requestId, ...input } = r.input;
+                const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt };
+                // Its Idempotency-Key, remembered here or found taken (then this request only takes nothing).
+                if (claimKey && !(await claimKey(conn, b.id))) {
+                  outcomes.set(r, { ok: false, error: new KeyTaken() });
+                  continue;
+                }
                 left -= r.input.quantity;
-                const { requestId, ...fields } = r.input;
-                const b: Booking = { id: randomUUID(), ...fields, status: 'confirmed', createdAt };
                 booked.push(b);
                 messages.push(confirmedMessage(b, requestId));
                 outcomes.set(r, { ok: true, value: b });
@@ -133,6 +151,8 @@ export function createBookingRush(deps: BookGroupDeps, opts: { maxGroupSize: num
     ...opts,
   });
 }
+
+const started = () => new AppError('CONFLICT', 'This event has already started');
 
 const soldOut = (left: number) =>
   new AppError('SOLD_OUT', left === 0 ? 'This event is sold out' : `Only ${left} seat(s) left for this event`);

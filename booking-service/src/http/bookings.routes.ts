@@ -1,18 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { type BookSeatsDeps, bookSeats } from '../domain/book-seats';
+import type { BookSeatsDeps } from '../domain/book-seats';
 import { bookingUserFor } from '../domain/booking-access';
 import { getBooking, listBookings } from '../domain/bookings';
+import { type CancelBookingDeps, cancelBooking } from '../domain/cancel-booking';
+import { IDEMPOTENCY_KEY, type Idempotency } from '../domain/idempotency';
+import { placeBooking } from '../domain/place-booking';
 import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
-import { isUuid, parseIdParam, parseInput } from '../lib/validation';
+import { parseIdParam, parseInput, uuid } from '../lib/validation';
 import { countBookingOutcome } from '../metrics';
-
-const uuid = z
-  .string()
-  .refine(isUuid, 'must be a UUID')
-  .transform((s) => s.toLowerCase())
-  .meta({ format: 'uuid' });
 
 /** userId may be omitted by a customer (the token's user); an admin names the user. */
 export const createBookingBody = z.strictObject({
@@ -21,17 +18,39 @@ export const createBookingBody = z.strictObject({
   quantity: z.number().int().min(1).max(10).default(1),
 });
 
-export const listBookingsQuery = z.object({ ...paginationQuery, userId: uuid.optional(), eventId: uuid.optional() });
+/** The optional `Idempotency-Key` request header of POST /bookings. */
+export const idempotencyHeader = z.object({
+  'Idempotency-Key': z.string().regex(IDEMPOTENCY_KEY, 'must be 1-255 printable ASCII characters').optional(),
+});
 
-export function bookingsRouter(deps: BookSeatsDeps & { auth: TokenVerifier }): Router {
+export const listBookingsQuery = z.strictObject({
+  ...paginationQuery,
+  userId: uuid.optional(),
+  eventId: uuid.optional(),
+  status: z.enum(['confirmed', 'cancelled']).optional(),
+});
+
+/** Cancel takes no input but the path id: an unknown body field or query parameter is a 400. */
+export const cancelInput = z.strictObject({});
+
+export function bookingsRouter(
+  deps: BookSeatsDeps & CancelBookingDeps & { idempotency: Idempotency; auth: TokenVerifier },
+): Router {
   const router = Router();
   router.use(requireAuth(deps.auth));
 
   router.post('/', async (req, res) => {
     const input = parseInput(createBookingBody, req.body);
+    const { 'Idempotency-Key': key } = parseInput(idempotencyHeader, {
+      'Idempotency-Key': req.get('Idempotency-Key'),
+    });
     // Access is settled before the transaction: a refused booking takes no seat and no lock.
     const userId = bookingUserFor(callerOf(req), input.userId);
-    res.status(201).json(await countBookingOutcome(bookSeats(deps, { ...input, userId, requestId: req.id })));
+    const { result, replayed } = await countBookingOutcome(
+      placeBooking(deps, { ...input, userId, requestId: req.id }, key),
+    );
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(201).json(result);
   });
 
   router.get('/', async (req, res) => {
@@ -40,6 +59,12 @@ export function bookingsRouter(deps: BookSeatsDeps & { auth: TokenVerifier }): R
 
   router.get('/:id', async (req, res) => {
     res.json(await getBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
+  });
+
+  router.post('/:id/cancel', async (req, res) => {
+    parseInput(cancelInput, req.body ?? {});
+    parseInput(cancelInput, req.query);
+    res.json(await cancelBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
   });
 
   return router;

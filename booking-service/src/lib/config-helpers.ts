@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DbConfig } from './db';
+import type { HttpConfig } from './serve';
 
 // Building blocks for each service's config.ts, which alone reads process.env and passes it here.
 
@@ -27,6 +28,15 @@ export const baseEnvSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
+  // On SIGTERM /ready answers 503 at once, requests are still served this long (so load balancers and
+  // k8s endpoints stop sending), then the server closes (k8s preStop equivalent).
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60000).default(5000),
+  // Slow clients: a request's headers must arrive within HTTP_HEADERS_TIMEOUT_MS and the whole request
+  // within HTTP_REQUEST_TIMEOUT_MS (Node's default is 300 s); an idle keep-alive socket closes after
+  // HTTP_KEEP_ALIVE_TIMEOUT_MS.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(120000).default(10000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600000).default(30000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(5000),
 });
 
 export class ConfigError extends Error {
@@ -58,5 +68,17 @@ export function dbConfigFrom(e: z.output<typeof baseEnvSchema>, lockWaitTimeoutS
     connectionLimit: e.MYSQL_POOL_SIZE,
     queueLimit: e.MYSQL_QUEUE_LIMIT,
     lockWaitTimeoutSeconds,
+  };
+}
+
+/** The HTTP server's limits and shutdown timing from parsed variables (lib/serve.ts applies them). */
+export function httpConfigFrom(e: z.output<typeof baseEnvSchema>): HttpConfig {
+  return {
+    drainMs: e.SHUTDOWN_DRAIN_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    // Node refuses a headers timeout above the request timeout.
+    headersTimeoutMs: Math.min(e.HTTP_HEADERS_TIMEOUT_MS, e.HTTP_REQUEST_TIMEOUT_MS),
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
 }

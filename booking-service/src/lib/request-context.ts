@@ -14,6 +14,9 @@ declare global {
 }
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// Probes (Docker HEALTHCHECK, Kubernetes, Prometheus) call these every few seconds: their successes are
+// logged at debug only, so they do not flood the logs; a failing probe is logged like any other request.
+const PROBES = new Set(['/health', '/ready', '/metrics']);
 
 /** Gives every request an id (echoed in X-Request-Id), a child logger, and one access-log line. */
 export function requestContext(logger: Logger): RequestHandler {
@@ -27,6 +30,7 @@ export function requestContext(logger: Logger): RequestHandler {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const line = { method: req.method, url: req.originalUrl, status: res.statusCode, durationMs };
       if (res.statusCode >= 500) req.log.error(line, 'request failed');
+      else if (PROBES.has(req.path) && res.statusCode < 400) req.log.debug(line, 'request done');
       else req.log.info(line, 'request done');
     });
     next();

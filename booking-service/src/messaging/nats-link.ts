@@ -16,6 +16,24 @@ export type NatsLink = {
   close: () => Promise<void>;
 };
 
+/**
+ * NATS_URL as the client wants it: nats.js ignores credentials in a server URL, so user:password in the URL
+ * (nats://user:pass@host:4222, URL-encoded; comma-separated for a cluster) become its user/pass options.
+ */
+export function natsServers(url: string): { servers: string[]; user?: string; pass?: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = url.split(',').map((server) => {
+    const u = new URL(server.trim());
+    if (u.username || u.password) {
+      user = decodeURIComponent(u.username);
+      pass = decodeURIComponent(u.password);
+    }
+    return `${u.protocol}//${u.host}`;
+  });
+  return user === undefined ? { servers } : { servers, user, pass };
+}
+
 export function createNatsLink(opts: {
   url: string;
   name: string;
@@ -36,7 +54,7 @@ export function createNatsLink(opts: {
   };
 
   const firstConnect = connect({
-    servers: opts.url.split(','),
+    ...natsServers(opts.url),
     name: opts.name,
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,

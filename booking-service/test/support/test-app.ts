@@ -34,7 +34,10 @@ export type TestApp = {
  * The service wired as main.ts wires it: its own pool, NATS link and outbox relay. The relay only runs
  * when startRelay is true (tests that examine the outbox start and stop it themselves).
  */
-export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRelay?: boolean } = {}): TestApp {
+export function createTestApp(
+  overrides: NodeJS.ProcessEnv = {},
+  opts: { startRelay?: boolean; now?: () => Date } = {},
+): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
   const pool = createPool(config.db);
@@ -59,6 +62,8 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { startRe
     auth: createTokenVerifier(config.auth, logger),
     natsConnected: nats.isConnected,
     rush,
+    onCancelCommitted: relay.kick,
+    now: opts.now,
   });
   let server: Server | undefined;
   return {

@@ -4,12 +4,12 @@ export type HttpResult = { status: number; headers: http.IncomingHttpHeaders; bo
 
 /**
  * One HTTP request on a connection of its own (no keep-alive pool), so a hundred concurrent requests are
- * a hundred concurrent connections, and a socket error is the request's own. `raw` sends a string as is.
+ * a hundred concurrent connections, and a socket error is the request's own. `raw` sends a string or bytes as is.
  */
 export function call(
   method: string,
   url: string,
-  opts: { json?: unknown; raw?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { json?: unknown; raw?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const payload = opts.raw ?? (opts.json === undefined ? undefined : JSON.stringify(opts.json));

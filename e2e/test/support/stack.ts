@@ -198,8 +198,8 @@ export async function startStack(): Promise<Stack> {
     // Faster redelivery and polling than production defaults, so fault tests finish in seconds.
     NATS_ACK_WAIT_MS: '2000',
     OUTBOX_POLL_MS: '200',
-    // A thousand-request burst over two replicas waits for a connection instead of being shed.
-    MYSQL_QUEUE_LIMIT: '1000',
+    // No load balancer has to notice a stopping replica here: a short drain keeps restarts quick.
+    SHUTDOWN_DRAIN_MS: '200',
   };
   // SERVICE_NODE_ARGS passes node flags to every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile.
   const nodeArgs = [...(process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'];

@@ -13,6 +13,18 @@ export type EventRecord = {
   updatedAt: Date;
 };
 
+/**
+ * What changes with every booking, cancel or capacity edit (availableSeats, totalSeats, updatedAt), plus a
+ * digest of the fields only a PATCH changes, so a cached copy of those can be checked in the same read.
+ */
+export type EventState = {
+  id: string;
+  totalSeats: number;
+  availableSeats: number;
+  updatedAt: Date;
+  detailsHash: string;
+};
+
 export type EventChanges = Partial<Pick<EventRecord, 'name' | 'description' | 'venue' | 'startsAt'>>;
 
 type EventRow = RowDataPacket & {
@@ -28,6 +40,19 @@ type EventRow = RowDataPacket & {
 };
 
 const COLUMNS = 'id, name, description, venue, starts_at, total_seats, available_seats, created_at, updated_at';
+
+// MD5 over a JSON array of the PATCH-only fields: JSON keeps NULL apart from '' and field boundaries apart.
+// MySQL 8 and MariaDB render the array differently (e.g. the DATETIME's digits), which is harmless: a digest
+// is only ever compared with one computed by the same server.
+const DETAILS_HASH = 'MD5(JSON_ARRAY(name, description, venue, starts_at))';
+
+type StateRow = RowDataPacket & {
+  id: string;
+  total_seats: number;
+  available_seats: number;
+  updated_at: Date;
+  details_hash: string;
+};
 
 const toRecord = (r: EventRow): EventRecord => ({
   id: r.id,
@@ -67,9 +92,35 @@ export function createEventsRepo(pool: Pool) {
       ]);
     },
 
-    async findById(id: string): Promise<EventRecord | undefined> {
-      const [rows] = await pool.execute<EventRow[]>(`SELECT ${COLUMNS} FROM events WHERE id = ?`, [id]);
-      return rows[0] && toRecord(rows[0]);
+    /** The whole row, with the digest of its PATCH-only fields (see EventState). */
+    async findById(id: string): Promise<(EventRecord & { detailsHash: string }) | undefined> {
+      const [rows] = await pool.execute<Array<EventRow & { details_hash: string }>>(
+        `SELECT ${COLUMNS}, ${DETAILS_HASH} AS details_hash FROM events WHERE id = ?`,
+        [id],
+      );
+      return rows[0] && { ...toRecord(rows[0]), detailsHash: rows[0].details_hash };
+    },
+
+    /** The current state of each event asked for (primary-key reads in one statement); absent ids are missing. */
+    async states(ids: string[]): Promise<Map<string, EventState>> {
+      // query(), not execute(): the IN list has a different length each time; a prepared statement per length
+      // would only fill the statement cache.
+      const [rows] = await pool.query<StateRow[]>(
+        `SELECT id, total_seats, available_seats, updated_at, ${DETAILS_HASH} AS details_hash FROM events WHERE id IN (?)`,
+        [ids],
+      );
+      return new Map(
+        rows.map((r) => [
+          r.id,
+          {
+            id: r.id,
+            totalSeats: r.total_seats,
+            availableSeats: r.available_seats,
+            updatedAt: r.updated_at,
+            detailsHash: r.details_hash,
+          },
+        ]),
+      );
     },
 
     /** Newest first; ties broken by id so pages never overlap. */

@@ -1,5 +1,4 @@
 import type { Pool } from 'mysql2/promise';
-import type { EventsCache } from '../data/events.cache';
 import type { EventChanges, EventsRepo } from '../data/events.repo';
 import { withTransaction } from '../lib/db';
 import { AppError, notFound } from '../lib/errors';
@@ -7,12 +6,13 @@ import { type EventView, eventView } from './event-view';
 
 export type EventPatch = EventChanges & { totalSeats?: number };
 
-export type UpdateEventDeps = { pool: Pool; events: EventsRepo; cache: EventsCache };
+export type UpdateEventDeps = { pool: Pool; events: EventsRepo };
 
 /**
  * PATCH /events/:id. Under the event's row lock (the one bookings take), a new totalSeats moves
- * availableSeats by the same amount; a total below the seats already booked is 409 CONFLICT. The cache
- * entry is invalidated before the answer, so no read that starts after it sees the old values.
+ * availableSeats by the same amount; a total below the seats already booked is 409 CONFLICT. The cache needs
+ * no invalidation: every read checks a cached entry against the row (get-event.ts), so the next GET shows
+ * the new values on every replica, whatever Redis does.
  */
 export async function updateEvent(deps: UpdateEventDeps, id: string, patch: EventPatch): Promise<EventView> {
   const { totalSeats, ...changes } = patch;
@@ -37,6 +37,5 @@ export async function updateEvent(deps: UpdateEventDeps, id: string, patch: Even
       updatedAt,
     };
   });
-  await deps.cache.invalidate(id);
   return eventView(updated);
 }

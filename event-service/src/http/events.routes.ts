@@ -21,13 +21,15 @@ const startsAt = z.iso
   .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, {
     message: 'must be a real date-time between 1970 and 9999',
   });
+// DESIGN.md §3: an event is created or moved only to a time still ahead.
+const futureStartsAt = startsAt.refine((d) => d.getTime() > Date.now(), { message: 'must lie in the future' });
 const totalSeats = z.number().int().min(1).max(1_000_000);
 
 export const createBody = z.strictObject({
   name,
   description: description.optional(),
   venue: venue.optional(),
-  startsAt,
+  startsAt: futureStartsAt,
   totalSeats,
 });
 
@@ -36,7 +38,7 @@ export const patchBody = z
     name: name.optional(),
     description: description.optional(),
     venue: venue.optional(),
-    startsAt: startsAt.optional(),
+    startsAt: futureStartsAt.optional(),
     totalSeats: totalSeats.optional(),
   })
   .refine((p) => Object.values(p).some((v) => v !== undefined), {
@@ -45,7 +47,7 @@ export const patchBody = z
     when: (payload) => payload.issues.length === 0,
   });
 
-export const listQuery = z.object(paginationQuery);
+export const listQuery = z.strictObject(paginationQuery);
 
 export type EventsRouteDeps = UpdateEventDeps & { readEvent: EventReader; auth: TokenVerifier };
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { migrateDatabase, resolveMysql, resolveRedis, startOwnNats } from './infra';
+import { migrateDatabase, resolveMysql, resolveNats, resolveRedis } from './infra';
 import { testKeyPairEnv } from './tokens';
 
 // Runs once per jest run: one fresh database and one Redis key prefix for this run, so runs never collide.
@@ -8,8 +8,8 @@ export default async function globalSetup(): Promise<void> {
   const redis = await resolveRedis();
   const database = `ebs_test_${process.pid}_${randomBytes(3).toString('hex')}`;
   await migrateDatabase(mysql.target, database);
-  // A nats-server of this run's own (temporary JetStream store): no stream or consumer is shared with another run.
-  const nats = await startOwnNats();
+  // A nats-server of this run's own where installed (temporary JetStream store): no stream or consumer is shared.
+  const nats = await resolveNats();
   // Workers inherit this environment; test/support/test-app.ts reads it back through loadConfig.
   Object.assign(process.env, {
     ...testKeyPairEnv(),
@@ -22,11 +22,6 @@ export default async function globalSetup(): Promise<void> {
     REDIS_KEY_PREFIX: `${database}:`,
     NATS_URL: nats.url,
   });
-  const { rmSync } = await import('node:fs');
-  const stopNats = async () => {
-    await nats.stop();
-    rmSync(nats.storeDir, { recursive: true, force: true });
-  };
-  const stops = [mysql.stop, redis.stop, stopNats].filter((s) => s !== undefined);
+  const stops = [mysql.stop, redis.stop, nats.stop].filter((s) => s !== undefined);
   (globalThis as { __stopInfra?: () => Promise<unknown> }).__stopInfra = () => Promise.all(stops.map((s) => s()));
 }

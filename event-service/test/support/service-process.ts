@@ -31,7 +31,8 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv = {}, service?:
   const port = await freePort();
   const root = service ? path.resolve(__dirname, '..', '..', '..', service) : path.resolve(__dirname, '..', '..');
   const proc = spawn(process.execPath, [path.join(root, 'dist', 'main.js')], {
-    env: { ...process.env, LOG_LEVEL: 'info', PORT: String(port), ...env },
+    // No load balancer has to notice a stopping process in tests: a short drain unless a test sets one.
+    env: { ...process.env, LOG_LEVEL: 'info', PORT: String(port), SHUTDOWN_DRAIN_MS: '200', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

@@ -4,7 +4,8 @@ import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createEventsCache, type EventsCache } from '../../src/data/events.cache';
-import type { EventsRepo } from '../../src/data/events.repo';
+import { createEventsRepo, type EventsRepo } from '../../src/data/events.repo';
+import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { createRedisClient } from '../../src/data/redis-client';
 import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
@@ -35,16 +36,13 @@ export function createTestApp(
   const logger = createLogger('test', config.logLevel);
   const pool = createPool(config.db);
   const redis = createRedisClient(config.redis, logger);
-  const cache = createEventsCache(redis, config.redis.ttlSeconds, logger);
+  const cache = createEventsCache(redis, config.redis.ttlSeconds);
+  const events = opts.events ? opts.events(pool) : createEventsRepo(pool);
   const nats = opts.withConsumer ? createNatsLink({ url: config.nats.url, name: 'event-test', logger }) : undefined;
-  const consumer = nats ? startCacheRefreshConsumer({ nats, cache, logger }) : undefined;
-  const app = buildApp({
-    pool,
-    cache,
-    logger,
-    auth: createTokenVerifier(config.auth, logger),
-    events: opts.events?.(pool),
-  });
+  const consumer = nats
+    ? startCacheRefreshConsumer({ nats, events, cache, parked: createParkedMessagesRepo(pool), logger })
+    : undefined;
+  const app = buildApp({ pool, cache, logger, auth: createTokenVerifier(config.auth, logger), events });
   return {
     app,
     pool,

@@ -1,9 +1,11 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Page } from '../lib/pagination';
 
+export type NotificationType = 'booking.confirmed' | 'booking.cancelled';
+
 export type Notification = {
   id: string;
-  type: 'booking.confirmed';
+  type: NotificationType;
   bookingId: string;
   userId: string;
   eventId: string;
@@ -35,44 +37,49 @@ const toNotification = (r: Row): Notification => ({
   createdAt: r.created_at,
 });
 
+export type EventSummary = { name: string; startsAt: Date };
+
 export type NotificationsRepo = ReturnType<typeof createNotificationsRepo>;
 
 const SUMMARY_TTL_MS = 30_000;
 const SUMMARY_MAX = 10_000;
 
 export function createNotificationsRepo(pool: Pool) {
-  // A rush books one event thousands of times: its name and start are read once per 30 s, not per message.
-  const summaries = new Map<string, { value: { name: string; startsAt: Date }; at: number }>();
+  // A rush books one event thousands of times: its name and start are read once per 30 s, not per batch.
+  const summaries = new Map<string, { value: EventSummary; at: number }>();
   return {
-    /** 'duplicate' when (bookingId, type) is already stored: the unique key makes redelivery harmless. */
-    async insert(n: Notification): Promise<'inserted' | 'duplicate'> {
-      try {
-        await pool.execute(`INSERT INTO notifications (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
-          n.id,
-          n.type,
-          n.bookingId,
-          n.userId,
-          n.eventId,
-          n.message,
-          n.createdAt,
-        ]);
-        return 'inserted';
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ER_DUP_ENTRY') return 'duplicate';
-        throw err;
-      }
+    /**
+     * Stores a batch in one multi-row INSERT (one commit). A row whose (bookingId, type) is already stored,
+     * or repeated within the batch, changes nothing: the unique key makes redelivery harmless.
+     * ON DUPLICATE KEY UPDATE rather than INSERT IGNORE: IGNORE would also turn other errors into warnings.
+     */
+    async insertMany(rows: Notification[]): Promise<void> {
+      if (rows.length === 0) return;
+      await pool.query(`INSERT INTO notifications (${COLUMNS}) VALUES ? ON DUPLICATE KEY UPDATE id = id`, [
+        rows.map((n) => [n.id, n.type, n.bookingId, n.userId, n.eventId, n.message, n.createdAt]),
+      ]);
     },
 
-    /** The event's name and start for a readable message; undefined if the event is not (or no longer) there. */
-    async eventSummary(eventId: string): Promise<{ name: string; startsAt: Date } | undefined> {
-      const hit = summaries.get(eventId);
-      if (hit && Date.now() - hit.at < SUMMARY_TTL_MS) return hit.value;
-      const [rows] = await pool.execute<RowDataPacket[]>('SELECT name, starts_at FROM events WHERE id = ?', [eventId]);
-      if (!rows[0]) return undefined;
-      const value = { name: String(rows[0].name), startsAt: rows[0].starts_at as Date };
-      if (summaries.size >= SUMMARY_MAX) summaries.clear();
-      summaries.set(eventId, { value, at: Date.now() });
-      return value;
+    /** Each event's name and start for a readable message; events not (or no longer) there are missing. */
+    async eventSummaries(eventIds: string[]): Promise<Map<string, EventSummary>> {
+      const found = new Map<string, EventSummary>();
+      const missing: string[] = [];
+      for (const id of new Set(eventIds)) {
+        const hit = summaries.get(id);
+        if (hit && Date.now() - hit.at < SUMMARY_TTL_MS) found.set(id, hit.value);
+        else missing.push(id);
+      }
+      if (missing.length === 0) return found;
+      const [rows] = await pool.query<RowDataPacket[]>('SELECT id, name, starts_at FROM events WHERE id IN (?)', [
+        missing,
+      ]);
+      if (summaries.size + rows.length > SUMMARY_MAX) summaries.clear();
+      for (const r of rows) {
+        const value = { name: String(r.name), startsAt: r.starts_at as Date };
+        summaries.set(String(r.id), { value, at: Date.now() });
+        found.set(String(r.id), value);
+      }
+      return found;
     },
 
     /** Newest first, optionally by user and/or booking (each filter has its index). */

@@ -4,15 +4,9 @@ import type { NotificationsRepo } from '../data/notifications.repo';
 import { listNotifications } from '../domain/list-notifications';
 import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
-import { isUuid, parseInput } from '../lib/validation';
+import { parseInput, uuid } from '../lib/validation';
 
-const uuid = z
-  .string()
-  .refine(isUuid, 'must be a UUID')
-  .transform((s) => s.toLowerCase())
-  .meta({ format: 'uuid' });
-
-export const listNotificationsQuery = z.object({
+export const listNotificationsQuery = z.strictObject({
   ...paginationQuery,
   userId: uuid.optional(),
   bookingId: uuid.optional(),

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Express, Router } from 'express';
 
 export type DependencyCheck = {
   /** Key in the `checks` object, e.g. "mysql". */
@@ -10,6 +10,12 @@ export type DependencyCheck = {
 };
 
 const CHECK_TIMEOUT_MS = 1_000;
+const DRAINING = 'draining';
+
+/** From now on /ready answers 503 (shutdown has begun), while every other route is still served. */
+export function markDraining(app: Express): void {
+  app.locals[DRAINING] = true;
+}
 
 /** GET /health: liveness, never touches dependencies. GET /ready: every dependency checked at once. */
 export function healthRouter(dependencies: DependencyCheck[]): Router {
@@ -17,7 +23,7 @@ export function healthRouter(dependencies: DependencyCheck[]): Router {
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/ready', async (_req, res) => {
+  router.get('/ready', async (req, res) => {
     const results = await Promise.all(
       dependencies.map((d) =>
         withTimeout(d.check()).then(
@@ -27,7 +33,7 @@ export function healthRouter(dependencies: DependencyCheck[]): Router {
       ),
     );
     const checks: Record<string, 'up' | 'down'> = {};
-    let ready = true;
+    let ready = req.app.locals[DRAINING] !== true;
     dependencies.forEach((d, i) => {
       checks[d.name] = results[i] ? 'up' : 'down';
       if (d.required && !results[i]) ready = false;

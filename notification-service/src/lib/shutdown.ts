@@ -1,29 +1,36 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
+import { markDraining } from './health';
 import type { Logger } from './logger';
 
 export type ShutdownStep = { name: string; close: () => Promise<unknown> };
 
 /**
- * On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, then run the steps in
- * order (e.g. stop consumers, drain NATS, close the pool) and exit 0. Past timeoutMs it gives up and
- * exits 1, so an orchestrator never waits on a stuck process.
+ * On SIGTERM/SIGINT: /ready answers 503 at once while requests are still served for drainMs (so load
+ * balancers and k8s endpoints stop sending here), then stop accepting connections, let in-flight requests
+ * finish, run the steps in order (e.g. stop consumers, drain NATS, close the pool) and exit 0. Closing is
+ * bounded by shutdownTimeoutMs: past it the process exits 1, so an orchestrator never waits on a stuck one.
  */
 export function installShutdown(opts: {
   logger: Logger;
   server: Server;
+  app: Express;
   steps: ShutdownStep[];
-  timeoutMs: number;
+  drainMs: number;
+  shutdownTimeoutMs: number;
 }): void {
-  const { logger, server, steps, timeoutMs } = opts;
+  const { logger, server, steps, drainMs, shutdownTimeoutMs } = opts;
   let started = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (started) return;
     started = true;
-    logger.info({ signal }, 'shutting down');
+    markDraining(opts.app);
+    logger.info({ signal, drainMs }, 'shutting down: unready, draining');
+    await new Promise((r) => setTimeout(r, drainMs));
     const force = setTimeout(() => {
-      logger.error({ timeoutMs }, 'shutdown timed out, exiting');
+      logger.error({ shutdownTimeoutMs }, 'shutdown timed out, exiting');
       process.exit(1);
-    }, timeoutMs);
+    }, shutdownTimeoutMs);
     force.unref();
     await closeServer(server);
     for (const step of steps) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { connect, type NatsConnection } from 'nats';
+import { connect, headers, type NatsConnection } from 'nats';
 import { createBookingsStream } from './bookings-stream';
 
 export async function insertUser(pool: Pool): Promise<string> {
@@ -31,18 +31,37 @@ export const confirmedPayload = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /** A NATS connection for the test itself, with the BOOKINGS stream in place. */
-export async function publisher(): Promise<
-  NatsConnection & { publishJs: (subject: string, data: unknown, msgID?: string) => Promise<void> }
+export async function publisher(url = process.env.NATS_URL): Promise<
+  NatsConnection & {
+    publishJs: (subject: string, data: unknown, msgID?: string, hdrs?: Record<string, string>) => Promise<void>;
+  }
 > {
-  const nc = await connect({ servers: process.env.NATS_URL });
+  const nc = await connect({ servers: url });
   await createBookingsStream(nc);
   const js = nc.jetstream();
   return Object.assign(nc, {
-    publishJs: async (subject: string, data: unknown, msgID?: string) => {
+    publishJs: async (subject: string, data: unknown, msgID?: string, hdrs?: Record<string, string>) => {
       const body = typeof data === 'string' ? data : JSON.stringify(data);
-      await js.publish(subject, new TextEncoder().encode(body), msgID ? { msgID } : {});
+      const h = hdrs ? headers() : undefined;
+      for (const [k, v] of Object.entries(hdrs ?? {})) h?.set(k, v);
+      await js.publish(subject, new TextEncoder().encode(body), { ...(msgID ? { msgID } : {}), headers: h });
     },
   });
+}
+
+export const cancelledPayload = (overrides: Record<string, unknown> = {}) => ({
+  ...confirmedPayload(),
+  cancelledAt: new Date().toISOString(),
+  ...overrides,
+});
+
+export async function parkedRows(pool: Pool, consumer: string): Promise<RowDataPacket[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT id, consumer, stream, stream_seq, subject, headers, CAST(payload AS CHAR) AS payload, reason, replayed_at
+     FROM parked_messages WHERE consumer = ? ORDER BY id`,
+    [consumer],
+  );
+  return rows;
 }
 
 export async function notificationRows(pool: Pool, bookingId: string): Promise<RowDataPacket[]> {

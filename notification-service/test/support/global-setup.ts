@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { migrateDatabase, resolveMysql, startOwnNats } from './infra';
+import { migrateDatabase, resolveMysql, resolveNats } from './infra';
 import { testKeyPairEnv } from './tokens';
 
 // Runs once per jest run: a fresh database and a nats-server of this run's own (temporary JetStream
@@ -8,7 +8,7 @@ export default async function globalSetup(): Promise<void> {
   const mysql = await resolveMysql();
   const database = `ebs_test_${process.pid}_${randomBytes(3).toString('hex')}`;
   await migrateDatabase(mysql.target, database);
-  const nats = await startOwnNats();
+  const nats = await resolveNats();
   Object.assign(process.env, {
     ...testKeyPairEnv(),
     MYSQL_HOST: mysql.target.host,
@@ -18,10 +18,8 @@ export default async function globalSetup(): Promise<void> {
     MYSQL_DB: database,
     NATS_URL: nats.url,
   });
-  const { rmSync } = await import('node:fs');
   (globalThis as { __stopInfra?: () => Promise<unknown> }).__stopInfra = async () => {
-    await nats.stop();
-    rmSync(nats.storeDir, { recursive: true, force: true });
+    await nats.stop?.();
     await mysql.stop?.();
   };
 }

@@ -3,10 +3,11 @@ import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
+import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { createTokenVerifier } from '../../src/lib/auth';
 import { createPool } from '../../src/lib/db';
 import { createLogger } from '../../src/lib/logger';
-import { startBookingConfirmedConsumer } from '../../src/messaging/booking-confirmed.consumer';
+import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
 import type { DurableConsumer } from '../../src/messaging/durable-consumer';
 import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 
@@ -25,7 +26,7 @@ export type TestApp = {
 /** The service wired as main.ts wires it, consumer included; `notifications` lets a test wrap the repository. */
 export function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
-  opts: { notifications?: (repo: NotificationsRepo) => NotificationsRepo } = {},
+  opts: { notifications?: (repo: NotificationsRepo) => NotificationsRepo; retryBaseMs?: number } = {},
 ): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
@@ -33,7 +34,14 @@ export function createTestApp(
   const base = createNotificationsRepo(pool);
   const notifications = opts.notifications ? opts.notifications(base) : base;
   const nats = createNatsLink({ url: config.nats.url, name: 'notification-test', logger });
-  const consumer = startBookingConfirmedConsumer({ nats, notifications, logger, ackWaitMs: config.nats.ackWaitMs });
+  const consumer = startBookingsConsumer({
+    nats,
+    notifications,
+    parked: createParkedMessagesRepo(pool),
+    logger,
+    ackWaitMs: config.nats.ackWaitMs,
+    retryBaseMs: opts.retryBaseMs,
+  });
   const app = buildApp({
     pool,
     notifications,

@@ -40,7 +40,7 @@ export async function issueToken(
   if (!(await passwordMatches(credentials?.passwordHash, input.password)) || !credentials) {
     throw unauthenticated('Wrong email or password');
   }
-  await deps.loginFailures.forget(attempt.id);
+  await deps.loginFailures.forget(input.email, attempt.id);
   const accessToken = await deps.signingKey.sign({ sub: credentials.id, role: credentials.role }, deps.ttlSeconds);
   return { accessToken, tokenType: 'Bearer', expiresIn: deps.ttlSeconds };
 }

@@ -1,4 +1,4 @@
-import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
+import mysql, { type ConnectionOptions, type Pool, type PoolConnection } from 'mysql2/promise';
 
 export type DbConfig = {
   host: string;
@@ -17,23 +17,31 @@ export type DbConfig = {
   lockWaitTimeoutSeconds?: number;
 };
 
+/** Each pool's readiness ping: its own connection (opened on the first ping) and the ping under way. */
+type PingState = { options: ConnectionOptions; conn?: Promise<mysql.Connection>; inFlight?: Promise<void> };
+const pingStates = new WeakMap<Pool, PingState>();
+
 export function createPool(cfg: DbConfig): Pool {
-  const pool = mysql.createPool({
+  const connection: ConnectionOptions = {
     host: cfg.host,
     port: cfg.port,
     user: cfg.user,
     password: cfg.password,
     database: cfg.database,
+    connectTimeout: 5_000,
+    // DATETIME columns hold UTC: Dates are written and read as UTC whatever the server's time zone.
+    timezone: 'Z',
+    charset: 'utf8mb4',
+  };
+  const pool = mysql.createPool({
+    ...connection,
     connectionLimit: cfg.connectionLimit,
     maxIdle: cfg.connectionLimit,
     queueLimit: cfg.queueLimit,
     waitForConnections: true,
-    connectTimeout: 5_000,
     enableKeepAlive: true,
-    // DATETIME columns hold UTC: Dates are written and read as UTC whatever the server's time zone.
-    timezone: 'Z',
-    charset: 'utf8mb4',
   });
+  pingStates.set(pool, { options: connection });
   if (cfg.lockWaitTimeoutSeconds !== undefined) {
     const seconds = cfg.lockWaitTimeoutSeconds;
     // Queued on the connection before any caller's statement, so it costs no round trip per transaction.
@@ -81,8 +89,56 @@ export async function withTransaction<T>(
   }
 }
 
-export async function pingDb(pool: Pool): Promise<void> {
-  await pool.query('SELECT 1');
+const PING_TIMEOUT_MS = 2_000;
+
+/**
+ * Readiness ping over a connection of its own, never through the pool: a pool busy to its last connection
+ * (or with a full queue) is a replica doing its job, and must not turn every replica unready at peak.
+ * A server that refuses new connections because it has too many (ER_CON_COUNT_ERROR) is busy, not down:
+ * ready too. Concurrent pings share one round trip, so /ready cannot flood the server.
+ */
+export function pingDb(pool: Pool): Promise<void> {
+  const state = pingStates.get(pool);
+  if (!state) return pool.query('SELECT 1').then(() => undefined);
+  state.inFlight ??= pingOnce(state).finally(() => {
+    state.inFlight = undefined;
+  });
+  return state.inFlight;
+}
+
+async function pingOnce(state: PingState): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    state.conn ??= openPingConnection(state);
+    const conn = state.conn;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('readiness ping timed out')), PING_TIMEOUT_MS);
+    });
+    await Promise.race([conn.then((c) => c.query('SELECT 1')), timeout]);
+  } catch (err) {
+    // Next ping opens a new connection: this one failed, hung or was refused.
+    dropPingConnection(state);
+    if ((err as { code?: unknown }).code !== 'ER_CON_COUNT_ERROR') throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function openPingConnection(state: PingState): Promise<mysql.Connection> {
+  const conn = await mysql.createConnection({ ...state.options, connectTimeout: PING_TIMEOUT_MS });
+  conn.on('error', () => dropPingConnection(state));
+  // It only answers /ready: it never keeps the process alive on its own (no close step needed).
+  (conn as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+  return conn;
+}
+
+function dropPingConnection(state: PingState): void {
+  const conn = state.conn;
+  state.conn = undefined;
+  conn?.then(
+    (c) => c.destroy(),
+    () => {},
+  );
 }
 
 const UNAVAILABLE_CODES = new Set([

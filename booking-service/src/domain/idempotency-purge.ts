@@ -1,0 +1,59 @@
+import type { Pool } from 'mysql2/promise';
+import { idempotencyRepo } from '../data/idempotency.repo';
+import type { Logger } from '../lib/logger';
+import { IDEMPOTENCY_TTL_MS } from './idempotency';
+
+export type KeyPurger = {
+  /** One purge: deletes every key older than 24 h in batches; returns how many went. */
+  purgeOnce: () => Promise<number>;
+  start: () => void;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Expired Idempotency-Keys (older than 24 h) already count as absent; this only keeps the table small.
+ * Every replica runs it; batches of `batchSize` rows keep each DELETE short next to live bookings.
+ */
+export function createKeyPurger(deps: {
+  pool: Pool;
+  logger: Logger;
+  now: () => Date;
+  everyMs: number;
+  batchSize: number;
+}): KeyPurger {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+
+  async function purgeOnce(): Promise<number> {
+    const before = new Date(deps.now().getTime() - IDEMPOTENCY_TTL_MS);
+    let total = 0;
+    for (;;) {
+      const n = await idempotencyRepo.purgeBatch(deps.pool, before, deps.batchSize);
+      total += n;
+      if (n < deps.batchSize) return total;
+    }
+  }
+
+  function tick(): void {
+    running = purgeOnce()
+      .then((n) => {
+        if (n > 0) deps.logger.info({ purged: n }, 'expired idempotency keys purged');
+      })
+      .catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'idempotency key purge failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  }
+
+  return {
+    purgeOnce,
+    start: () => {
+      timer = setInterval(tick, deps.everyMs);
+      timer.unref();
+    },
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { BookingsRepo } from '../data/bookings.repo';
+import { type IdempotencyRecord, idempotencyRepo } from '../data/idempotency.repo';
+import { AppError } from '../lib/errors';
+import { type BookingView, bookingView } from './booking-view';
+
+/** A remembered key answers for 24 h; older rows count as absent and are purged. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** `Idempotency-Key`: 1-255 printable ASCII characters (DESIGN.md §3 "Booking lifecycle"). */
+export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** A keyed POST /bookings: the key is scoped to the user the booking is for; (eventId, quantity) is its body. */
+export type KeyedRequest = { userId: string; key: string; eventId: string; quantity: number };
+
+/**
+ * Called once per request inside the booking's transaction, after its seats were found free and before
+ * anything is written: remembers the key with the booking's id and returns true, or returns false when
+ * another request with this key has committed (on any replica): then the request must write nothing and
+ * take no seats, and the caller fails it with KeyTaken (the key's holder answers it). Refused requests
+ * never reach it, so they leave no key.
+ */
+export type ClaimKey = (conn: PoolConnection, bookingId: string) => Promise<boolean>;
+
+/** The outcome of a request whose key another request committed first; `run` answers it from that one. */
+export class KeyTaken extends Error {
+  constructor() {
+    super('Idempotency-Key already used');
+    this.name = 'KeyTaken';
+  }
+}
+
+export type Keyed<T> = { result: T; replayed: boolean };
+
+export type Idempotency = {
+  /**
+   * Runs `attempt` at most once for a (user, key) at a time in this replica and at most once ever (24 h)
+   * across replicas:
+   * - a request with this key in flight here: the same body waits for its outcome and shares it (replayed),
+   *   another body is 409 CONFLICT (the first may still fail, and then the key is free);
+   * - a remembered key (committed booking, younger than 24 h): same body -> that booking (replayed),
+   *   another body -> 422 IDEMPOTENCY_MISMATCH; nothing is booked;
+   * - else `attempt(claim)` books; when its claim finds the key taken meanwhile (another replica committed
+   *   it first), the remembered key answers as above.
+   */
+  run: (req: KeyedRequest, attempt: (claim: ClaimKey) => Promise<BookingView>) => Promise<Keyed<BookingView>>;
+};
+
+export function createIdempotency(deps: { pool: Pool; bookings: BookingsRepo; now: () => Date }): Idempotency {
+  const inFlight = new Map<string, { fingerprint: string; outcome: Promise<BookingView> }>();
+
+  async function answerFromRecord(record: IdempotencyRecord, req: KeyedRequest): Promise<Keyed<BookingView>> {
+    if (record.eventId !== req.eventId || record.quantity !== req.quantity) {
+      throw new AppError(
+        'IDEMPOTENCY_MISMATCH',
+        'This Idempotency-Key was already used with another request body (eventId, quantity)',
+      );
+    }
+    const booking = await deps.bookings.findById(record.bookingId);
+    if (!booking) throw new AppError('CONFLICT', 'The booking of this Idempotency-Key is not readable yet, retry');
+    return { result: bookingView(booking), replayed: true };
+  }
+
+  return {
+    async run(req, attempt) {
+      const slot = `${req.userId}\n${req.key}`;
+      const fingerprint = `${req.eventId}/${req.quantity}`;
+      const running = inFlight.get(slot);
+      if (running) {
+        if (running.fingerprint !== fingerprint) {
+          throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in flight');
+        }
+        return { result: await running.outcome, replayed: true };
+      }
+      const outcome = (async (): Promise<Keyed<BookingView>> => {
+        const cutoff = new Date(deps.now().getTime() - IDEMPOTENCY_TTL_MS);
+        const known = await idempotencyRepo.find(deps.pool, req.userId, req.key);
+        if (known && known.createdAt > cutoff) return answerFromRecord(known, req);
+        const claim: ClaimKey = async (conn, bookingId) => {
+          const record = { ...req, bookingId, createdAt: deps.now() };
+          return idempotencyRepo.claim(conn, record, known ? cutoff : undefined);
+        };
+        try {
+          return { result: await attempt(claim), replayed: false };
+        } catch (err) {
+          if (!(err instanceof KeyTaken)) throw err;
+          // Another replica committed this key first (we waited on its row): its booking answers.
+          const taken = await idempotencyRepo.find(deps.pool, req.userId, req.key);
+          if (!taken) throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in flight');
+          return answerFromRecord(taken, req);
+        }
+      })();
+      const shared = outcome.then((k) => k.result);
+      shared.catch(() => {}); // followers handle it; the leader's own await below reports it
+      inFlight.set(slot, { fingerprint, outcome: shared });
+      try {
+        return await outcome;
+      } finally {
+        inFlight.delete(slot);
+      }
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// `npm start` stops every process of it on SIGTERM or SIGINT to any one of them and exits 0, leaving ports
+// 3001-3004 free (the next `npm start` must not fail with EADDRINUSE). Runs the real `npm start` on those
+// ports against the MySQL/Redis/NATS of the environment or .env, with a database of its own.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import mysql from 'mysql2/promise';
+
+const root = path.resolve(import.meta.dirname, '..');
+const PORTS = [3001, 3002, 3003, 3004];
+const database = `ebs_test_start_${randomBytes(3).toString('hex')}`;
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, () => srv.close(() => resolve(true)));
+  });
+}
+
+async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Starts `npm start` and resolves once every service answers /health; `exited` resolves with npm's exit. */
+async function startAll() {
+  for (const port of PORTS) assert.ok(await portFree(port), `port ${port} must be free before the test`);
+  const npm = spawn('npm', ['start'], {
+    cwd: root,
+    env: { ...process.env, MYSQL_DB: database, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  npm.stdout.on('data', (c) => {
+    output += c;
+  });
+  npm.stderr.on('data', (c) => {
+    output += c;
+  });
+  const exited = new Promise((resolve) => npm.once('exit', (code, signal) => resolve({ code, signal })));
+  const healthy = async () => {
+    const answers = await Promise.all(
+      PORTS.map((p) =>
+        fetch(`http://127.0.0.1:${p}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
+    return answers.every(Boolean);
+  };
+  await waitFor(
+    async () => {
+      if (npm.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+      return healthy();
+    },
+    60_000,
+    'npm start to answer on 3001-3004',
+  );
+  return { npm, exited, output: () => output };
+}
+
+/** Pids of the processes whose command line contains `needle` and that descend from `ancestor`. */
+async function descendants(ancestor) {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const parentOf = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {}
+  }
+  const out = [];
+  for (const pid of parentOf.keys()) {
+    for (let p = parentOf.get(pid); p && p > 1; p = parentOf.get(p)) {
+      if (p === ancestor) {
+        out.push(pid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+async function expectAllStopped(run, survivors) {
+  const result = await Promise.race([run.exited, new Promise((r) => setTimeout(() => r('timeout'), 30_000))]);
+  assert.notEqual(result, 'timeout', `npm start did not exit within 30 s:\n${run.output()}`);
+  assert.deepEqual(result, { code: 0, signal: null }, run.output());
+  const alive = survivors.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(alive, [], 'every process of npm start has exited');
+  for (const port of PORTS) assert.ok(await portFree(port), `port ${port} is free again`);
+}
+
+after(async () => {
+  const conn = await mysql.createConnection({
+    host: process.env.MYSQL_HOST || '127.0.0.1',
+    port: Number(process.env.MYSQL_PORT || 3306),
+    user: process.env.MYSQL_USER || 'root',
+    password: process.env.MYSQL_PASSWORD ?? '',
+  });
+  await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  await conn.end();
+});
+
+describe('npm start signals', { concurrency: false }, () => {
+  test('when the npm process gets SIGTERM, then every service stops, ports 3001-3004 are free and npm exits 0', async () => {
+    const run = await startAll();
+    const pids = await descendants(run.npm.pid);
+    assert.ok(pids.length >= 5, `start-local and four services run under npm (${pids.length})`);
+    run.npm.kill('SIGTERM');
+    await expectAllStopped(run, pids);
+  });
+
+  test('when the npm process gets SIGINT, then every service stops, ports 3001-3004 are free and npm exits 0', async () => {
+    const run = await startAll();
+    const pids = await descendants(run.npm.pid);
+    run.npm.kill('SIGINT');
+    await expectAllStopped(run, pids);
+  });
+
+  test('when one service gets SIGTERM, then the others stop too and npm exits 0', async () => {
+    const run = await startAll();
+    const pids = await descendants(run.npm.pid);
+    const { readlinkSync } = await import('node:fs');
+    const service = pids.find((pid) => readlinkSync(`/proc/${pid}/cwd`).endsWith('booking-service'));
+    assert.ok(service, 'booking-service runs under npm');
+    process.kill(Number(service), 'SIGTERM');
+    await expectAllStopped(run, pids);
+  });
+
+  test('when start-local gets SIGINT, then every service stops and npm exits 0', async () => {
+    const run = await startAll();
+    const pids = await descendants(run.npm.pid);
+    const { readFileSync } = await import('node:fs');
+    const startLocal = pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-local.mjs'));
+    assert.ok(startLocal, 'start-local.mjs runs under npm');
+    process.kill(startLocal, 'SIGINT');
+    await expectAllStopped(run, pids);
+  });
+});
