@@ -39,10 +39,34 @@ describe('GET /openapi.json', () => {
   test('when the booking operations are read, then they carry their error codes and the bearer scheme', async () => {
     const doc = (await request(t.app).get('/openapi.json')).body;
     const post = doc.paths['/bookings'].post;
-    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '403', '404', '409', '413', '500', '503']);
+    expect(Object.keys(post.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '413',
+      '422',
+      '500',
+      '503',
+    ]);
     expect(post.responses['409'].content['application/json'].schema.properties.error.properties.code.enum).toEqual([
       'SOLD_OUT',
+      'CONFLICT',
     ]);
+    expect(post.responses['422'].content['application/json'].schema.properties.error.properties.code.enum).toEqual([
+      'IDEMPOTENCY_MISMATCH',
+    ]);
+    expect(post.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'Idempotency-Key', required: false })]),
+    );
+    expect(post.responses['201'].headers['Idempotent-Replayed']).toBeDefined();
+    const cancel = doc.paths['/bookings/{id}/cancel'].post;
+    expect(Object.keys(cancel.responses)).toEqual(expect.arrayContaining(['200', '404', '409']));
+    expect(cancel.security).toEqual([{ bearerAuth: [] }]);
+    const list = doc.paths['/bookings'].get.parameters.map((p: { name: string }) => p.name);
+    expect(list).toEqual(expect.arrayContaining(['userId', 'eventId', 'status', 'limit', 'offset']));
     expect(post.security).toEqual([{ bearerAuth: [] }]);
     expect(post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
