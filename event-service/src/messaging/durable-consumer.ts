@@ -212,10 +212,12 @@ export function startDurableConsumer(opts: {
     count(m, 'parked');
   }
 
-  async function settle(m: JsMsg, outcome: Outcome | undefined): Promise<void> {
+  async function settle(m: JsMsg, d: Delivery, outcome: Outcome | undefined): Promise<void> {
     if (outcome === 'done') {
       m.ack();
-      log.info(metaOf(m), 'message handled');
+      // The one info line per handled message: with its requestId, the HTTP request behind it can be followed.
+      const { bookingId } = (d.data ?? {}) as { bookingId?: unknown };
+      log.info({ ...metaOf(m), ...(typeof bookingId === 'string' ? { bookingId } : {}) }, 'message handled');
       count(m, 'ack');
     } else if (outcome === undefined || outcome === 'retry') {
       retry(m, 'cannot be handled now');
@@ -248,7 +250,7 @@ export function startDurableConsumer(opts: {
     if (parsed.length === 0) return;
     try {
       const outcomes = await opts.handler(parsed.map((p) => p.d));
-      for (const [i, p] of parsed.entries()) await settle(p.m, outcomes[i]);
+      for (const [i, p] of parsed.entries()) await settle(p.m, p.d, outcomes[i]);
       return;
     } catch (err) {
       if (opts.isTransient(err) || parsed.length === 1) {
@@ -259,7 +261,7 @@ export function startDurableConsumer(opts: {
     // Not a dependency being down: handle each alone, so one bad message cannot hold back the others.
     for (const p of parsed) {
       try {
-        await settle(p.m, (await opts.handler([p.d]))[0]);
+        await settle(p.m, p.d, (await opts.handler([p.d]))[0]);
       } catch (err) {
         await failed(p.m, err);
       }
