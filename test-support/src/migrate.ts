@@ -17,6 +17,10 @@ export async function migrateDatabase(target: MysqlTarget, database: string): Pr
       MYSQL_USER: target.user,
       MYSQL_PASSWORD: target.password,
       MYSQL_DB: database,
+      // Migrate as the test account itself: no accounts made on the server from a developer's .env (set but
+      // empty, so the runner's dotenv does not fill them in).
+      MYSQL_ADMIN_USER: '',
+      MYSQL_MIGRATE_USER: '',
     },
   });
 }

@@ -59,8 +59,12 @@ export async function resolveMysql(): Promise<Resolved<{ target: MysqlTarget }>>
     const target = {
       host: host?.value ?? '127.0.0.1',
       port: Number(port?.value ?? 3306),
-      user: setting('MYSQL_USER')?.value ?? 'root',
-      password: settingOrEmpty('MYSQL_PASSWORD') ?? '',
+      // Tests create and drop databases: the admin account when one is configured (.env.example names root),
+      // else MYSQL_USER. The services' own MYSQL_USER may hold rows-only grants.
+      user: setting('MYSQL_ADMIN_USER')?.value ?? setting('MYSQL_USER')?.value ?? 'root',
+      password: setting('MYSQL_ADMIN_USER')
+        ? (settingOrEmpty('MYSQL_ADMIN_PASSWORD') ?? '')
+        : (settingOrEmpty('MYSQL_PASSWORD') ?? ''),
     };
     const origin = host?.origin ?? port?.origin;
     const answers = await canConnect(target.host, target.port);
