@@ -2,7 +2,7 @@ import type { Booking } from '../data/bookings.repo';
 
 /**
  * A booking as the API answers it. `cancelledAt` is present only on a cancelled booking: a confirmed one
- * keeps exactly the fields DESIGN.md lists for POST /bookings' 201.
+ * keeps exactly the fields docs/api.md lists for POST /bookings' 201.
  */
 export type BookingView = {
   id: string;

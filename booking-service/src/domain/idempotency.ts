@@ -7,7 +7,7 @@ import { type BookingView, bookingView } from './booking-view';
 /** A remembered key answers for 24 h; older rows count as absent and are purged. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** `Idempotency-Key`: 1-255 printable ASCII characters (DESIGN.md §3 "Booking lifecycle"). */
+/** `Idempotency-Key`: 1-255 printable ASCII characters (docs/api.md "Booking lifecycle"). */
 export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 /** A keyed POST /bookings: the key is scoped to the user the booking is for; (eventId, quantity) is its body. */

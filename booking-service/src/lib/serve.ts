@@ -73,7 +73,7 @@ export function serve(opts: {
 
 /**
  * What Node's parser refuses (oversized headers, bad framing, a header or request timeout) gets the
- * contract's error body (DESIGN.md §3), as long as nothing was written on the socket yet; then it closes.
+ * contract's error body (docs/api.md), as long as nothing was written on the socket yet; then it closes.
  */
 function refuseRequest(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable || (socket as { bytesWritten?: number }).bytesWritten) {

@@ -19,7 +19,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw validationFailed(details);
 }
 
-// The one UUID definition of the system (DESIGN.md §3): 8-4-4-4-12 hex digits, any version or variant, any
+// The one UUID definition of the system (docs/api.md): 8-4-4-4-12 hex digits, any version or variant, any
 // case. It accepts every id the services generate and every id already in the database, so a route and a
 // consumer can never disagree about an id (zod's z.uuid() refuses e.g. 11111111-1111-1111-1111-111111111111).
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -9,7 +9,7 @@ import { singleFlight } from './single-flight';
 export type EventReader = (id: string) => Promise<{ event: EventView; cached: boolean }>;
 
 /**
- * GET /events/:id, fresh by construction (DESIGN.md §3 "Availability is never decided from the cache"):
+ * GET /events/:id, fresh by construction (docs/api.md "Availability is never decided from the cache"):
  *
  * - Every read asks MySQL for the event's state (availableSeats, totalSeats, updatedAt and a digest of the
  *   fields only a PATCH changes) in a primary-key read sent after the request arrived: concurrent reads share

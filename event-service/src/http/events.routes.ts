@@ -21,7 +21,7 @@ const startsAt = z.iso
   .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, {
     message: 'must be a real date-time between 1970 and 9999',
   });
-// DESIGN.md §3: an event is created or moved only to a time still ahead.
+// docs/api.md: an event is created or moved only to a time still ahead.
 const futureStartsAt = startsAt.refine((d) => d.getTime() > Date.now(), { message: 'must lie in the future' });
 const totalSeats = z.number().int().min(1).max(1_000_000);
 

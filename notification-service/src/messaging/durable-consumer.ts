@@ -73,7 +73,7 @@ export function subjectMatches(filter: string, subject: string): boolean {
 }
 
 /**
- * Runs a durable JetStream pull consumer with explicit acks (DESIGN.md §4) that hands its handler what one
+ * Runs a durable JetStream pull consumer with explicit acks (docs/messaging.md) that hands its handler what one
  * fetch delivered as one batch. It is created if missing, brought to our filter subject in place when an
  * older version consumed a narrower one, survives NATS restarts (it consumes again after any break), and
  * never lets a message loop or vanish: what cannot be handled is parked (stored, logged at error), then acked.
