@@ -319,7 +319,7 @@ async function upAndDemo() {
     'notification stored',
   ];
 
-  // Cancel, when this build has it (DESIGN §3 booking lifecycle).
+  // Cancel, when this build has it (docs/api.md, booking lifecycle).
   const cancel = await call('booking-service', 'POST', `/bookings/${demo.booking.id}/cancel`, {
     token: demo.userToken,
   });

@@ -1,4 +1,4 @@
-// Development signing keys for tokens (DESIGN.md §5: "Local `npm start` makes a development key pair when
+// Development signing keys for tokens (docs/configuration.md: "Local `npm start` makes a development key pair when
 // none is configured"). Kept in .dev-keys/ at the repo root, which git ignores; never for production.
 //   node scripts/dev-keys.mjs          prints the .env line (JWT_PRIVATE_KEY="...\n...") for compose
 //   import { devAuthEnv } from './dev-keys.mjs'   what scripts/start-local.mjs passes to the services

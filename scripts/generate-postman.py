@@ -282,14 +282,26 @@ pm.test('ok', () => pm.expect(pm.response.json()).to.eql({ status: 'ok' }));
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('ready with its dependencies up', () => pm.expect(pm.response.json()).to.eql({ status: 'ready', checks: %s }));
 """ % json.dumps({d: "up" for d in deps})))
+    health.append(req(f"{svc} /openapi.json", "GET", "{{%s}}/openapi.json" % var, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('an OpenAPI 3.1 document', () => pm.expect(pm.response.json().openapi).to.eql('3.1.0'));
+"""))
+    health.append(req(f"{svc} /docs", "GET", "{{%s}}/docs" % var, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('Swagger UI', () => pm.expect(pm.response.text()).to.include('swagger-ui'));
+"""))
+    health.append(req(f"{svc} /metrics", "GET", "{{%s}}/metrics" % var, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('Prometheus text with request durations', () => pm.expect(pm.response.text()).to.include('http_request_duration_seconds'));
+"""))
 
 collection = {
-  "info": {"_postman_id": "5d7c3a52-7a43-4b7e-9a55-ebs000000001", "name": "Event Booking System", "description": "Every endpoint of the contract (shared/DESIGN.md §3). Run the folders in order: the demo flow captures the ids the others use. Runs again and again on the same database (each run makes its own user and event). Access: the two log-in requests store customerToken and adminToken in collection variables; adminEmail/adminPassword (environment) must be the services' ADMIN_EMAIL/ADMIN_PASSWORD.", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "info": {"_postman_id": "5d7c3a52-7a43-4b7e-9a55-ebs000000001", "name": "Event Booking System", "description": "Every endpoint of the contract (docs/api.md; each service also serves GET /openapi.json and Swagger UI at /docs). Run the folders in order: the demo flow captures the ids the others use. Runs again and again on the same database (each run makes its own user and event). Access: the two log-in requests store customerToken and adminToken in collection variables; adminEmail/adminPassword (environment) must be the services' ADMIN_EMAIL/ADMIN_PASSWORD.", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
   "item": [
     {"name": "1. Demo flow", "item": demo},
     {"name": "2. Lifecycle: retry with a key, cancel", "item": lifecycle},
     {"name": "3. Errors", "item": errors},
-    {"name": "4. Health", "item": health},
+    {"name": "4. Health, docs and metrics", "item": health},
   ],
   "variable": [
     {"key": "userUrl", "value": "http://localhost:3001"},

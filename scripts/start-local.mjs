@@ -1,7 +1,8 @@
 // `npm start` at the root: migrate, then run every service in the foreground on 3001-3004, each output
 // line prefixed with its service, until Ctrl-C or SIGTERM, which stops them all cleanly and exits 0.
 // Configuration comes from .env at the root (each service loads it); PORT is set here per service, and a
-// development token key pair and admin when .env names none (scripts/dev-keys.mjs).
+// development token key pair and admin when .env names none (scripts/dev-keys.mjs), and LOG_PRETTY=true for
+// human-readable logs (unless the shell sets it). The URLs are printed once every service answers GET /ready.
 //
 // Signals, whichever process of `npm start` gets one:
 // - npm: the root script is `exec node scripts/start-local.mjs`, so there is no shell in between and npm
@@ -68,7 +69,7 @@ const width = Math.max(...SERVICES.map((s) => s.name.length));
 const children = SERVICES.map((s) => {
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: path.join(root, s.name),
-    env: { ...process.env, ...authEnv, PORT: String(s.port) },
+    env: { LOG_PRETTY: 'true', ...process.env, ...authEnv, PORT: String(s.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // a process group of its own: see the top of this file
   });
@@ -88,7 +89,35 @@ const children = SERVICES.map((s) => {
   });
   return child;
 });
-console.log(SERVICES.map((s) => `${s.name}: http://localhost:${s.port}`).join('\n'));
+void announceWhenReady();
+
+/** Prints the URLs once every service answers GET /ready with 200; says which are late meanwhile. */
+async function announceWhenReady() {
+  const started = Date.now();
+  let warned = 0;
+  while (!stopping) {
+    const ready = await Promise.all(
+      SERVICES.map((s) =>
+        fetch(`http://127.0.0.1:${s.port}/ready`, { signal: AbortSignal.timeout(2_000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        ),
+      ),
+    );
+    if (ready.every(Boolean)) {
+      const urls = SERVICES.map((s) => `  ${s.name.padEnd(width)}  http://localhost:${s.port}  (docs: /docs)`);
+      console.log(`All services ready:\n${urls.join('\n')}`);
+      return;
+    }
+    const waited = Math.floor((Date.now() - started) / 1000);
+    if (waited >= 15 && waited - warned >= 15) {
+      warned = waited;
+      const late = SERVICES.filter((_, i) => !ready[i]).map((s) => s.name);
+      console.log(`Still waiting for /ready of: ${late.join(', ')} (${waited} s; is MySQL up?)`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 function stop(code) {
   if (stopping) return;

@@ -4,6 +4,7 @@ import { createBookingsRepo } from './data/bookings.repo';
 import type { BookingRush } from './domain/book-seats';
 import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
+import { buildOpenApi } from './http/openapi';
 import { delayBookingAnswers } from './http/test-hooks';
 import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
@@ -11,7 +12,10 @@ import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
 import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
+import { httpMetrics, metricsRouter } from './lib/metrics';
+import { docsRouter } from './lib/openapi';
 import { requestContext } from './lib/request-context';
+import { watchOutbox } from './metrics';
 
 export type AppDeps = {
   pool: Pool;
@@ -33,9 +37,11 @@ export type AppDeps = {
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
 export function buildApp(deps: AppDeps): Express {
   const { pool, logger } = deps;
+  watchOutbox(pool);
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics());
   app.use(httpEdge());
   app.use(
     healthRouter([
@@ -49,6 +55,8 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   const bookings = createBookingsRepo(pool);
   const now = deps.now ?? (() => new Date());
   const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;

@@ -44,6 +44,7 @@ const schema = baseEnvSchema.extend({
 export type Config = {
   port: number;
   logLevel: string;
+  logPretty: boolean;
   shutdownTimeoutMs: number;
   http: HttpConfig;
   db: DbConfig;
@@ -67,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
   return {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     http: httpConfigFrom(e),
     db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),

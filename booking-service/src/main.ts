@@ -15,7 +15,7 @@ const SERVICE = 'booking-service';
 
 function main(): void {
   const config = loadConfig();
-  const logger = createLogger(SERVICE, config.logLevel);
+  const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
   const nats = createNatsLink({
     url: config.nats.url,

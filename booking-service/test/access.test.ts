@@ -5,7 +5,7 @@ import { startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp } from './support/test-app';
 import { adminAuth, customerAuth, hostileAuthorizations, mintToken } from './support/tokens';
 
-// DESIGN.md §3 "Access" for booking-service: a customer books for and sees only themselves; an admin all.
+// docs/api.md "Access" for booking-service: a customer books for and sees only themselves; an admin all.
 
 let t: TestApp;
 beforeAll(() => {

@@ -12,7 +12,7 @@ const seen: Array<{ subject: string; msgId?: string; data: Record<string, unknow
 
 beforeAll(async () => {
   t = createTestApp({}, { startRelay: true });
-  // A plain (core) NATS subscriber: it sees bookings.confirmed live, as DESIGN.md §4 promises.
+  // A plain (core) NATS subscriber: it sees bookings.confirmed live, as docs/messaging.md promises.
   watcher = await connect({ servers: process.env.NATS_URL });
   live = watcher.subscribe('bookings.>', {
     callback: (_err, m) => seen.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id'), data: m.json() }),

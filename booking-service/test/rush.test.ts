@@ -4,7 +4,7 @@ import { availableSeats, bookingsOf, insertEvent, insertUser, waitFor } from './
 import { createTestApp, type TestApp } from './support/test-app';
 import { adminAuth } from './support/tokens';
 
-// Group commit (DESIGN.md §3 "Ticket rush"). To see what one group does, the tests hold the event row lock
+// Group commit (docs/api.md "Ticket rush"). To see what one group does, the tests hold the event row lock
 // themselves: the first request's group then waits on it, and the requests sent after it queue, in the
 // order the test sends them, for the next group.
 

@@ -3,7 +3,7 @@ import { get, post } from './support/http';
 import { createEvent, createUser, seatsOf } from './support/scenario';
 import { type Stack, startStack } from './support/stack';
 
-// DESIGN.md §3 "Access" across the real processes: tokens from user-service, verified by every service
+// docs/api.md "Access" across the real processes: tokens from user-service, verified by every service
 // with the keys of user-service's JWKS.
 
 let stack: Stack;

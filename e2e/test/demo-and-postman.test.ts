@@ -1,6 +1,6 @@
 import path from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
-import { get, post } from './support/http';
+import { call, get, post } from './support/http';
 import { type Stack, startStack } from './support/stack';
 
 let stack: Stack;
@@ -76,6 +76,32 @@ describe('the seed demo flow, by HTTP as a user types it', () => {
       cached: true,
       availableSeats: 98,
     });
+  });
+});
+
+describe('one booking followed through the logs', () => {
+  test('when a booking request carries X-Request-Id, then notification-service logs that id when it stores the notification', async () => {
+    const user = await post(`${stack.users.url}/users`, { name: 'Traced', email: `traced-${Date.now()}@example.com` });
+    const event = await post(`${stack.events.url}/events`, {
+      name: 'Traced Night',
+      startsAt: '2027-06-01T19:30:00Z',
+      totalSeats: 5,
+    });
+    const requestId = `e2e-trace-${Date.now()}`;
+    const booking = await call('POST', `${stack.bookings[1].url}/bookings`, {
+      json: { userId: (user.body as { id: string }).id, eventId: (event.body as { id: string }).id },
+      headers: { 'x-request-id': requestId },
+    });
+    expect(booking.status).toBe(201);
+    const bookingId = (booking.body as { id: string }).id;
+
+    const handled = () =>
+      stack.notifications.output
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((l) => l.msg === 'message handled' && l.bookingId === bookingId);
+    expect(await waitFor(async () => handled() !== undefined, 5_000)).toBe(true);
+    expect(handled()).toMatchObject({ requestId, service: 'notification-service', subject: 'bookings.confirmed' });
   });
 });
 

@@ -4,12 +4,15 @@ import type { EventsCache } from './data/events.cache';
 import { createEventsRepo, type EventsRepo } from './data/events.repo';
 import { createEventReader } from './domain/get-event';
 import { eventsRouter } from './http/events.routes';
+import { buildOpenApi } from './http/openapi';
 import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { type DependencyCheck, healthRouter } from './lib/health';
 import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
+import { httpMetrics, metricsRouter } from './lib/metrics';
+import { docsRouter } from './lib/openapi';
 import { requestContext } from './lib/request-context';
 
 export type AppDeps = {
@@ -31,6 +34,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics());
   app.use(httpEdge());
   app.use(
     healthRouter([
@@ -39,6 +43,8 @@ export function buildApp(deps: AppDeps): Express {
       ...(deps.extraChecks ?? []),
     ]),
   );
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use(
     '/events',
     eventsRouter({

@@ -19,7 +19,7 @@ function assertConnected(nats: NatsLink): void {
 
 function main(): void {
   const config = loadConfig();
-  const logger = createLogger(SERVICE, config.logLevel);
+  const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
   const redis = createRedisClient(config.redis, logger);
   const cache = createEventsCache(redis, config.redis.ttlSeconds);

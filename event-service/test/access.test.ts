@@ -4,7 +4,7 @@ import { newEventBody, seatsOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 import { adminAuth, customerAuth, hostileAuthorizations } from './support/tokens';
 
-// DESIGN.md §3 "Access" for event-service: reads are public, POST and PATCH /events are for admins.
+// docs/api.md "Access" for event-service: reads are public, POST and PATCH /events are for admins.
 
 let t: TestApp;
 beforeAll(() => {

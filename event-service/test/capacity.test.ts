@@ -46,7 +46,7 @@ describe('PATCH totalSeats', () => {
   });
 
   test('when 20 PATCHes raise the total by 20 at once, then total and available are up by exactly 20', async () => {
-    // totalSeats is absolute (DESIGN.md §3): every request asks for base + 20. Without the row lock, each
+    // totalSeats is absolute (docs/api.md): every request asks for base + 20. Without the row lock, each
     // would add its own +20 delta to availableSeats; with it, the first moves both by 20 and the rest by 0.
     const { id } = await createEvent(10);
     expect(await bookDirectly(t.pool, id, 3)).toBe(true);

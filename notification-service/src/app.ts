@@ -2,12 +2,15 @@ import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import type { NotificationsRepo } from './data/notifications.repo';
 import { notificationsRouter } from './http/notifications.routes';
+import { buildOpenApi } from './http/openapi';
 import type { TokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
 import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
 import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
+import { httpMetrics, metricsRouter } from './lib/metrics';
+import { docsRouter } from './lib/openapi';
 import { requestContext } from './lib/request-context';
 
 export type AppDeps = {
@@ -26,6 +29,7 @@ export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics());
   app.use(httpEdge());
   app.use(
     healthRouter([
@@ -39,6 +43,8 @@ export function buildApp(deps: AppDeps): Express {
       },
     ]),
   );
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use('/notifications', notificationsRouter(deps));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));

@@ -13,7 +13,7 @@ const SERVICE = 'notification-service';
 
 function main(): void {
   const config = loadConfig();
-  const logger = createLogger(SERVICE, config.logLevel);
+  const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
   const notifications = createNotificationsRepo(pool);
   const nats = createNatsLink({ url: config.nats.url, name: SERVICE, logger });

@@ -4,7 +4,7 @@ import { createNotificationsRepo } from '../src/data/notifications.repo';
 import { createTestApp, type TestApp } from './support/test-app';
 import { adminAuth, customerAuth, hostileAuthorizations } from './support/tokens';
 
-// DESIGN.md §3 "Access" for notification-service: a customer sees their own notifications, an admin all.
+// docs/api.md "Access" for notification-service: a customer sees their own notifications, an admin all.
 
 let t: TestApp;
 beforeAll(() => {

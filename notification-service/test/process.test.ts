@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RowDataPacket } from 'mysql2/promise';
+import { headers } from 'nats';
 import { createPool } from '../src/lib/db';
 import { confirmedPayload, publisher, waitFor } from './support/fixtures';
 import { startServiceProcess } from './support/service-process';
@@ -9,6 +10,28 @@ import { testConfig } from './support/test-app';
 import { adminAuth } from './support/tokens';
 
 describe('the service process', () => {
+  test('when a booking message carries X-Request-Id, then the log line for handling it carries that request id', async () => {
+    const svc = await startServiceProcess();
+    const pub = await publisher();
+    try {
+      const p = confirmedPayload();
+      const h = headers();
+      h.set('X-Request-Id', 'req-from-the-booking-request');
+      await pub.jetstream().publish('bookings.confirmed', new TextEncoder().encode(JSON.stringify(p)), {
+        msgID: `${p.bookingId}.confirmed`,
+        headers: h,
+      });
+      const handled = () =>
+        svc.logs.find((l) => l.msg === 'message handled' && l.requestId === 'req-from-the-booking-request');
+      expect(await waitFor(async () => handled() !== undefined, 10_000)).toBe(true);
+      expect(handled()).toMatchObject({ level: 30, service: 'notification-service', subject: 'bookings.confirmed' });
+    } finally {
+      await pub.close();
+      svc.proc.kill('SIGTERM');
+      await svc.exited;
+    }
+  });
+
   test('when started, then it serves and on SIGTERM stops its consumer, drains NATS and exits 0', async () => {
     const svc = await startServiceProcess();
     const res = await fetch(`${svc.url}/notifications?limit=1`, { headers: adminAuth() });

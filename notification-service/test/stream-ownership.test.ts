@@ -5,7 +5,7 @@ import { createBookingsStream } from './support/bookings-stream';
 import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp } from './support/test-app';
 
-// booking-service alone owns the BOOKINGS stream's configuration (DESIGN.md §4). Each test gets a
+// booking-service alone owns the BOOKINGS stream's configuration (docs/messaging.md). Each test gets a
 // nats-server of its own, so whether the stream exists, and how, is the test's doing alone.
 let nats: OwnServer & { storeDir: string };
 let nc: NatsConnection;

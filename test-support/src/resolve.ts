@@ -3,7 +3,7 @@ import { findBinary, startOwnNats } from './own-servers';
 import { canConnect, dockerAnswers } from './probe';
 import { infraMode, setting, settingOrEmpty } from './settings';
 
-// How every package's tests find MySQL, Redis and NATS (DESIGN.md §6), the one copy of that rule:
+// How every package's tests find MySQL, Redis and NATS (docs/architecture.md), the one copy of that rule:
 // 1. TEST_INFRA=containers: testcontainers, whatever else is there.
 // 2. Configured in the environment or the root .env (MYSQL_HOST/MYSQL_PORT, REDIS_URL, NATS_URL): that server.
 //    It must answer; a configured server that does not is a failure, never a silent switch to another one.

@@ -4,6 +4,7 @@ import { createLoginFailuresRepo } from './data/login-failures.repo';
 import { createUsersRepo } from './data/users.repo';
 import type { SigningKey } from './domain/signing-key';
 import { authRouter } from './http/auth.routes';
+import { buildOpenApi } from './http/openapi';
 import { usersRouter } from './http/users.routes';
 import { createTokenVerifier } from './lib/auth';
 import { pingDb } from './lib/db';
@@ -11,6 +12,8 @@ import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
 import { healthRouter } from './lib/health';
 import { httpEdge } from './lib/http-edge';
 import type { Logger } from './lib/logger';
+import { httpMetrics, metricsRouter } from './lib/metrics';
+import { docsRouter } from './lib/openapi';
 import { requestContext } from './lib/request-context';
 
 export type AppDeps = { pool: Pool; logger: Logger; signingKey: SigningKey; tokenTtlSeconds: number };
@@ -23,8 +26,11 @@ export function buildApp({ pool, logger, signingKey, tokenTtlSeconds }: AppDeps)
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics());
   app.use(httpEdge());
   app.use(healthRouter([{ name: 'mysql', check: () => pingDb(pool), required: true }]));
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use(authRouter({ users, loginFailures: createLoginFailuresRepo(pool), signingKey, ttlSeconds: tokenTtlSeconds }));
   app.use('/users', usersRouter({ users, auth }));
   app.use(notFoundRoute);

@@ -11,7 +11,7 @@ const SERVICE = 'user-service';
 
 function main(): void {
   const config = loadConfig();
-  const logger = createLogger(SERVICE, config.logLevel);
+  const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
   const signingKey = createSigningKey(config.auth.privateKey);
   logger.info({ alg: signingKey.alg, kid: signingKey.kid }, 'token signing key loaded');

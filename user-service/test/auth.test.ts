@@ -191,7 +191,7 @@ describe('login rate limit (MySQL, shared by replicas)', () => {
   });
 });
 
-describe('access to users (DESIGN.md §3)', () => {
+describe('access to users (docs/api.md)', () => {
   test('when GET /users/:id is asked by the user, another customer, an admin and nobody, then 200, 403, 200, 401', async () => {
     const [me, other] = [await signUp(), await signUp()];
     await request(t.app).get(`/users/${me.id}`).set(customerAuth(me.id)).expect(200);

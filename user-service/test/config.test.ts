@@ -13,7 +13,7 @@ const key = pem('ed25519');
 const base = { JWT_PRIVATE_KEY: key.private };
 
 describe('config', () => {
-  test('when only the signing key is set, then the defaults of DESIGN.md §5 apply', () => {
+  test('when only the signing key is set, then the defaults of docs/configuration.md apply', () => {
     const c = loadConfig(base);
     expect(c).toMatchObject({
       port: 3000,

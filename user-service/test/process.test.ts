@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
@@ -172,5 +173,36 @@ describe('the service process', () => {
     const main = path.resolve(__dirname, '..', 'dist', 'main.js');
     const run = promisify(execFile)(process.execPath, [main], { env: { ...process.env, MYSQL_PORT: 'not-a-port' } });
     await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('MYSQL_PORT') });
+  });
+
+  test('when the port is already taken, then it exits 1 with a fatal line and never logs "listening"', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const main = path.resolve(__dirname, '..', 'dist', 'main.js');
+      const run = promisify(execFile)(process.execPath, [main], {
+        env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', LOG_PRETTY: 'false' },
+      });
+      const failed = await run.then(
+        () => undefined,
+        (err: { code: number; stdout: string }) => err,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stdout).toContain('EADDRINUSE');
+      expect(failed?.stdout).not.toContain('listening');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('when LOG_PRETTY=true, then the log lines are human-readable rather than JSON', async () => {
+    svc = await startServiceProcess({ LOG_PRETTY: 'true' });
+    expect((await fetch(`${svc.url}/health`)).status).toBe(200);
+    svc.proc.kill('SIGTERM');
+    await svc.exited;
+    const listening = svc.logs.find((l) => String(l.raw ?? '').includes('user-service listening'));
+    expect(listening?.raw).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO/);
+    expect(svc.logs.every((l) => l.raw !== undefined || l.service === undefined)).toBe(true);
   });
 });

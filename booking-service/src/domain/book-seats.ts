@@ -6,11 +6,18 @@ import { outboxRepo } from '../data/outbox.repo';
 import { isDbUnavailable, withTransaction } from '../lib/db';
 import { AppError, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { startLockWait } from '../metrics';
 import { createGroupQueue, type Group, type GroupQueue, type Member, type Outcome } from './booking-queue';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
 import { type ClaimKey, KeyTaken } from './idempotency';
 
-export type BookSeatsInput = { userId: string; eventId: string; quantity: number };
+export type BookSeatsInput = {
+  userId: string;
+  eventId: string;
+  quantity: number;
+  /** The X-Request-Id of the HTTP request, carried into the outbox row and the NATS message header. */
+  requestId?: string;
+};
 
 /** A request in its event's queue; with an Idempotency-Key it carries the claim of that key. */
 export type RushInput = BookSeatsInput & { claimKey?: ClaimKey };
@@ -52,7 +59,7 @@ const GROUP_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = '1';
 
 /**
- * One group of requests for one event, in one MySQL transaction (DESIGN.md §3 "Ticket rush"):
+ * One group of requests for one event, in one MySQL transaction (docs/api.md "Ticket rush"):
  *   1. one query finds which of the group's users exist (before the lock);
  *   2. lock the event row (SELECT ... FOR UPDATE): groups of every replica queue here; unknown event -> all 404;
  *   3. walk the requests in arrival order: unknown user -> 404; fewer seats left than asked -> 409 SOLD_OUT
@@ -66,18 +73,22 @@ const RETRY_AFTER_SECONDS = '1';
 export async function bookGroup(deps: BookGroupDeps, group: Group<RushInput>) {
   const outcomes = new Map<Member<RushInput>, Outcome<Booking>>();
   let booked: Booking[] = [];
+  let messages: ReturnType<typeof confirmedMessage>[] = [];
   try {
     for (let attempt = 1; group.pending().length > 0; attempt++) {
       outcomes.clear();
       booked = [];
+      messages = [];
       try {
         await withTransaction(
           deps.pool,
           async (conn) => {
             const userIds = [...new Set(group.pending().map((m) => m.input.userId))];
             const knownUsers = await inventoryRepo.existingUsers(conn, userIds);
+            const lockWait = startLockWait();
             const event = await inventoryRepo.lockEvent(conn, group.key);
             const requests = group.takeTurn();
+            lockWait.done(requests.length);
             if (event === undefined) {
               for (const r of requests) outcomes.set(r, { ok: false, error: notFound('Event') });
               return;
@@ -97,7 +108,7 @@ export async function bookGroup(deps: BookGroupDeps, group: Group<RushInput>) {
               if (other) outcomes.set(r, other);
               else if (r.input.quantity > left) outcomes.set(r, { ok: false, error: soldOut(left) });
               else {
-                const { claimKey, ...input } = r.input;
+                const { claimKey, requestId, ...input } = r.input;
                 const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt };
                 // Its Idempotency-Key, remembered here or found taken (then this request only takes nothing).
                 if (claimKey && !(await claimKey(conn, b.id))) {
@@ -106,13 +117,14 @@ export async function bookGroup(deps: BookGroupDeps, group: Group<RushInput>) {
                 }
                 left -= r.input.quantity;
                 booked.push(b);
+                messages.push(confirmedMessage(b, requestId));
                 outcomes.set(r, { ok: true, value: b });
               }
             }
             if (booked.length === 0) return;
             await inventoryRepo.takeSeats(conn, group.key, available - left);
             await deps.bookings.insertMany(conn, booked);
-            await outboxRepo.insertMany(conn, booked.map(confirmedMessage));
+            await outboxRepo.insertMany(conn, messages);
           },
           { deadlockAttempts: 1 },
         );

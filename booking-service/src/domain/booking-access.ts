@@ -1,7 +1,7 @@
 import { assertSelfOrAdmin, type Caller } from '../lib/auth';
 import { forbidden, validationFailed } from '../lib/errors';
 
-// Who may book and see which bookings (DESIGN.md §3 "Access"). Reuse these for every booking route
+// Who may book and see which bookings (docs/api.md "Access"). Reuse these for every booking route
 // (e.g. cancel: assertMayAccessBooking after loading the booking, before changing anything).
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Group commit per key (an event id) in this process (DESIGN.md §3 "Ticket rush").
+ * Group commit per key (an event id) in this process (docs/api.md "Ticket rush").
  *
  * Requests for one key wait in arrival order. One group at a time per key is handed to `runGroup`: up to
  * `maxGroupSize` of the oldest waiting requests. Requests arriving meanwhile wait for the next group, so a

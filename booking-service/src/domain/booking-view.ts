@@ -2,7 +2,7 @@ import type { Booking } from '../data/bookings.repo';
 
 /**
  * A booking as the API answers it. `cancelledAt` is present only on a cancelled booking: a confirmed one
- * keeps exactly the fields DESIGN.md lists for POST /bookings' 201.
+ * keeps exactly the fields docs/api.md lists for POST /bookings' 201.
  */
 export type BookingView = {
   id: string;
@@ -24,7 +24,7 @@ export const bookingView = (b: Booking): BookingView => ({
   ...(b.cancelledAt ? { cancelledAt: b.cancelledAt.toISOString() } : {}),
 });
 
-/** The bookings.confirmed message (DESIGN.md §4); its msgID is `<bookingId>.confirmed`. */
+/** The bookings.confirmed message (docs/messaging.md); its msgID is `<bookingId>.confirmed`. */
 export const BOOKING_CONFIRMED = 'bookings.confirmed';
 /** The bookings.cancelled message; its msgID is `<bookingId>.cancelled`, its payload adds cancelledAt. */
 export const BOOKING_CANCELLED = 'bookings.cancelled';
@@ -37,11 +37,12 @@ const basePayload = (b: Booking) => ({
   createdAt: b.createdAt.toISOString(),
 });
 
-export const confirmedMessage = (b: Booking) => ({
+export const confirmedMessage = (b: Booking, requestId?: string) => ({
   msgId: `${b.id}.confirmed`,
   subject: BOOKING_CONFIRMED,
   payload: basePayload(b),
   createdAt: b.createdAt,
+  requestId,
 });
 
 /** For a booking just cancelled (cancelledAt set); the relay publishes it with msgID = msgId, like confirmed. */

@@ -8,7 +8,7 @@ import { type BookingView, bookingView } from './booking-view';
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
- * `Idempotency-Key`: 1-255 printable ASCII characters (DESIGN.md §3 "Booking lifecycle"), not ending in a space:
+ * `Idempotency-Key`: 1-255 printable ASCII characters (docs/api.md "Booking lifecycle"), not ending in a space:
  * the key column's binary collation pads with spaces (MySQL 8 and MariaDB alike), so "a" and "a " would be one key.
  */
 export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{0,254}[\x21-\x7e]$/;

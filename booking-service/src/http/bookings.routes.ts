@@ -8,12 +8,8 @@ import { IDEMPOTENCY_KEY, type Idempotency } from '../domain/idempotency';
 import { placeBooking } from '../domain/place-booking';
 import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
 import { paginationQuery } from '../lib/pagination';
-import { isUuid, parseIdParam, parseInput } from '../lib/validation';
-
-const uuid = z
-  .string()
-  .refine(isUuid, 'must be a UUID')
-  .transform((s) => s.toLowerCase());
+import { parseIdParam, parseInput, uuid } from '../lib/validation';
+import { countBookingOutcome } from '../metrics';
 
 /** userId may be omitted by a customer (the token's user); an admin names the user. */
 export const createBookingBody = z.strictObject({
@@ -53,7 +49,9 @@ export function bookingsRouter(
     });
     // Access is settled before the transaction: a refused booking takes no seat and no lock.
     const userId = bookingUserFor(callerOf(req), input.userId);
-    const { result, replayed } = await placeBooking(deps, { ...input, userId }, key);
+    const { result, replayed } = await countBookingOutcome(
+      placeBooking(deps, { ...input, userId, requestId: req.id }, key),
+    );
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).json(result);
   });

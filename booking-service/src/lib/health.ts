@@ -5,7 +5,7 @@ export type DependencyCheck = {
   name: string;
   /** Resolves when the dependency answers; rejects (or times out) when it does not. */
   check: () => Promise<unknown>;
-  /** Only required dependencies make the service unready (DESIGN.md §3: MySQL alone). */
+  /** Only required dependencies make the service unready (docs/api.md: MySQL alone). */
   required: boolean;
 };
 

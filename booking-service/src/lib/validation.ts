@@ -19,7 +19,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw validationFailed(details);
 }
 
-// The one UUID definition of the system (DESIGN.md §3): 8-4-4-4-12 hex digits, any version or variant, any
+// The one UUID definition of the system (docs/api.md): 8-4-4-4-12 hex digits, any version or variant, any
 // case. It accepts every id the services generate and every id already in the database, so a route and a
 // consumer can never disagree about an id (zod's z.uuid() refuses e.g. 11111111-1111-1111-1111-111111111111).
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,7 +30,8 @@ export const isUuid = (value: string): boolean => UUID.test(value);
 export const uuid = z
   .string()
   .refine(isUuid, 'must be a UUID')
-  .transform((s) => s.toLowerCase());
+  .transform((s) => s.toLowerCase())
+  .meta({ format: 'uuid' });
 
 /** A path id that is not a UUID cannot name anything: 404, as the contract says. */
 export function parseIdParam(value: string | undefined, what: string): string {

@@ -1,6 +1,6 @@
 import { DiscardPolicy, type NatsConnection, nanos, RetentionPolicy, StorageType, type StreamConfig } from 'nats';
 
-/** The JetStream stream that captures every bookings.* subject (DESIGN.md §4). */
+/** The JetStream stream that captures every bookings.* subject (docs/messaging.md). */
 export const BOOKINGS_STREAM = 'BOOKINGS';
 export const BOOKINGS_SUBJECTS = ['bookings.>'];
 
@@ -14,7 +14,7 @@ export type BookingsStreamLimits = {
 };
 
 /**
- * booking-service alone owns the BOOKINGS stream's configuration (DESIGN.md §4): it creates the stream, or
+ * booking-service alone owns the BOOKINGS stream's configuration (docs/messaging.md): it creates the stream, or
  * brings an existing one to these subjects, duplicate window and retention limits. event-service and
  * notification-service only look it up. Safe to call from every replica at once.
  */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Pool } from 'mysql2/promise';
+import { headers as natsHeaders } from 'nats';
 import { outboxRepo } from '../data/outbox.repo';
 import { withTransaction } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -68,7 +69,11 @@ export function createOutboxRelay(deps: {
     if (rows.length === 0) return { published: 0, duplicates: 0, failed: 0 };
     const outcomes = await Promise.allSettled(
       rows.map((row) =>
-        js.publish(row.subject, encoder.encode(row.payload), { msgID: row.msgId, timeout: PUBLISH_TIMEOUT_MS }),
+        js.publish(row.subject, encoder.encode(row.payload), {
+          msgID: row.msgId,
+          timeout: PUBLISH_TIMEOUT_MS,
+          headers: requestHeaders(row.requestId),
+        }),
       ),
     );
     const publishedIds: number[] = [];
@@ -187,4 +192,14 @@ export function createOutboxRelay(deps: {
       await running;
     },
   };
+}
+
+/** The header X-Request-Id carries the booking request's id to every consumer's log line. */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+function requestHeaders(requestId: string | null) {
+  if (!requestId) return undefined;
+  const h = natsHeaders();
+  h.set(REQUEST_ID_HEADER, requestId);
+  return h;
 }

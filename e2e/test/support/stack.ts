@@ -203,14 +203,16 @@ export async function startStack(): Promise<Stack> {
   };
   // SERVICE_NODE_ARGS passes node flags to every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile.
   const nodeArgs = [...(process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'];
-  const service = async (name: string) => {
+  const service = async (name: string, overrides: Record<string, string> = {}) => {
     const port = await freePort();
-    return new Proc(name, port, process.execPath, nodeArgs, { ...env, PORT: String(port) }, path.join(ROOT, name));
+    const procEnv = { ...env, PORT: String(port), ...overrides };
+    return new Proc(name, port, process.execPath, nodeArgs, procEnv, path.join(ROOT, name));
   };
   const users = await service('user-service');
   env.AUTH_JWKS_URL = `${users.url}/.well-known/jwks.json`;
   const events = await service('event-service');
-  const notifications = await service('notification-service');
+  // At info: its one line per handled message (with the booking's X-Request-Id) is what e2e follows.
+  const notifications = await service('notification-service', { LOG_LEVEL: 'info' });
   const bookings: [Proc, Proc] = [await service('booking-service'), await service('booking-service')];
 
   const healthy = (p: Proc) => async () => {

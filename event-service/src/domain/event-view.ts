@@ -1,6 +1,6 @@
 import type { EventRecord } from '../data/events.repo';
 
-/** An event as the API shows it (DESIGN.md §3). */
+/** An event as the API shows it (docs/api.md). */
 export type EventView = {
   id: string;
   name: string;

@@ -1,6 +1,7 @@
 import type { EventsCache } from '../data/events.cache';
 import type { EventState, EventsRepo } from '../data/events.repo';
 import { notFound } from '../lib/errors';
+import { countCacheRead } from '../metrics';
 import { arrivalBatch } from './arrival-batch';
 import { type EventView, eventView } from './event-view';
 import { singleFlight } from './single-flight';
@@ -8,7 +9,7 @@ import { singleFlight } from './single-flight';
 export type EventReader = (id: string) => Promise<{ event: EventView; cached: boolean }>;
 
 /**
- * GET /events/:id, fresh by construction (DESIGN.md §3 "Availability is never decided from the cache"):
+ * GET /events/:id, fresh by construction (docs/api.md "Availability is never decided from the cache"):
  *
  * - Every read asks MySQL for the event's state (availableSeats, totalSeats, updatedAt and a digest of the
  *   fields only a PATCH changes) in a primary-key read sent after the request arrived: concurrent reads share
@@ -40,7 +41,9 @@ export function createEventReader(deps: { events: EventsRepo; cache: EventsCache
   return async (id) => {
     const [state, hit] = await Promise.all([stateOf(id), deps.cache.get(id)]);
     if (!state) throw notFound('Event');
-    if (hit && hit.detailsHash === state.detailsHash) return { event: withState(hit.event, state), cached: true };
+    const fresh = hit !== undefined && hit.detailsHash === state.detailsHash;
+    countCacheRead(fresh ? 'hit' : 'miss');
+    if (fresh) return { event: withState(hit.event, state), cached: true };
     const row = await loadRow({ id, detailsHash: state.detailsHash });
     if (row && row.detailsHash === state.detailsHash) {
       const event = eventView(row);

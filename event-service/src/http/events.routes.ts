@@ -21,11 +21,11 @@ const startsAt = z.iso
   .refine((d) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, {
     message: 'must be a real date-time between 1970 and 9999',
   });
-// DESIGN.md §3: an event is created or moved only to a time still ahead.
+// docs/api.md: an event is created or moved only to a time still ahead.
 const futureStartsAt = startsAt.refine((d) => d.getTime() > Date.now(), { message: 'must lie in the future' });
 const totalSeats = z.number().int().min(1).max(1_000_000);
 
-const createBody = z.strictObject({
+export const createBody = z.strictObject({
   name,
   description: description.optional(),
   venue: venue.optional(),
@@ -33,7 +33,7 @@ const createBody = z.strictObject({
   totalSeats,
 });
 
-const patchBody = z
+export const patchBody = z
   .strictObject({
     name: name.optional(),
     description: description.optional(),
@@ -47,7 +47,7 @@ const patchBody = z
     when: (payload) => payload.issues.length === 0,
   });
 
-const listQuery = z.strictObject(paginationQuery);
+export const listQuery = z.strictObject(paginationQuery);
 
 export type EventsRouteDeps = UpdateEventDeps & { readEvent: EventReader; auth: TokenVerifier };
 

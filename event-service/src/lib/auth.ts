@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { forbidden, unauthenticated, unavailable } from './errors';
 import type { Logger } from './logger';
 
-// Access tokens (DESIGN.md §3 "Access"): JWTs signed by user-service with an asymmetric key and verified
+// Access tokens (docs/api.md "Access"): JWTs signed by user-service with an asymmetric key and verified
 // locally by every service, from JWT_PUBLIC_KEY or from the JWKS user-service publishes (fetched, cached).
 
 export type Role = 'customer' | 'admin';

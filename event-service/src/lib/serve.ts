@@ -53,11 +53,18 @@ export function serve(opts: {
     refuseRequest(err, socket);
     logger.debug({ code: err.code }, 'request refused by the HTTP parser');
   });
-  server.listen({ port: opts.port, backlog: LISTEN_BACKLOG }, () =>
-    logger.info({ port: opts.port }, `${opts.service} listening`),
-  );
+  // A listen error (e.g. EADDRINUSE) stops the process: "listening" is logged only once it listens.
+  const onListenError = (err: Error) => {
+    logger.fatal({ err, port: opts.port }, `${opts.service} could not listen`);
+    process.exit(1);
+  };
+  server.once('error', onListenError);
+  server.listen({ port: opts.port, backlog: LISTEN_BACKLOG }, () => {
+    server.off('error', onListenError);
+    logger.info({ port: opts.port }, `${opts.service} listening`);
+  });
   server.on('error', (err) => {
-    logger.fatal({ err }, 'server failed to start');
+    logger.fatal({ err }, 'server failed');
     process.exit(1);
   });
   installShutdown({ logger, server, app: opts.app, ...http, steps: opts.steps });
@@ -66,7 +73,7 @@ export function serve(opts: {
 
 /**
  * What Node's parser refuses (oversized headers, bad framing, a header or request timeout) gets the
- * contract's error body (DESIGN.md §3), as long as nothing was written on the socket yet; then it closes.
+ * contract's error body (docs/api.md), as long as nothing was written on the socket yet; then it closes.
  */
 function refuseRequest(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || !socket.writable || (socket as { bytesWritten?: number }).bytesWritten) {

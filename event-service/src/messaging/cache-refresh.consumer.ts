@@ -14,7 +14,7 @@ export const CONSUMER_NAME = 'event-service-cache';
 /** bookings.confirmed and bookings.cancelled (and whatever else booking-service adds under bookings.). */
 export const FILTER_SUBJECT = 'bookings.>';
 
-/** Every bookings.* message names the event whose seats it moved (DESIGN.md §4); other fields are not ours. */
+/** Every bookings.* message names the event whose seats it moved (docs/messaging.md); other fields are not ours. */
 const bookingMessage = z.object({ eventId: uuid });
 
 /**

@@ -12,6 +12,7 @@ import {
   nanos,
 } from 'nats';
 import type { Logger } from '../lib/logger';
+import { countDelivery, type DeliveryOutcome } from '../metrics';
 import type { NatsLink } from './nats-link';
 
 /** One delivered message as a handler sees it: its subject and parsed JSON payload. */
@@ -72,7 +73,7 @@ export function subjectMatches(filter: string, subject: string): boolean {
 }
 
 /**
- * Runs a durable JetStream pull consumer with explicit acks (DESIGN.md §4) that hands its handler what one
+ * Runs a durable JetStream pull consumer with explicit acks (docs/messaging.md) that hands its handler what one
  * fetch delivered as one batch. It is created if missing, brought to our filter subject in place when an
  * older version consumed a narrower one, survives NATS restarts (it consumes again after any break), and
  * never lets a message loop or vanish: what cannot be handled is parked (stored, logged at error), then acked.
@@ -176,10 +177,18 @@ export function startDurableConsumer(opts: {
     requestId: requestIdOf(m),
   });
 
+  /** Metrics of one settled delivery: outcome, time it waited in the stream, what still waits behind it. */
+  const count = (m: JsMsg, outcome: DeliveryOutcome) =>
+    countDelivery(durable, outcome, {
+      lagSeconds: Date.now() / 1000 - m.info.timestampNanos / 1e9,
+      pending: m.info.pending,
+    });
+
   function retry(m: JsMsg, why: string, err?: unknown): void {
     const delay = retryDelay(m.info.deliveryCount);
     log.warn({ ...metaOf(m), err: (err as Error | undefined)?.message }, `${why}, redelivery in ${delay} ms`);
     m.nak(delay);
+    count(m, 'retry');
   }
 
   async function park(m: JsMsg, reason: string): Promise<void> {
@@ -200,12 +209,16 @@ export function startDurableConsumer(opts: {
     }
     log.error({ ...metaOf(m), reason }, 'message parked (see parked_messages), acked');
     m.ack();
+    count(m, 'parked');
   }
 
-  async function settle(m: JsMsg, outcome: Outcome | undefined): Promise<void> {
+  async function settle(m: JsMsg, d: Delivery, outcome: Outcome | undefined): Promise<void> {
     if (outcome === 'done') {
       m.ack();
-      log.info(metaOf(m), 'message handled');
+      // The one info line per handled message: with its requestId, the HTTP request behind it can be followed.
+      const { bookingId } = (d.data ?? {}) as { bookingId?: unknown };
+      log.info({ ...metaOf(m), ...(typeof bookingId === 'string' ? { bookingId } : {}) }, 'message handled');
+      count(m, 'ack');
     } else if (outcome === undefined || outcome === 'retry') {
       retry(m, 'cannot be handled now');
     } else {
@@ -237,7 +250,7 @@ export function startDurableConsumer(opts: {
     if (parsed.length === 0) return;
     try {
       const outcomes = await opts.handler(parsed.map((p) => p.d));
-      for (const [i, p] of parsed.entries()) await settle(p.m, outcomes[i]);
+      for (const [i, p] of parsed.entries()) await settle(p.m, p.d, outcomes[i]);
       return;
     } catch (err) {
       if (opts.isTransient(err) || parsed.length === 1) {
@@ -248,7 +261,7 @@ export function startDurableConsumer(opts: {
     // Not a dependency being down: handle each alone, so one bad message cannot hold back the others.
     for (const p of parsed) {
       try {
-        await settle(p.m, (await opts.handler([p.d]))[0]);
+        await settle(p.m, p.d, (await opts.handler([p.d]))[0]);
       } catch (err) {
         await failed(p.m, err);
       }

@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger';
 
 /**
  * A NATS connection made in the background and kept for good: the service starts and serves even while
- * NATS is down (it is optional at run time, DESIGN.md §3), reconnects forever, and runs onConnect (e.g.
+ * NATS is down (it is optional at run time, docs/api.md), reconnects forever, and runs onConnect (e.g.
  * make sure the stream exists) after the first connect and after every reconnect.
  */
 export type NatsLink = {

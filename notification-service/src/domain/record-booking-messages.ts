@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { EventSummary, Notification, NotificationsRepo, NotificationType } from '../data/notifications.repo';
 import { uuid } from '../lib/validation';
 
-/** The bookings.confirmed payload (DESIGN.md §4). Extra fields are tolerated (newer publishers). */
+/** The bookings.confirmed payload (docs/messaging.md). Extra fields are tolerated (newer publishers). */
 const confirmedPayload = z.object({
   bookingId: uuid,
   userId: uuid,

@@ -6,7 +6,7 @@ import type { HttpConfig } from './serve';
 
 export const portSchema = z.coerce.number().int().min(1).max(65535);
 
-/** The variables every service shares (DESIGN.md §5), with their defaults. */
+/** The variables every service shares (docs/configuration.md), with their defaults. */
 export const baseEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   MYSQL_HOST: z.string().min(1).default('127.0.0.1'),
@@ -22,6 +22,11 @@ export const baseEnvSchema = z.object({
   // wait at most BOOKING_MAX_WAIT_MS). At least 1: mysql2 reads 0 as "no limit".
   MYSQL_QUEUE_LIMIT: z.coerce.number().int().min(1).max(100000).default(10000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Human-readable logs (pino-pretty, when installed) instead of JSON; the root `npm start` sets it. */
+  LOG_PRETTY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
   // On SIGTERM /ready answers 503 at once, requests are still served this long (so load balancers and
   // k8s endpoints stop sending), then the server closes (k8s preStop equivalent).

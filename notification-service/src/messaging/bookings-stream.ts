@@ -1,6 +1,6 @@
 import type { NatsConnection, StreamInfo } from 'nats';
 
-/** The JetStream stream that captures every bookings.* subject (DESIGN.md §4). */
+/** The JetStream stream that captures every bookings.* subject (docs/messaging.md). */
 export const BOOKINGS_STREAM = 'BOOKINGS';
 
 const LOOKUP_ATTEMPTS = 4;

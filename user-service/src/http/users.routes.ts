@@ -18,7 +18,7 @@ export const createUserBody = z.strictObject({
 
 export const userResponse = z.object({ id: z.uuid(), name: z.string(), email: z.email(), createdAt: z.iso.datetime() });
 
-const listQuery = z.strictObject(paginationQuery);
+export const listQuery = z.strictObject(paginationQuery);
 
 export function usersRouter(deps: UsersDeps & { auth: TokenVerifier }): Router {
   const router = Router();

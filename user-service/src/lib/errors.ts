@@ -1,4 +1,4 @@
-/** The error codes of the API contract (DESIGN.md §3) and their HTTP status. */
+/** The error codes of the API contract (docs/api.md) and their HTTP status. */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
@@ -11,7 +11,7 @@ export const ERROR_STATUS = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
-  // Refusals of the HTTP edge (not in DESIGN.md's list, which gives no code for these statuses).
+  // Refusals of the HTTP edge (not in the list of docs/api.md, which gives no code for these statuses).
   METHOD_NOT_ALLOWED: 405,
   REQUEST_TIMEOUT: 408,
   UNSUPPORTED_MEDIA_TYPE: 415,

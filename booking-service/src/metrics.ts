@@ -1,0 +1,89 @@
+import type { Pool } from 'mysql2/promise';
+import { type OutboxBacklog, outboxBacklog } from './data/outbox.repo';
+import { isDbUnavailable } from './lib/db';
+import { AppError } from './lib/errors';
+import { client } from './lib/metrics';
+
+// booking-service's own Prometheus metrics (lib/metrics.ts has the process and HTTP ones). Code that books
+// calls the named functions below, one line each.
+
+const bookings = new client.Counter({
+  name: 'bookings_total',
+  help: 'POST /bookings answers by HTTP status (201 booked, 404 unknown user/event, 409 sold out, 503 busy)',
+  labelNames: ['status'] as const,
+});
+
+const groupSize = new client.Histogram({
+  name: 'booking_group_size',
+  help: 'Bookings served under one take of the event row lock',
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+});
+
+const lockWait = new client.Histogram({
+  name: 'booking_lock_wait_seconds',
+  help: 'Time spent waiting for the event row lock (SELECT ... FOR UPDATE)',
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+});
+
+/** Counts a booking attempt by the status it answers; hands the result (or the error) through. */
+export async function countBookingOutcome<T>(booking: Promise<T>): Promise<T> {
+  try {
+    const result = await booking;
+    bookings.inc({ status: '201' });
+    return result;
+  } catch (err) {
+    bookings.inc({ status: String(statusOf(err)) });
+    throw err;
+  }
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof AppError) return err.status;
+  return isDbUnavailable(err) ? 503 : 500;
+}
+
+/** Starts timing a row-lock wait; done(n) records the wait and the n bookings served under that lock. */
+export function startLockWait(): { done: (groupSize: number) => void } {
+  const stop = lockWait.startTimer();
+  return {
+    done: (n) => {
+      stop();
+      groupSize.observe(n);
+    },
+  };
+}
+
+let readBacklog: (() => Promise<OutboxBacklog>) | undefined;
+let inFlight: Promise<OutboxBacklog> | undefined;
+
+/** A scrape collects both outbox gauges at once: they share one read. */
+function backlogNow(): Promise<OutboxBacklog> | undefined {
+  if (!readBacklog) return undefined;
+  inFlight ??= readBacklog().finally(() => {
+    inFlight = undefined;
+  });
+  return inFlight;
+}
+
+new client.Gauge({
+  name: 'outbox_backlog',
+  help: 'Outbox messages not yet published to NATS (read from MySQL at each scrape)',
+  async collect() {
+    const b = await backlogNow()?.catch(() => undefined);
+    if (b) this.set(b.backlog);
+  },
+});
+
+new client.Gauge({
+  name: 'outbox_oldest_age_seconds',
+  help: 'Age of the oldest unpublished outbox message, 0 when none waits',
+  async collect() {
+    const b = await backlogNow()?.catch(() => undefined);
+    if (b) this.set(b.oldestAgeSeconds);
+  },
+});
+
+/** Lets the outbox gauges read the backlog from this pool at scrape time. */
+export function watchOutbox(pool: Pool): void {
+  readBacklog = () => outboxBacklog(pool);
+}

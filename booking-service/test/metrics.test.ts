@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { insertEvent, insertUser } from './support/fixtures';
+import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
+import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = createTestApp(); // the relay stays stopped: the outbox backlog is ours to watch
+  await t.nats.firstConnect;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function scrape(): Promise<Sample[]> {
+  const res = await request(t.app).get('/metrics');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(res.text);
+}
+
+describe('GET /metrics', () => {
+  test('when scraped, then it parses as Prometheus text with the process metrics', async () => {
+    const m = await scrape();
+    expect(sampleValue(m, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(sampleValue(m, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+  });
+
+  test('when a booking succeeds, then bookings_total{status=201}, lock wait, group size and the route histogram move', async () => {
+    const before = await scrape();
+    const userId = await insertUser(t.pool);
+    const eventId = await insertEvent(t.pool, 2);
+    expect((await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId })).status).toBe(201);
+
+    const after = await scrape();
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    expect(moved('bookings_total', { status: '201' })).toBe(1);
+    expect(moved('booking_lock_wait_seconds_count')).toBe(1);
+    expect(moved('booking_group_size_count')).toBe(1);
+    expect(moved('booking_group_size_sum')).toBe(1);
+    const route = { method: 'POST', route: '/bookings', status: '201' };
+    expect(moved('http_request_duration_seconds_count', route)).toBe(1);
+    expect(moved('http_request_duration_seconds_bucket', { ...route, le: '+Inf' })).toBe(1);
+  });
+
+  test('when bookings are refused, then bookings_total counts 404 and 409 by status', async () => {
+    const before = await scrape();
+    const userId = await insertUser(t.pool);
+    const eventId = await insertEvent(t.pool, 1);
+    expect(
+      (await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId, quantity: 2 })).status,
+    ).toBe(409);
+    expect(
+      (await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId: randomUUID() })).status,
+    ).toBe(404);
+
+    const after = await scrape();
+    for (const status of ['404', '409']) {
+      expect(sampleValue(after, 'bookings_total', { status }) - sampleValue(before, 'bookings_total', { status })).toBe(
+        1,
+      );
+    }
+  });
+
+  test('when requests name ids and unknown paths, then the route label is the template or "unmatched", never the raw path', async () => {
+    const id = randomUUID();
+    expect((await request(t.app).get(`/bookings/${id}`).set(adminAuth())).status).toBe(404);
+    expect((await request(t.app).get(`/no/such/${id}`)).status).toBe(404);
+
+    const m = await scrape();
+    expect(sampleValue(m, 'http_request_duration_seconds_count', { route: '/bookings/:id', status: '404' })).toBe(1);
+    expect(sampleValue(m, 'http_request_duration_seconds_count', { route: 'unmatched', status: '404' })).toBe(1);
+    expect(m.some((s) => Object.values(s.labels).some((v) => v.includes(id)))).toBe(false);
+  });
+
+  test('when a booking waits in the outbox, then outbox_backlog counts it and outbox_oldest_age_seconds is its age; publishing clears both', async () => {
+    await t.relay.relayOnce(); // whatever earlier tests left
+    const userId = await insertUser(t.pool);
+    const eventId = await insertEvent(t.pool, 1);
+    expect((await request(t.app).post('/bookings').set(adminAuth()).send({ userId, eventId })).status).toBe(201);
+
+    const waiting = await scrape();
+    expect(sampleValue(waiting, 'outbox_backlog')).toBe(1);
+    expect(sampleValue(waiting, 'outbox_oldest_age_seconds')).toBeGreaterThan(0);
+
+    expect((await t.relay.relayOnce()).published).toBe(1);
+    const cleared = await scrape();
+    expect(sampleValue(cleared, 'outbox_backlog')).toBe(0);
+    expect(sampleValue(cleared, 'outbox_oldest_age_seconds')).toBe(0);
+  });
+});

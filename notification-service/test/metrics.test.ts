@@ -1,0 +1,81 @@
+import { connect, headers, type NatsConnection } from 'nats';
+import request from 'supertest';
+import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
+import { createBookingsStream } from './support/bookings-stream';
+import { confirmedPayload } from './support/fixtures';
+import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
+import { createTestApp, type TestApp } from './support/test-app';
+import { adminAuth } from './support/tokens';
+
+let t: TestApp;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  // booking-service creates the stream; this service only looks it up.
+  nc = await connect({ servers: process.env.NATS_URL });
+  await createBookingsStream(nc);
+  t = createTestApp();
+  await t.nats.firstConnect;
+});
+afterAll(async () => {
+  await nc.close();
+  await t.close();
+});
+
+async function scrape(): Promise<Sample[]> {
+  const res = await request(t.app).get('/metrics');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(res.text);
+}
+
+/** Scrapes until check passes or 5 s have gone by; returns the last scrape. */
+async function scrapeUntil(check: (m: Sample[]) => boolean): Promise<Sample[]> {
+  const deadline = Date.now() + 5_000;
+  let m = await scrape();
+  while (!check(m) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    m = await scrape();
+  }
+  return m;
+}
+
+describe('GET /metrics', () => {
+  test('when a booking message is consumed, then consumer deliveries (ack), lag and the stored notification show', async () => {
+    const consumer = { consumer: CONSUMER_NAME };
+    const acked = (m: Sample[]) => sampleValue(m, 'consumer_deliveries_total', { ...consumer, outcome: 'ack' });
+    const before = await scrape();
+    const p = confirmedPayload();
+    const h = headers();
+    h.set('X-Request-Id', 'metrics-notify-1');
+    await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode(JSON.stringify(p)), {
+      msgID: `${p.bookingId}.confirmed`,
+      headers: h,
+    });
+
+    // Other suites of this run may have left messages for the same durable consumer: wait for ours.
+    const stored = async () =>
+      (await request(t.app).get(`/notifications?bookingId=${p.bookingId}`).set(adminAuth())).body.data?.length === 1;
+    const deadline = Date.now() + 10_000;
+    while (!(await stored()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await stored()).toBe(true);
+    const after = await scrape();
+    expect(acked(after) - acked(before)).toBeGreaterThanOrEqual(1);
+    expect(
+      sampleValue(after, 'consumer_lag_seconds_count', consumer) -
+        sampleValue(before, 'consumer_lag_seconds_count', consumer),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(after, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  test('when a malformed message arrives, then consumer_messages_parked_total moves', async () => {
+    const consumer = { consumer: CONSUMER_NAME };
+    const parked = (m: Sample[]) => sampleValue(m, 'consumer_messages_parked_total', consumer);
+    const before = await scrape();
+    await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode('not json'), {
+      msgID: `bad-${Date.now()}`,
+    });
+    const after = await scrapeUntil((m) => parked(m) > parked(before));
+    expect(parked(after) - parked(before)).toBe(1);
+  });
+});
