@@ -1,6 +1,7 @@
 import path from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
 import { call, get, post } from './support/http';
+import { createEvent, createUser } from './support/scenario';
 import { type Stack, startStack } from './support/stack';
 
 let stack: Stack;
@@ -81,16 +82,12 @@ describe('the seed demo flow, by HTTP as a user types it', () => {
 
 describe('one booking followed through the logs', () => {
   test('when a booking request carries X-Request-Id, then notification-service logs that id when it stores the notification', async () => {
-    const user = await post(`${stack.users.url}/users`, { name: 'Traced', email: `traced-${Date.now()}@example.com` });
-    const event = await post(`${stack.events.url}/events`, {
-      name: 'Traced Night',
-      startsAt: '2027-06-01T19:30:00Z',
-      totalSeats: 5,
-    });
+    const customer = await createUser(stack);
+    const eventId = await createEvent(stack, 5);
     const requestId = `e2e-trace-${Date.now()}`;
     const booking = await call('POST', `${stack.bookings[1].url}/bookings`, {
-      json: { userId: (user.body as { id: string }).id, eventId: (event.body as { id: string }).id },
-      headers: { 'x-request-id': requestId },
+      json: { eventId },
+      headers: { 'x-request-id': requestId, ...customer.auth },
     });
     expect(booking.status).toBe(201);
     const bookingId = (booking.body as { id: string }).id;

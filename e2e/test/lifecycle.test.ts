@@ -1,3 +1,4 @@
+import type { RowDataPacket } from 'mysql2/promise';
 import { call, get, post } from './support/http';
 import { type Customer, createEvent, createUser, notificationCounts, seatsOf } from './support/scenario';
 import { type Stack, startStack } from './support/stack';
@@ -76,5 +77,42 @@ describe('booking lifecycle across the services', () => {
     expect(await waitNotified(eventId, String(id))).toBe(1);
     const list = await get(`${bookingsUrl(0)}?eventId=${eventId}&status=confirmed`, customer.auth);
     expect((list.body as { pagination: { total: number } }).pagination.total).toBe(1);
+  });
+
+  test('when 50 cancels of one booking race over both replicas, then the seats come back once and one cancellation is notified', async () => {
+    const eventId = await createEvent(stack, 5);
+    const customer = await createUser(stack);
+    const booking = await book(customer, eventId, 2);
+    expect(await waitNotified(eventId, booking.id)).toBe(1);
+
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => post(`${bookingsUrl(i)}/${booking.id}/cancel`, undefined, customer.auth)),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect(results[0]?.body).toMatchObject({ id: booking.id, status: 'cancelled' });
+    expect(await seatsOf(stack, eventId)).toEqual({ total: 5, available: 5 });
+
+    const [outbox] = await stack.pool.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM outbox WHERE subject = 'bookings.cancelled' AND msg_id = ?",
+      [`${booking.id}.cancelled`],
+    );
+    expect(Number(outbox[0]?.n)).toBe(1);
+    const cancelledNotifications = async () => {
+      const [rows] = await stack.pool.query<RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM notifications WHERE booking_id = ? AND type = 'booking.cancelled'",
+        [booking.id],
+      );
+      return Number(rows[0]?.n);
+    };
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (await cancelledNotifications()) === 0)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await cancelledNotifications()).toBe(1);
+    const mine = await get(`${stack.notifications.url}/notifications?bookingId=${booking.id}`, customer.auth);
+    expect((mine.body as { data: { type: string }[] }).data.map((n) => n.type).sort()).toEqual([
+      'booking.cancelled',
+      'booking.confirmed',
+    ]);
   });
 });
