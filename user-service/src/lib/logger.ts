@@ -22,7 +22,8 @@ export function createLogger(service: string, level: string, pretty = false): Lo
 function prettyStream(): pino.DestinationStream | undefined {
   try {
     // Loaded only when asked for, and only if installed (a devDependency).
-    const pretty = require('pino-pretty') as typeof import('pino-pretty');
+    // Typed by hand, not `typeof import('pino-pretty')`: images compile without devDependencies.
+    const pretty = require('pino-pretty') as { build: (opts: Record<string, unknown>) => pino.DestinationStream };
     return pretty.build({
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname,service',
