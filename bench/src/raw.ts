@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
+// The raw baselines write outbox rows of the same size as booking-service's, but already marked published:
+// the service's relay (running in the same stack) must not publish them, or the baseline would be measured
+// while the relay, NATS and the consumers spend CPU on its rows.
+
 /**
  * The booking transaction with nothing around it: the same statements booking-service runs (user check,
  * FOR UPDATE, decrement, booking and outbox inserts), straight through mysql2. This is the design's limit.
@@ -28,8 +32,8 @@ export async function rawBook(pool: Pool, userId: string, eventId: string): Prom
       [id, userId, eventId, 'confirmed', now],
     );
     await conn.execute(
-      'INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
-      [`${id}.raw`, 'bookings.raw', '{}', now, now],
+      'INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at, published_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [`${id}.raw`, 'bookings.raw', payload(id, userId, eventId, now), now, now, now],
     );
     await conn.commit();
     return 'booked';
@@ -73,9 +77,19 @@ export async function rawBookGroup(
     await conn.query('INSERT INTO bookings (id, user_id, event_id, quantity, status, created_at) VALUES ?', [
       ids.map((id, i) => [id, userIds[i % userIds.length], eventId, 1, 'confirmed', now]),
     ]);
-    await conn.query('INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at) VALUES ?', [
-      ids.map((id) => [`${id}.raw`, 'bookings.raw', '{}', now, now]),
-    ]);
+    await conn.query(
+      'INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at, published_at) VALUES ?',
+      [
+        ids.map((id, i) => [
+          `${id}.raw`,
+          'bookings.raw',
+          payload(id, userIds[i % userIds.length], eventId, now),
+          now,
+          now,
+          now,
+        ]),
+      ],
+    );
     await conn.commit();
     return { booked: n, soldOut: n < size };
   } catch (err) {
@@ -85,3 +99,7 @@ export async function rawBookGroup(
     conn.release();
   }
 }
+
+/** A payload the size of a bookings.confirmed message. */
+const payload = (bookingId: string, userId: string | undefined, eventId: string, at: Date) =>
+  JSON.stringify({ bookingId, userId, eventId, quantity: 1, createdAt: at.toISOString() });
