@@ -62,6 +62,10 @@ export function createNatsLink(opts: {
     timeout: 2_000,
     pingInterval: 5_000,
     maxPingOut: 2,
+    // Without this, nats.js builds an Error (a stack trace) for every request and JetStream publish ahead of
+    // a timeout that almost never comes: profiled at ~3% of booking-service's CPU in a rush. A timeout still
+    // rejects with its NatsError, only without the caller's async stack.
+    noAsyncTraces: true,
   }).then(async (conn) => {
     // close() came while the first connect was still being tried: this connection is nobody's, end it.
     if (closing) {
