@@ -43,20 +43,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestContext(logger));
   app.use(httpMetrics());
   app.use(httpEdge());
-  app.use(
-    healthRouter([
-      { name: 'mysql', check: () => pingDb(pool), required: true },
-      {
-        name: 'nats',
-        check: async () => {
-          if (!deps.natsConnected()) throw new Error('nats disconnected');
-        },
-        required: false,
-      },
-    ]),
-  );
-  app.use(metricsRouter());
-  app.use(docsRouter(buildOpenApi()));
+  // The API's routes first: every layer a request passes costs a match, and bookings are the hot path.
   const bookings = createBookingsRepo(pool);
   const now = deps.now ?? (() => new Date());
   const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
@@ -73,6 +60,20 @@ export function buildApp(deps: AppDeps): Express {
       idempotency: createIdempotency({ pool, bookings, now }),
     }),
   );
+  app.use(
+    healthRouter([
+      { name: 'mysql', check: () => pingDb(pool), required: true },
+      {
+        name: 'nats',
+        check: async () => {
+          if (!deps.natsConnected()) throw new Error('nats disconnected');
+        },
+        required: false,
+      },
+    ]),
+  );
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

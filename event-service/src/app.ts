@@ -36,15 +36,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestContext(logger));
   app.use(httpMetrics());
   app.use(httpEdge());
-  app.use(
-    healthRouter([
-      { name: 'mysql', check: () => pingDb(pool), required: true },
-      { name: 'redis', check: () => cache.ping(), required: false },
-      ...(deps.extraChecks ?? []),
-    ]),
-  );
-  app.use(metricsRouter());
-  app.use(docsRouter(buildOpenApi()));
+  // The API's routes first: every layer a request passes costs a match, and reads are the hot path.
   app.use(
     '/events',
     eventsRouter({
@@ -54,6 +46,15 @@ export function buildApp(deps: AppDeps): Express {
       auth: deps.auth,
     }),
   );
+  app.use(
+    healthRouter([
+      { name: 'mysql', check: () => pingDb(pool), required: true },
+      { name: 'redis', check: () => cache.ping(), required: false },
+      ...(deps.extraChecks ?? []),
+    ]),
+  );
+  app.use(metricsRouter());
+  app.use(docsRouter(buildOpenApi()));
   app.use(notFoundRoute);
   app.use(errorMiddleware(logger));
   return app;

@@ -44,9 +44,32 @@ export function allowedMethods(stack: unknown, path: string, into = new Set<stri
   return into;
 }
 
+/**
+ * allowedMethods of recent paths, per app: walking every router layer again for each request cost a few per
+ * cent of a service's CPU under load, where most requests ask for a few paths (one event, POST /bookings).
+ * Routes are all added before an app serves, so an answer stays right; the count bounds the memory.
+ */
+const ALLOWED_MEMO_MAX = 1_000;
+const allowedMemo = new WeakMap<object, Map<string, Set<string>>>();
+
+function allowedAt(app: object, path: string): Set<string> {
+  let memo = allowedMemo.get(app);
+  if (!memo) {
+    memo = new Map();
+    allowedMemo.set(app, memo);
+  }
+  let allowed = memo.get(path);
+  if (!allowed) {
+    allowed = allowedMethods((app as { router: { stack: unknown } }).router.stack, path);
+    if (memo.size >= ALLOWED_MEMO_MAX) memo.delete(memo.keys().next().value as string);
+    memo.set(path, allowed);
+  }
+  return allowed;
+}
+
 /** A known path asked with a method it does not serve (OPTIONS included): 405 with Allow. */
 const methodNotAllowed: RequestHandler = (req, _res, next) => {
-  const allowed = allowedMethods((req.app as unknown as { router: { stack: unknown } }).router.stack, req.path);
+  const allowed = allowedAt(req.app, req.path);
   if (allowed.size === 0 || allowed.has(req.method)) {
     next();
     return;
