@@ -14,14 +14,28 @@ export type EventsCache = ReturnType<typeof createEventsCache>;
 
 export function createEventsCache(redis: Redis, ttlSeconds: number) {
   return {
-    /** The cached entry, or undefined on a miss or when Redis cannot answer in time. */
-    async get(id: string): Promise<CachedEvent | undefined> {
+    /**
+     * The cached entries of several events in one MGET (concurrent reads share it: get-event.ts); an id
+     * missing from the map is a miss. Redis failing or not answering in time: all misses.
+     */
+    async getMany(ids: string[]): Promise<Map<string, CachedEvent>> {
+      const found = new Map<string, CachedEvent>();
+      let raws: (string | null)[];
       try {
-        const raw = await redis.get(entryKey(id));
-        return raw === null ? undefined : (JSON.parse(raw) as CachedEvent);
+        raws = await redis.mget(ids.map(entryKey));
       } catch {
-        return undefined;
+        return found;
       }
+      for (const [i, raw] of raws.entries()) {
+        const id = ids[i];
+        if (raw === null || id === undefined) continue;
+        try {
+          found.set(id, JSON.parse(raw) as CachedEvent);
+        } catch {
+          // An unreadable entry is a miss; the read that follows stores a good one.
+        }
+      }
+      return found;
     },
 
     /** Stores an entry; false when Redis cannot take it now. */

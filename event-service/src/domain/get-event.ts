@@ -25,10 +25,13 @@ export type EventReader = (id: string) => Promise<{ event: EventView; cached: bo
  *   and digest), so a load that began before a PATCH is never handed to a caller that arrived after it: such a
  *   caller saw another digest. Whatever details a caller gets, its seats come from its own state read.
  *
- * Cost per cached read: one Redis GET and a share of one primary-key SELECT, issued together.
+ * Cost per cached read: a share of one Redis MGET and of one primary-key SELECT, issued together.
  */
 export function createEventReader(deps: { events: EventsRepo; cache: EventsCache }): EventReader {
   const stateOf = arrivalBatch((ids) => deps.events.states(ids), { maxInFlight: 4, maxBatch: 200 });
+  // Concurrent reads share one MGET as well (profiled: one GET per request made a cached read cost more CPU
+  // than an uncached one). Sharing an entry is safe for the same reason serving it is: its digest is checked.
+  const cachedOf = arrivalBatch((ids) => deps.cache.getMany(ids), { maxInFlight: 4, maxBatch: 200 });
 
   const loadRow = singleFlight(
     (key: { id: string; detailsHash: string }) => `${key.id}:${key.detailsHash}`,
@@ -39,7 +42,7 @@ export function createEventReader(deps: { events: EventsRepo; cache: EventsCache
   );
 
   return async (id) => {
-    const [state, hit] = await Promise.all([stateOf(id), deps.cache.get(id)]);
+    const [state, hit] = await Promise.all([stateOf(id), cachedOf(id)]);
     if (!state) throw notFound('Event');
     const fresh = hit !== undefined && hit.detailsHash === state.detailsHash;
     countCacheRead(fresh ? 'hit' : 'miss');
