@@ -52,7 +52,7 @@ async function createEvents(stack: Stack, count: number, seats: number): Promise
     const r = await client.request(
       'POST',
       `${stack.events.url}/events`,
-      { name: `Rush ${i}`, startsAt: '2027-06-01T19:30:00Z', totalSeats: seats },
+      { name: `Rush ${i}`, startsAt: '2099-06-01T19:30:00Z', totalSeats: seats },
       stack.adminAuth,
     );
     ids.push(JSON.parse(r.body).id);

@@ -24,7 +24,7 @@ describe('access across the services', () => {
     const forbidden = [
       await post(
         `${stack.events.url}/events`,
-        { name: 'Mine', startsAt: '2027-01-01T00:00:00Z', totalSeats: 1 },
+        { name: 'Mine', startsAt: '2099-01-01T00:00:00Z', totalSeats: 1 },
         alice.auth,
       ),
       await post(`${stack.bookings[0].url}/bookings`, { userId: bob.id, eventId, quantity: 3 }, alice.auth),
@@ -73,7 +73,7 @@ describe('access across the services', () => {
     }
     const event = await post(
       `${stack.events.url}/events`,
-      { name: 'x', startsAt: '2027-01-01T00:00:00Z', totalSeats: 1 },
+      { name: 'x', startsAt: '2099-01-01T00:00:00Z', totalSeats: 1 },
       {
         Authorization: `Bearer ${forged}`,
       },

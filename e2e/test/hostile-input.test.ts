@@ -159,7 +159,7 @@ function buildSweep(s: Stack, ids: { user: string; event: string }): BadRequest[
   const out: BadRequest[] = [];
   const bodies: Array<[string, string, Record<string, unknown>]> = [
     [`${s.users.url}/users`, 'POST', { name: 'Valid Name', email: 'valid@example.com' }],
-    [`${s.events.url}/events`, 'POST', { name: 'Valid', startsAt: '2027-01-01T00:00:00Z', totalSeats: 5 }],
+    [`${s.events.url}/events`, 'POST', { name: 'Valid', startsAt: '2099-01-01T00:00:00Z', totalSeats: 5 }],
     [`${s.events.url}/events/${ids.event}`, 'PATCH', { name: 'Valid', totalSeats: 5 }],
     [`${s.bookings[0].url}/bookings`, 'POST', { userId: ids.user, eventId: ids.event, quantity: 1 }],
   ];

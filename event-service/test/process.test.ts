@@ -11,7 +11,7 @@ describe('the service process', () => {
       const created = await fetch(`${svc.url}/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...adminAuth() },
-        body: JSON.stringify({ name: 'Proc', startsAt: '2027-01-01T00:00:00Z', totalSeats: 3 }),
+        body: JSON.stringify({ name: 'Proc', startsAt: '2099-01-01T00:00:00Z', totalSeats: 3 }),
       });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };

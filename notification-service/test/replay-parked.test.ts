@@ -58,7 +58,7 @@ describe('npm run replay-parked', () => {
       expect.objectContaining({
         type: 'booking.confirmed',
         userId: '11111111-1111-1111-1111-111111111111',
-        message: `Your booking of 1 seat for "Replayed" on 2027-06-01T19:30:00.000Z is confirmed.`,
+        message: `Your booking of 1 seat for "Replayed" on 2099-06-01T19:30:00.000Z is confirmed.`,
       }),
     ]);
     expect(await notificationRows(t.pool, cancelled.bookingId)).toEqual([

@@ -4,7 +4,7 @@ import { createBookingBody, idempotencyHeader, listBookingsQuery } from './booki
 
 // The OpenAPI document of booking-service: the request schemas are the ones bookings.routes.ts validates with.
 
-const timestamp = z.string().meta({ format: 'date-time', example: '2027-06-01T19:30:00.000Z' });
+const timestamp = z.string().meta({ format: 'date-time', example: '2099-06-01T19:30:00.000Z' });
 const id = z.string().meta({ format: 'uuid' });
 
 const booking = z

@@ -16,7 +16,7 @@ export async function insertEvent(pool: Pool, seats: number): Promise<string> {
   await pool.query('INSERT INTO events (id, name, starts_at, total_seats, available_seats) VALUES (?, ?, ?, ?, ?)', [
     id,
     `Event ${id.slice(0, 8)}`,
-    new Date('2027-01-01T19:00:00Z'),
+    new Date('2099-01-01T19:00:00Z'),
     seats,
     seats,
   ]);

@@ -20,7 +20,7 @@ export async function createUser(stack: Stack): Promise<Customer> {
 export async function createEvent(stack: Stack, totalSeats: number): Promise<string> {
   const res = await post(
     `${stack.events.url}/events`,
-    { name: `Rush ${totalSeats}`, startsAt: '2027-06-01T19:30:00Z', totalSeats },
+    { name: `Rush ${totalSeats}`, startsAt: '2099-06-01T19:30:00Z', totalSeats },
     stack.adminAuth,
   );
   if (res.status !== 201) throw new Error(`event: ${res.status} ${res.text}`);

@@ -4,7 +4,7 @@ import { createBody, listQuery, patchBody } from './events.routes';
 
 // The OpenAPI document of event-service: the request schemas are the ones events.routes.ts validates with.
 
-const timestamp = z.string().meta({ format: 'date-time', example: '2027-06-01T19:30:00.000Z' });
+const timestamp = z.string().meta({ format: 'date-time', example: '2099-06-01T19:30:00.000Z' });
 
 const eventFields = {
   id: z.string().meta({ format: 'uuid' }),

@@ -7,7 +7,7 @@ export const newEventBody = (overrides: Record<string, unknown> = {}) => ({
   name: `Concert ${randomUUID().slice(0, 8)}`,
   description: 'An evening of music',
   venue: 'Main Hall',
-  startsAt: '2027-06-01T19:30:00.000Z',
+  startsAt: '2099-06-01T19:30:00.000Z',
   totalSeats: 10,
   ...overrides,
 });

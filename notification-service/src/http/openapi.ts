@@ -14,7 +14,7 @@ const notification = z
     userId: id,
     eventId: id,
     message: z.string(),
-    createdAt: z.string().meta({ format: 'date-time', example: '2027-06-01T19:30:00.000Z' }),
+    createdAt: z.string().meta({ format: 'date-time', example: '2099-06-01T19:30:00.000Z' }),
   })
   .meta({ id: 'Notification' });
 

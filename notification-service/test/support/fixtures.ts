@@ -14,7 +14,7 @@ export async function insertEvent(pool: Pool, seats: number, name = 'Jazz Night'
   await pool.query('INSERT INTO events (id, name, starts_at, total_seats, available_seats) VALUES (?, ?, ?, ?, ?)', [
     id,
     name,
-    new Date('2027-06-01T19:30:00Z'),
+    new Date('2099-06-01T19:30:00Z'),
     seats,
     seats,
   ]);
