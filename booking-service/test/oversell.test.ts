@@ -45,6 +45,29 @@ const post = (url: string, body: unknown) =>
   });
 
 describe('no overselling', () => {
+  test('when 1000 bookings spread over 20 events race over two instances, then no event is oversold, every answer is 201 or 409, and each event adds up', async () => {
+    const events = await Promise.all(Array.from({ length: 20 }, () => insertEvent(a.pool, 10)));
+    const users = await Promise.all(Array.from({ length: 50 }, () => insertUser(a.pool)));
+    // Batches of both instances lock overlapping sets of event rows: they must neither deadlock nor oversell.
+    const requests = Array.from({ length: 1000 }, (_, i) => ({
+      userId: users[i % users.length],
+      eventId: events[(i * 7) % events.length],
+      quantity: 1 + (i % 3),
+    }));
+    const statuses = await Promise.all(requests.map((body, i) => postOwnConnection(urls[i % 2] as string, body)));
+    expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
+    for (const eventId of events) {
+      const sold = (await bookingsOf(a.pool, eventId)).reduce((n, b) => n + b.quantity, 0);
+      const left = await availableSeats(a.pool, eventId);
+      expect({ eventId, sold: sold + left }).toEqual({ eventId, sold: 10 });
+    }
+    // Every 201 is one booking row, and there is no other.
+    const [rows] = await a.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM bookings WHERE event_id IN (?)', [
+      events,
+    ]);
+    expect(Number(rows[0]?.n)).toBe(statuses.filter((s) => s === 201).length);
+  });
+
   test('when 200 bookings race for the last seat over two instances, then exactly one 201 and 199 SOLD_OUT', async () => {
     const eventId = await insertEvent(a.pool, 1);
     const users = await Promise.all(Array.from({ length: 200 }, () => insertUser(a.pool)));

@@ -172,6 +172,95 @@ describe('group commit', () => {
   });
 });
 
+describe('batches across events', () => {
+  const lockWaits = async (t: TestApp) => {
+    const [rows] = await t.pool.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
+    );
+    return Number(rows[0]?.n);
+  };
+
+  test('when bookings of several events wait while both batches are busy, then the next batch serves them all in one transaction, each event by its own seats', async () => {
+    const [heldA, heldB] = [await insertEvent(a.pool, 5), await insertEvent(a.pool, 5)];
+    const [c, d, f] = [await insertEvent(a.pool, 5), await insertEvent(a.pool, 1), await insertEvent(a.pool, 3)];
+    const unknown = randomUUID();
+    const userId = await insertUser(a.pool);
+    const holders = [await holdEventRow(a, heldA), await holdEventRow(a, heldB)];
+    let answers: Array<Promise<Answer>>;
+    try {
+      // Both batches of this replica block on a held row; what arrives now waits for the next batch.
+      const first = [post(url, { userId, eventId: heldA })];
+      expect(await waitFor(async () => (await lockWaits(a)) === 1, 5_000)).toBe(true);
+      first.push(post(url, { userId, eventId: heldB }));
+      expect(await waitFor(async () => (await lockWaits(a)) === 2, 5_000)).toBe(true);
+      const next = [
+        post(url, { userId, eventId: c, quantity: 2 }),
+        post(url, { userId, eventId: d, quantity: 2 }),
+        post(url, { userId, eventId: unknown }),
+        post(url, { userId, eventId: f, quantity: 3 }),
+      ];
+      expect(await waitFor(async () => a.rush.waiting() === 4, 5_000)).toBe(true);
+      answers = [...first, ...next];
+    } finally {
+      for (const h of holders) {
+        await h.rollback();
+        h.release();
+      }
+    }
+    const results = await Promise.all(answers);
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 409, 404, 201]);
+    expect(results[3]?.body.error).toEqual({ code: 'SOLD_OUT', message: 'Only 1 seat(s) left for this event' });
+    expect(results[4]?.body.error).toEqual({ code: 'NOT_FOUND', message: 'Event not found' });
+    // The bookings of c and f were one transaction: one createdAt.
+    const [rows] = await a.pool.query<RowDataPacket[]>(
+      'SELECT COUNT(DISTINCT created_at) AS n, COUNT(*) AS c FROM bookings WHERE id IN (?)',
+      [[results[2]?.body.id, results[5]?.body.id]],
+    );
+    expect({ n: Number(rows[0]?.n), c: Number(rows[0]?.c) }).toEqual({ n: 1, c: 2 });
+    expect(await Promise.all([c, d, f].map((id) => availableSeats(a.pool, id)))).toEqual([3, 1, 0]);
+    expect(await bookingsOf(a.pool, d)).toEqual([]);
+  });
+
+  test('when a batch fails, then every request of every event in it gets 503 and none of its events loses a seat', async () => {
+    const [heldA, heldB] = [await insertEvent(a.pool, 5), await insertEvent(a.pool, 5)];
+    const [good, bad] = [await insertEvent(a.pool, 5), await insertEvent(a.pool, 5)];
+    const userId = await insertUser(a.pool);
+    const trigger = `fail_outbox_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    await a.pool.query(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON outbox FOR EACH ROW BEGIN
+         IF NEW.payload LIKE '%${bad}%' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected'; END IF;
+       END`,
+    );
+    let results: Answer[];
+    try {
+      const holders = [await holdEventRow(a, heldA), await holdEventRow(a, heldB)];
+      let answers: Array<Promise<Answer>>;
+      try {
+        const first = [post(url, { userId, eventId: heldA })];
+        expect(await waitFor(async () => (await lockWaits(a)) === 1, 5_000)).toBe(true);
+        first.push(post(url, { userId, eventId: heldB }));
+        expect(await waitFor(async () => (await lockWaits(a)) === 2, 5_000)).toBe(true);
+        const next = [post(url, { userId, eventId: good }), post(url, { userId, eventId: bad })];
+        expect(await waitFor(async () => a.rush.waiting() === 2, 5_000)).toBe(true);
+        answers = [...first, ...next];
+      } finally {
+        for (const h of holders) {
+          await h.rollback();
+          h.release();
+        }
+      }
+      results = await Promise.all(answers);
+    } finally {
+      await a.pool.query(`DROP TRIGGER IF EXISTS ${trigger}`);
+    }
+    expect(results.map((r) => r.status)).toEqual([201, 201, 503, 503]);
+    expect(await Promise.all([good, bad].map((id) => availableSeats(a.pool, id)))).toEqual([5, 5]);
+    expect(await bookingsOf(a.pool, good)).toEqual([]);
+    const retried = await Promise.all([good, bad].map((eventId) => post(url, { userId, eventId })));
+    expect(retried.map((r) => r.status)).toEqual([201, 201]);
+  });
+});
+
 describe('admission bounded by time', () => {
   test('when requests wait longer than BOOKING_MAX_WAIT_MS for their turn, then 503 busy with Retry-After, and they book nothing', async () => {
     const quick = createTestApp({ BOOKING_MAX_WAIT_MS: '300' });

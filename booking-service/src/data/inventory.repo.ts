@@ -11,28 +11,34 @@ export const inventoryRepo = {
   },
 
   /**
-   * Locks the event row (SELECT ... FOR UPDATE) until the transaction ends and returns its free seats and
-   * start, or undefined when there is no such event. Every writer of available_seats takes this lock first.
+   * Locks the rows of these events (SELECT ... FOR UPDATE) until the transaction ends, in primary-key order
+   * (the IN list is scanned in index order; ORDER BY says so), and returns each one's free seats and start;
+   * an id missing from the map has no event. Every writer of available_seats takes this lock first.
    */
-  async lockEvent(
+  async lockEvents(
     conn: PoolConnection,
-    eventId: string,
-  ): Promise<{ availableSeats: number; startsAt: Date } | undefined> {
-    const [rows] = await conn.execute<RowDataPacket[]>(
-      'SELECT available_seats, starts_at FROM events WHERE id = ? FOR UPDATE',
-      [eventId],
+    eventIds: string[],
+  ): Promise<Map<string, { availableSeats: number; startsAt: Date }>> {
+    const ids = [...new Set(eventIds)].sort();
+    if (ids.length === 0) return new Map();
+    const [rows] = await conn.query<RowDataPacket[]>(
+      'SELECT id, available_seats, starts_at FROM events WHERE id IN (?) ORDER BY id FOR UPDATE',
+      [ids],
     );
-    const row = rows[0];
-    return row ? { availableSeats: Number(row.available_seats), startsAt: row.starts_at as Date } : undefined;
+    return new Map(
+      rows.map((r) => [String(r.id), { availableSeats: Number(r.available_seats), startsAt: r.starts_at as Date }]),
+    );
   },
 
-  /** Takes the seats of a whole group in one UPDATE (under the row lock taken by lockEvent). */
-  async takeSeats(conn: PoolConnection, eventId: string, quantity: number): Promise<void> {
+  /** Takes the seats a batch sold, per event, in one UPDATE (under the row locks taken by lockEvents). */
+  async takeSeats(conn: PoolConnection, seatsByEvent: Map<string, number>): Promise<void> {
+    if (seatsByEvent.size === 0) return;
+    const entries = [...seatsByEvent];
     // The CHECK (available_seats >= 0) would refuse an oversell even if the lock were bypassed.
-    await conn.execute('UPDATE events SET available_seats = available_seats - ?, updated_at = ? WHERE id = ?', [
-      quantity,
-      new Date(),
-      eventId,
-    ]);
+    await conn.query(
+      `UPDATE events SET available_seats = available_seats - CASE id ${entries.map(() => 'WHEN ? THEN ?').join(' ')} END,
+         updated_at = ? WHERE id IN (?)`,
+      [...entries.flat(), new Date(), entries.map(([id]) => id)],
+    );
   },
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import type { Booking, BookingsRepo } from '../data/bookings.repo';
 import { inventoryRepo } from '../data/inventory.repo';
 import { outboxRepo } from '../data/outbox.repo';
@@ -34,95 +34,91 @@ export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput, clai
   return bookingView(await deps.rush.submit(input.eventId, claimKey ? { ...input, claimKey } : input));
 }
 
-/**
- * A step inside the group transaction, for features that add to a booking (e.g. an Idempotency-Key): run
- * once per attempt after the event row is locked (so it can read what it needs for every request in one
- * query), it returns a check run per request in arrival order before seats are counted. The check may
- * answer the request itself (a replay, a refusal): then no seats are taken for it.
- */
-export type GroupStep = (
-  conn: PoolConnection,
-  requests: Member<RushInput>[],
-) => Promise<(request: Member<RushInput>) => Outcome<Booking> | undefined>;
-
 export type BookGroupDeps = {
   pool: Pool;
   bookings: BookingsRepo;
   logger: Logger;
   /** Told after each commit that booked something, so the relay publishes at once. */
   onCommitted: () => void;
-  step?: GroupStep;
 };
 
-/** Rounds a group is run when MySQL picks it as a deadlock victim or its lock wait times out. */
+/** Rounds a batch is run when MySQL picks it as a deadlock victim or its lock wait times out. */
 const GROUP_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = '1';
 
 /**
- * One group of requests for one event, in one MySQL transaction (docs/api.md "Ticket rush"):
- *   1. one query finds which of the group's users exist (before the lock);
- *   2. lock the event row (SELECT ... FOR UPDATE): groups of every replica queue here; unknown event -> all 404;
- *   3. walk the requests in arrival order: unknown user -> 404; fewer seats left than asked -> 409 SOLD_OUT
- *      (a later, smaller request may still fit); a request with an Idempotency-Key claims it (one INSERT; a
- *      key another request committed first fails only this request, KeyTaken); else it is booked;
- *   4. one UPDATE of the seats, one multi-row INSERT of the bookings and one of their outbox messages; commit;
+ * One batch of groups (one group per event, each its requests in arrival order), in one MySQL transaction
+ * (docs/api.md "Ticket rush"):
+ *   1. one query finds which of the batch's users exist (before any lock);
+ *   2. one SELECT ... FOR UPDATE locks the batch's event rows, in primary-key order: every batch of every
+ *      replica takes its locks in that order, so batches cannot deadlock one another; an unknown event -> its
+ *      requests 404;
+ *   3. per event, walk its requests in arrival order: unknown user -> 404; fewer seats left than asked ->
+ *      409 SOLD_OUT (a later, smaller request may still fit); a request with an Idempotency-Key claims it
+ *      (one INSERT; a key another request committed first fails only this request, KeyTaken); else booked;
+ *   4. one UPDATE of the seats of every event that sold some, one multi-row INSERT of the bookings and one of
+ *      their outbox messages; commit;
  *   5. only then is each request answered.
- * A deadlock or lock wait timeout runs the group again; a failure that remains answers every request of the
- * group 503 and nothing of it is written.
+ * A deadlock or lock wait timeout runs the batch again; a failure that remains answers every request of the
+ * batch 503 and nothing of it is written.
  */
-export async function bookGroup(deps: BookGroupDeps, group: Group<RushInput>) {
+export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]) {
   const outcomes = new Map<Member<RushInput>, Outcome<Booking>>();
+  const pending = () => groups.flatMap((g) => g.pending());
   let booked: Booking[] = [];
-  let messages: ReturnType<typeof confirmedMessage>[] = [];
   try {
-    for (let attempt = 1; group.pending().length > 0; attempt++) {
+    for (let attempt = 1; pending().length > 0; attempt++) {
       outcomes.clear();
       booked = [];
-      messages = [];
+      const messages: ReturnType<typeof confirmedMessage>[] = [];
       try {
         await withTransaction(
           deps.pool,
           async (conn) => {
-            const userIds = [...new Set(group.pending().map((m) => m.input.userId))];
+            const open = groups.filter((g) => g.pending().length > 0);
+            const userIds = [...new Set(open.flatMap((g) => g.pending().map((m) => m.input.userId)))];
             const knownUsers = await inventoryRepo.existingUsers(conn, userIds);
             const lockWait = startLockWait();
-            const event = await inventoryRepo.lockEvent(conn, group.key);
-            const requests = group.takeTurn();
-            lockWait.done(requests.length);
-            if (event === undefined) {
-              for (const r of requests) outcomes.set(r, { ok: false, error: notFound('Event') });
-              return;
-            }
-            if (event.startsAt.getTime() <= Date.now()) {
-              for (const r of requests) outcomes.set(r, { ok: false, error: started() });
-              return;
-            }
-            const available = event.availableSeats;
-            const check = await deps.step?.(conn, requests);
-            let left = available;
+            const events = await inventoryRepo.lockEvents(
+              conn,
+              open.map((g) => g.key),
+            );
+            const turns = open.map((g) => ({ key: g.key, requests: g.takeTurn() }));
+            lockWait.done(turns.reduce((n, t) => n + t.requests.length, 0));
+            const taken = new Map<string, number>();
             const createdAt = new Date();
-            for (const r of requests) {
-              const other = knownUsers.has(r.input.userId)
-                ? check?.(r)
-                : { ok: false as const, error: notFound('User') };
-              if (other) outcomes.set(r, other);
-              else if (r.input.quantity > left) outcomes.set(r, { ok: false, error: soldOut(left) });
-              else {
-                const { claimKey, requestId, ...input } = r.input;
-                const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt };
-                // Its Idempotency-Key, remembered here or found taken (then this request only takes nothing).
-                if (claimKey && !(await claimKey(conn, b.id))) {
-                  outcomes.set(r, { ok: false, error: new KeyTaken() });
-                  continue;
-                }
-                left -= r.input.quantity;
-                booked.push(b);
-                messages.push(confirmedMessage(b, requestId));
-                outcomes.set(r, { ok: true, value: b });
+            for (const { key, requests } of turns) {
+              const event = events.get(key);
+              if (event === undefined) {
+                for (const r of requests) outcomes.set(r, { ok: false, error: notFound('Event') });
+                continue;
               }
+              if (event.startsAt.getTime() <= Date.now()) {
+                for (const r of requests) outcomes.set(r, { ok: false, error: started() });
+                continue;
+              }
+              let left = event.availableSeats;
+              for (const r of requests) {
+                if (!knownUsers.has(r.input.userId)) outcomes.set(r, { ok: false, error: notFound('User') });
+                else if (r.input.quantity > left) outcomes.set(r, { ok: false, error: soldOut(left) });
+                else {
+                  const { claimKey, requestId, ...input } = r.input;
+                  const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt };
+                  // Its Idempotency-Key, remembered here or found taken (then this request only takes nothing).
+                  if (claimKey && !(await claimKey(conn, b.id))) {
+                    outcomes.set(r, { ok: false, error: new KeyTaken() });
+                    continue;
+                  }
+                  left -= r.input.quantity;
+                  booked.push(b);
+                  messages.push(confirmedMessage(b, requestId));
+                  outcomes.set(r, { ok: true, value: b });
+                }
+              }
+              if (left < event.availableSeats) taken.set(key, event.availableSeats - left);
             }
             if (booked.length === 0) return;
-            await inventoryRepo.takeSeats(conn, group.key, available - left);
+            await inventoryRepo.takeSeats(conn, taken);
             await deps.bookings.insertMany(conn, booked);
             await outboxRepo.insertMany(conn, messages);
           },
@@ -135,19 +131,31 @@ export async function bookGroup(deps: BookGroupDeps, group: Group<RushInput>) {
     }
   } catch (err) {
     const error = groupFailed(err);
-    deps.logger.error({ err, eventId: group.key, requests: group.pending().length }, 'booking group rolled back');
-    for (const r of group.pending()) outcomes.set(r, { ok: false, error });
+    const requests = pending();
+    deps.logger.error(
+      { err, eventIds: groups.map((g) => g.key), requests: requests.length },
+      'booking group rolled back',
+    );
+    for (const r of requests) outcomes.set(r, { ok: false, error });
     return outcomes;
   }
   if (booked.length > 0) deps.onCommitted();
   return outcomes;
 }
 
-/** The rush of one replica: a queue per event, each running bookGroup one group at a time. */
+/**
+ * Batches one replica runs at once. Two keep the database busy while one commits, and leave most of the
+ * pool to cancellations, the relay and reads; requests that arrive meanwhile form the next batch.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
+/** The rush of one replica: a queue per event, groups of several events batched into one transaction. */
 export function createBookingRush(deps: BookGroupDeps, opts: { maxGroupSize: number; maxWaitMs: number }) {
   return createGroupQueue<BookSeatsInput, Booking>({
-    runGroup: (group) => bookGroup(deps, group),
+    runGroups: (groups) => bookGroups(deps, groups),
     busy: serviceBusy,
+    maxBatchSize: opts.maxGroupSize,
+    maxBatches: BATCHES_IN_FLIGHT,
     ...opts,
   });
 }

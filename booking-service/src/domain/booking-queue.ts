@@ -1,9 +1,15 @@
 /**
  * Group commit per key (an event id) in this process (docs/api.md "Ticket rush").
  *
- * Requests for one key wait in arrival order. One group at a time per key is handed to `runGroup`: up to
- * `maxGroupSize` of the oldest waiting requests. Requests arriving meanwhile wait for the next group, so a
- * burst forms large groups on its own and a lone request goes at once (no timer delays it).
+ * Requests for one key wait in arrival order. One group at a time per key is served: up to `maxGroupSize`
+ * of the oldest waiting requests. Requests arriving meanwhile wait for the next group, so a burst forms
+ * large groups on its own and a lone request goes at once (no timer delays it).
+ *
+ * Groups of different keys are handed to `runGroups` together, as one batch (one transaction): at most
+ * `maxBatches` batches run at once, and keys that become ready meanwhile form the next one, up to
+ * `maxBatchSize` requests in all. So bookings spread over many events share a commit as a rush on one
+ * event does, and when idle a request still waits for nothing. Keys join a batch in the order they became
+ * ready, so no event is passed over.
  *
  * Admission is bounded by time, not by count: a request still waiting for its turn `maxWaitMs` after it
  * arrived is answered with `busy()` (503 + Retry-After). Its turn comes when its group calls
@@ -28,8 +34,8 @@ export type Group<In> = {
   takeTurn(): Member<In>[];
 };
 
-/** Runs one group; returns an outcome per member it decided (a member it left out gets `error`). */
-export type GroupRunner<In, Out> = (group: Group<In>) => Promise<Map<Member<In>, Outcome<Out>>>;
+/** Runs one batch (groups of distinct keys); returns an outcome per member it decided (one left out gets `error`). */
+export type GroupRunner<In, Out> = (groups: Group<In>[]) => Promise<Map<Member<In>, Outcome<Out>>>;
 
 export type GroupQueue<In, Out> = {
   submit: (key: string, input: In) => Promise<Out>;
@@ -43,11 +49,17 @@ type Entry<In, Out> = Member<In> & {
   answer: (o: Outcome<Out>) => void;
 };
 
-type KeyQueue<In, Out> = { entries: Entry<In, Out>[]; running: boolean };
+/** running: a group of this key is in a batch; ready: the key is in the list of keys the next batch takes. */
+type KeyQueue<In, Out> = { entries: Entry<In, Out>[]; running: boolean; ready: boolean };
 
 export type GroupQueueOptions<In, Out> = {
-  runGroup: GroupRunner<In, Out>;
+  runGroups: GroupRunner<In, Out>;
+  /** The most requests of one key in one batch. */
   maxGroupSize: number;
+  /** The most requests of one batch over all its keys (keeps its lock hold short). */
+  maxBatchSize: number;
+  /** Batches running at once; keys that become ready meanwhile wait for the next one. */
+  maxBatches: number;
   maxWaitMs: number;
   /** The error a request gets when its wait passes maxWaitMs. */
   busy: () => unknown;
@@ -57,6 +69,10 @@ export type GroupQueueOptions<In, Out> = {
 
 export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): GroupQueue<In, Out> {
   const queues = new Map<string, KeyQueue<In, Out>>();
+  /** Keys with waiting requests and no group running, in the order they became ready. */
+  let readyKeys: string[] = [];
+  let inFlight = 0;
+  let pumpScheduled = false;
 
   function answer(e: Entry<In, Out>, o: Outcome<Out>): void {
     if (e.state === 'answered') return;
@@ -65,30 +81,70 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
     e.answer(o);
   }
 
-  function startNext(key: string, q: KeyQueue<In, Out>): void {
-    // Answered (timed-out) entries at the head are dropped; the next group is the oldest still waiting.
-    const members: Entry<In, Out>[] = [];
-    let taken = 0;
-    while (taken < q.entries.length && members.length < opts.maxGroupSize) {
-      const e = q.entries[taken++] as Entry<In, Out>;
-      if (e.state === 'waiting') members.push(e);
-    }
-    q.entries.splice(0, taken);
-    if (members.length === 0) {
-      queues.delete(key);
-      return;
-    }
-    q.running = true;
-    void runOne(key, members).finally(() => {
-      q.running = false;
-      if (q.entries.length > 0) startNext(key, q);
-      else queues.delete(key);
+  function markReady(key: string, q: KeyQueue<In, Out>): void {
+    if (q.running || q.ready) return;
+    q.ready = true;
+    readyKeys.push(key);
+  }
+
+  /** Next turn of the event loop, so requests parsed in this same turn join the same batch. */
+  function schedulePump(): void {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      pump();
     });
   }
 
-  async function runOne(key: string, members: Entry<In, Out>[]): Promise<void> {
-    let served = 0;
-    const group: Group<In> = {
+  function pump(): void {
+    while (inFlight < opts.maxBatches && readyKeys.length > 0) {
+      const batch: Array<{ key: string; members: Entry<In, Out>[] }> = [];
+      let size = 0;
+      let used = 0;
+      while (used < readyKeys.length && size < opts.maxBatchSize) {
+        const key = readyKeys[used++] as string;
+        const q = queues.get(key);
+        if (!q) continue;
+        q.ready = false;
+        // Answered (timed-out) entries at the head are dropped; the group is the oldest still waiting.
+        const members: Entry<In, Out>[] = [];
+        const room = Math.min(opts.maxGroupSize, opts.maxBatchSize - size);
+        let taken = 0;
+        while (taken < q.entries.length && members.length < room) {
+          const e = q.entries[taken++] as Entry<In, Out>;
+          if (e.state === 'waiting') members.push(e);
+        }
+        q.entries.splice(0, taken);
+        if (members.length === 0) {
+          if (q.entries.length === 0) queues.delete(key);
+          else markReady(key, q);
+          continue;
+        }
+        q.running = true;
+        size += members.length;
+        batch.push({ key, members });
+      }
+      readyKeys = readyKeys.slice(used);
+      if (batch.length === 0) continue;
+      inFlight++;
+      void runBatch(batch).finally(() => {
+        inFlight--;
+        for (const { key } of batch) {
+          const q = queues.get(key);
+          if (!q) continue;
+          q.running = false;
+          if (q.entries.some((e) => e.state === 'waiting')) markReady(key, q);
+          else queues.delete(key);
+        }
+        pump();
+      });
+    }
+  }
+
+  async function runBatch(batch: Array<{ key: string; members: Entry<In, Out>[] }>): Promise<void> {
+    const served = new Map<string, number>();
+    const groups: Group<In>[] = batch.map(({ key, members }) => ({
       key,
       pending: () => members.filter((m) => m.state !== 'answered'),
       takeTurn: () => {
@@ -97,22 +153,24 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
           m.state = 'serving';
           clearTimeout(m.timer);
         }
-        served = Math.max(served, open.length);
+        served.set(key, Math.max(served.get(key) ?? 0, open.length));
         return open;
       },
-    };
+    }));
     let outcomes: Map<Member<In>, Outcome<Out>> | undefined;
     let failure: unknown;
     try {
-      outcomes = await opts.runGroup(group);
+      outcomes = await opts.runGroups(groups);
     } catch (err) {
       failure = err;
     }
-    for (const m of members) {
-      const o = outcomes?.get(m) ?? { ok: false as const, error: failure ?? new Error('request left unanswered') };
-      answer(m, o);
+    for (const { key, members } of batch) {
+      for (const m of members) {
+        const o = outcomes?.get(m) ?? { ok: false as const, error: failure ?? new Error('request left unanswered') };
+        answer(m, o);
+      }
+      opts.onGroup?.(served.get(key) ?? 0);
     }
-    opts.onGroup?.(served);
   }
 
   return {
@@ -130,19 +188,12 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
         }, opts.maxWaitMs);
         let q = queues.get(key);
         if (!q) {
-          q = { entries: [], running: false };
+          q = { entries: [], running: false, ready: false };
           queues.set(key, q);
         }
         q.entries.push(entry);
-        if (!q.running && q.entries.length === 1) {
-          // Requests parsed in this same turn of the event loop join the first group.
-          const queue = q;
-          queue.running = true;
-          setImmediate(() => {
-            queue.running = false;
-            startNext(key, queue);
-          });
-        }
+        markReady(key, q);
+        schedulePump();
       });
     },
     waiting(key) {
