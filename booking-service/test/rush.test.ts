@@ -180,6 +180,17 @@ describe('batches across events', () => {
     return Number(rows[0]?.n);
   };
 
+  /** Sends one booking per held event, each after the one before blocks: both batches of the replica then wait
+   * on a held row, and what arrives next waits for the next batch. */
+  async function blockBothBatches(userId: string, held: string[]): Promise<Array<Promise<Answer>>> {
+    const first: Array<Promise<Answer>> = [];
+    for (const [i, eventId] of held.entries()) {
+      first.push(post(url, { userId, eventId }));
+      expect(await waitFor(async () => (await lockWaits(a)) === i + 1, 5_000)).toBe(true);
+    }
+    return first;
+  }
+
   test('when bookings of several events wait while both batches are busy, then the next batch serves them all in one transaction, each event by its own seats', async () => {
     const [heldA, heldB] = [await insertEvent(a.pool, 5), await insertEvent(a.pool, 5)];
     const [c, d, f] = [await insertEvent(a.pool, 5), await insertEvent(a.pool, 1), await insertEvent(a.pool, 3)];
@@ -188,11 +199,7 @@ describe('batches across events', () => {
     const holders = [await holdEventRow(a, heldA), await holdEventRow(a, heldB)];
     let answers: Array<Promise<Answer>>;
     try {
-      // Both batches of this replica block on a held row; what arrives now waits for the next batch.
-      const first = [post(url, { userId, eventId: heldA })];
-      expect(await waitFor(async () => (await lockWaits(a)) === 1, 5_000)).toBe(true);
-      first.push(post(url, { userId, eventId: heldB }));
-      expect(await waitFor(async () => (await lockWaits(a)) === 2, 5_000)).toBe(true);
+      const first = await blockBothBatches(userId, [heldA, heldB]);
       const next = [
         post(url, { userId, eventId: c, quantity: 2 }),
         post(url, { userId, eventId: d, quantity: 2 }),
@@ -236,10 +243,7 @@ describe('batches across events', () => {
       const holders = [await holdEventRow(a, heldA), await holdEventRow(a, heldB)];
       let answers: Array<Promise<Answer>>;
       try {
-        const first = [post(url, { userId, eventId: heldA })];
-        expect(await waitFor(async () => (await lockWaits(a)) === 1, 5_000)).toBe(true);
-        first.push(post(url, { userId, eventId: heldB }));
-        expect(await waitFor(async () => (await lockWaits(a)) === 2, 5_000)).toBe(true);
+        const first = await blockBothBatches(userId, [heldA, heldB]);
         const next = [post(url, { userId, eventId: good }), post(url, { userId, eventId: bad })];
         expect(await waitFor(async () => a.rush.waiting() === 2, 5_000)).toBe(true);
         answers = [...first, ...next];
