@@ -15,7 +15,7 @@ const bookings = new client.Counter({
 
 const groupSize = new client.Histogram({
   name: 'booking_group_size',
-  help: 'Bookings served under one take of the event row lock',
+  help: 'Bookings served by one transaction (one take of the row locks of its events)',
   buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
 });
 
