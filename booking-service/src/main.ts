@@ -32,10 +32,7 @@ function main(): void {
   // Keys are fetched now and cached: a booking never waits on user-service.
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
-  const rush = createBookingRush(
-    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
-    config.rush,
-  );
+  const rush = createBookingRush({ pool, bookings: createBookingsRepo(pool), logger, outbox: relay }, config.rush);
   const now = () => new Date();
   const purger = createKeyPurger({ pool, logger, now, ...config.idempotencyPurge });
   purger.start();

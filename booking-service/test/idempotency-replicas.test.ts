@@ -19,7 +19,7 @@ function replica(i: 0 | 1) {
   const pool = pools[i];
   const bookings = createBookingsRepo(pool);
   const rush = createBookingRush(
-    { pool, bookings, logger: createLogger('test', 'silent'), onCommitted: () => {} },
+    { pool, bookings, logger: createLogger('test', 'silent'), outbox: { lease: () => undefined, committed: () => {} } },
     { maxWaitMs: 10_000, maxGroupSize: 100 },
   );
   const deps = { bookings, rush };

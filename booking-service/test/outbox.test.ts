@@ -197,6 +197,95 @@ describe('outbox relay', () => {
     }
   });
 
+  test('when a booking commits while the relay runs, then its message is written leased to this relay and published from memory, never claimed', async () => {
+    // A poll far away: only the hand-over after the commit can publish these rows without a claim.
+    const claims = jest.spyOn(outboxRepo, 'claimDue');
+    const ownClaims = () => claims.mock.calls.filter(([, owner]) => owner !== 'other-replica').length;
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '60000' }, { startRelay: true });
+    try {
+      await t.nats.firstConnect;
+      // The catch-up pass after connecting claims once; from then on only the hand-over runs.
+      expect(await waitFor(async () => ownClaims() > 0 && t.relay.lease() !== undefined, 5_000)).toBe(true);
+      const claimsBefore = ownClaims();
+      nats.signal('SIGSTOP');
+      let ids: string[] = [];
+      try {
+        ids = await book(t, 3);
+        const msgIds = ids.map((id) => `${id}.confirmed`);
+        // Leased by the booking transaction itself while the publish waits for NATS.
+        const [leased] = await t.pool.query<RowDataPacket[]>(
+          `SELECT msg_id FROM outbox WHERE msg_id IN (?) AND published_at IS NULL AND claimed_by IS NOT NULL
+              AND claim_until > NOW(3)`,
+          [msgIds],
+        );
+        expect(leased.map((r) => r.msg_id).sort()).toEqual([...msgIds].sort());
+        // Another replica's claim skips them.
+        const now = new Date();
+        const claimedByOther = await withTransaction(t.pool, (c) =>
+          outboxRepo.claimDue(c, 'other-replica', 1000, now, new Date(now.getTime() + 30_000)),
+        );
+        expect(claimedByOther.filter((r) => msgIds.includes(r.msgId))).toEqual([]);
+      } finally {
+        nats.signal('SIGCONT');
+      }
+      expect(
+        await waitFor(async () => (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null), 10_000),
+      ).toBe(true);
+      const inStream = await msgIdsOf(ids);
+      expect(inStream.map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
+      const [still] = await t.pool.query<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM outbox WHERE msg_id IN (?) AND claimed_by IS NOT NULL',
+        [ids.map((id) => `${id}.confirmed`)],
+      );
+      expect(Number(still[0]?.n)).toBe(0);
+      expect(ownClaims()).toBe(claimsBefore);
+    } finally {
+      nats.signal('SIGCONT');
+      claims.mockRestore();
+      await t.close();
+    }
+  });
+
+  test('when the relay stops while NATS hangs, then no row it was handed is left leased: each is published later', async () => {
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
+    try {
+      await t.nats.firstConnect;
+      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      nats.signal('SIGSTOP');
+      let ids: string[] = [];
+      try {
+        // The first pass hangs on its publish; the later bookings wait in memory for the next one.
+        ids = await book(t, 3);
+        await t.relay.stop();
+      } finally {
+        nats.signal('SIGCONT');
+      }
+      const [rows] = await t.pool.query<RowDataPacket[]>(
+        'SELECT claimed_by, published_at, attempts FROM outbox WHERE msg_id IN (?)',
+        [ids.map((id) => `${id}.confirmed`)],
+      );
+      expect(rows).toHaveLength(3);
+      // Published or released: none waits for a lease of a relay that is gone.
+      expect(rows.every((r) => r.claimed_by === null)).toBe(true);
+      const other = createTestApp({ NATS_URL: nats.url });
+      try {
+        await other.nats.firstConnect;
+        expect(
+          await waitFor(async () => {
+            await other.relay.relayOnce();
+            return (await outboxOf(other.pool, ids)).every((o) => o.publishedAt !== null);
+          }, 10_000),
+        ).toBe(true);
+      } finally {
+        await other.close();
+      }
+      expect((await msgIdsOf(ids)).map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
+    } finally {
+      nats.signal('SIGCONT');
+      await t.close();
+    }
+  });
+
   test('when published rows are older than the retention, then a purge deletes them and keeps the rest', async () => {
     const t = createTestApp({ NATS_URL: nats.url, OUTBOX_RETENTION_HOURS: '24' });
     try {

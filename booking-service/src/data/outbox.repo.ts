@@ -7,9 +7,13 @@ export type OutboxMessage = {
   createdAt: Date;
   /** The X-Request-Id of the request that wrote it; published as the message header X-Request-Id. */
   requestId?: string;
+  /** Written already leased to this relay (it publishes the row right after the commit); else unclaimed. */
+  lease?: OutboxLease;
 };
+/** A relay's claim on rows: no other relay takes them before `until` (a relay that died: they are free then). */
+export type OutboxLease = { owner: string; until: Date };
+/** A row as the relay publishes it (msg_id is unique: rows are named by it). */
 export type OutboxRow = {
-  id: number;
   msgId: string;
   subject: string;
   payload: string;
@@ -31,7 +35,8 @@ export const outboxRepo = {
   async insertMany(conn: PoolConnection, messages: OutboxMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await conn.query(
-      'INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at, request_id) VALUES ?',
+      `INSERT INTO outbox (msg_id, subject, payload, created_at, next_attempt_at, request_id, claimed_by, claim_until)
+        VALUES ?`,
       [
         messages.map((m) => [
           m.msgId,
@@ -40,6 +45,8 @@ export const outboxRepo = {
           m.createdAt,
           m.createdAt,
           m.requestId ?? null,
+          m.lease?.owner ?? null,
+          m.lease?.until ?? null,
         ]),
       ],
     );
@@ -64,7 +71,6 @@ export const outboxRepo = {
       rows.map((r) => r.id),
     ]);
     return rows.map((r) => ({
-      id: Number(r.id),
       msgId: r.msg_id,
       subject: r.subject,
       payload: r.payload,
@@ -74,21 +80,21 @@ export const outboxRepo = {
   },
 
   /** After JetStream's acks, one UPDATE (autocommit, no row lock held across the publish). */
-  async markPublished(pool: Pool, ids: number[], at: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await pool.query('UPDATE outbox SET published_at = ?, claimed_by = NULL, claim_until = NULL WHERE id IN (?)', [
+  async markPublished(pool: Pool, msgIds: string[], at: Date): Promise<void> {
+    if (msgIds.length === 0) return;
+    await pool.query('UPDATE outbox SET published_at = ?, claimed_by = NULL, claim_until = NULL WHERE msg_id IN (?)', [
       at,
-      ids,
+      msgIds,
     ]);
   },
 
   /** Publishing failed: the lease ends, the rows are due again at retryAt. */
-  async markFailed(pool: Pool, ids: number[], error: string, retryAt: Date): Promise<void> {
-    if (ids.length === 0) return;
+  async markFailed(pool: Pool, msgIds: string[], error: string, retryAt: Date): Promise<void> {
+    if (msgIds.length === 0) return;
     await pool.query(
       `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL,
-          claim_until = NULL WHERE id IN (?)`,
-      [error.slice(0, 500), retryAt, ids],
+          claim_until = NULL WHERE msg_id IN (?)`,
+      [error.slice(0, 500), retryAt, msgIds],
     );
   },
 

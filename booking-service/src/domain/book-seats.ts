@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
 import type { Booking, BookingsRepo } from '../data/bookings.repo';
 import { inventoryRepo } from '../data/inventory.repo';
-import { outboxRepo } from '../data/outbox.repo';
+import { type OutboxLease, type OutboxMessage, outboxRepo } from '../data/outbox.repo';
 import { isDbUnavailable, withTransaction } from '../lib/db';
 import { AppError, notFound } from '../lib/errors';
 import type { Logger } from '../lib/logger';
@@ -38,8 +38,14 @@ export type BookGroupDeps = {
   pool: Pool;
   bookings: BookingsRepo;
   logger: Logger;
-  /** Told after each commit that booked something, so the relay publishes at once. */
-  onCommitted: () => void;
+  /** The outbox relay: rows are written leased to it and handed over after the commit (it publishes at once). */
+  outbox: OutboxHandOver;
+};
+
+/** What the rush needs of the outbox relay (OutboxRelay has both). */
+export type OutboxHandOver = {
+  lease: () => OutboxLease | undefined;
+  committed: (messages: OutboxMessage[]) => void;
 };
 
 /** Rounds a batch is run when MySQL picks it as a deadlock victim or its lock wait times out. */
@@ -57,8 +63,8 @@ const RETRY_AFTER_SECONDS = '1';
  *      409 SOLD_OUT (a later, smaller request may still fit); a request with an Idempotency-Key claims it
  *      (one INSERT; a key another request committed first fails only this request, KeyTaken); else booked;
  *   4. one UPDATE of the seats of every event that sold some, one multi-row INSERT of the bookings and one of
- *      their outbox messages; commit;
- *   5. only then is each request answered.
+ *      their outbox messages (leased to this replica's relay while NATS is up); commit;
+ *   5. only then is each request answered, and the messages are handed to the relay to publish at once.
  * A deadlock or lock wait timeout runs the batch again; a failure that remains answers every request of the
  * batch 503 and nothing of it is written.
  */
@@ -66,11 +72,12 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]
   const outcomes = new Map<Member<RushInput>, Outcome<Booking>>();
   const pending = () => groups.flatMap((g) => g.pending());
   let booked: Booking[] = [];
+  let messages: OutboxMessage[] = [];
   try {
     for (let attempt = 1; pending().length > 0; attempt++) {
       outcomes.clear();
       booked = [];
-      const messages: ReturnType<typeof confirmedMessage>[] = [];
+      messages = [];
       try {
         await withTransaction(
           deps.pool,
@@ -87,6 +94,7 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]
             lockWait.done(turns.reduce((n, t) => n + t.requests.length, 0));
             const taken = new Map<string, number>();
             const createdAt = new Date();
+            const lease = deps.outbox.lease();
             for (const { key, requests } of turns) {
               const event = events.get(key);
               if (event === undefined) {
@@ -111,7 +119,7 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]
                   }
                   left -= r.input.quantity;
                   booked.push(b);
-                  messages.push(confirmedMessage(b, requestId));
+                  messages.push({ ...confirmedMessage(b, requestId), lease });
                   outcomes.set(r, { ok: true, value: b });
                 }
               }
@@ -139,7 +147,7 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]
     for (const r of requests) outcomes.set(r, { ok: false, error });
     return outcomes;
   }
-  if (booked.length > 0) deps.onCommitted();
+  if (messages.length > 0) deps.outbox.committed(messages);
   return outcomes;
 }
 

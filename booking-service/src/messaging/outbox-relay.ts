@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Pool } from 'mysql2/promise';
 import { headers as natsHeaders } from 'nats';
-import { outboxRepo } from '../data/outbox.repo';
+import { type OutboxLease, type OutboxMessage, type OutboxRow, outboxRepo } from '../data/outbox.repo';
 import { withTransaction } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { NatsLink } from './nats-link';
@@ -12,12 +12,20 @@ export type RelayResult = { published: number; duplicates: number; failed: numbe
 export type OutboxRelay = {
   /** Publish what is due now (after a commit); coalesces with a pass already running. */
   kick: () => void;
-  /** One pass over due rows; exposed for tests and tools. */
+  /**
+   * A lease to write new rows with, so this relay publishes them right after their commit (`committed`)
+   * and no claim transaction is needed: undefined while the relay is stopped or NATS is down (the rows are
+   * then written unclaimed and a poll or the reconnect's kick takes them).
+   */
+  lease: () => OutboxLease | undefined;
+  /** Told after a commit with the rows it wrote: those leased to this relay join the next pass. */
+  committed: (messages: OutboxMessage[]) => void;
+  /** One pass: the committed rows handed over, and (when none wait or a poll is due) rows claimed from the outbox. */
   relayOnce: () => Promise<RelayResult>;
   /** Deletes published rows older than the retention, in batches; returns how many went. */
   purgeOnce: () => Promise<number>;
   start: () => void;
-  /** Stops polling and waits for the pass in hand to finish. */
+  /** Stops polling and waits for the pass in hand to finish; rows handed over and not yet sent are sent. */
   stop: () => Promise<void>;
 };
 
@@ -28,14 +36,18 @@ const PURGE_BATCH = 1_000;
 
 /**
  * Publishes outbox rows to JetStream, each with msgID = its msg_id, and marks them published only after
- * JetStream acknowledged them. A pass:
- *   1. claims due rows with a lease (FOR UPDATE SKIP LOCKED + claimed_by/claim_until) in a short
- *      transaction and commits: replicas share the work and no lock outlives the claim;
- *   2. publishes all of them at once and awaits the acks together (a group's messages in one pass);
- *   3. marks the acked rows published and the others due again later (one UPDATE each).
- * A relay that dies mid-pass leaves its rows leased until leaseMs passes; another then publishes them and
- * JetStream's duplicate window drops whatever was already in. Runs right after each commit (kick) and every
- * pollMs for leftovers; backs off while NATS fails. Published rows older than retentionHours are purged.
+ * JetStream acknowledged them. Rows come two ways:
+ *   - handed over: a booking group writes its rows leased to this relay (`lease`) and hands them over after
+ *     the commit (`committed`); the relay publishes them from memory, with no claim transaction;
+ *   - claimed: rows written unleased (NATS down, a cancellation) or left by a relay that died or failed are
+ *     claimed with a lease (FOR UPDATE SKIP LOCKED + claimed_by/claim_until) in a short transaction that
+ *     commits before anything is published: replicas share the work and no lock outlives the claim.
+ * A pass publishes all its rows at once and awaits the acks together (a group's messages in one pass), then
+ * marks the acked rows published and the others due again later (one UPDATE each). A relay that dies
+ * mid-pass leaves its rows leased until leaseMs passes; another then publishes them and JetStream's
+ * duplicate window drops whatever was already in. Runs right after each commit (kick) and every pollMs
+ * for leftovers (also while commits keep it busy); backs off while NATS fails. Published rows older than
+ * retentionHours are purged.
  */
 export function createOutboxRelay(deps: {
   pool: Pool;
@@ -55,17 +67,37 @@ export function createOutboxRelay(deps: {
   let again = false;
   let stopped = true;
   let failures = 0;
+  /** Committed rows leased to this relay, waiting for the next pass. */
+  const handedOver: OutboxRow[] = [];
+  let lastClaimAt = 0;
 
   async function relayOnce(): Promise<RelayResult> {
     const nc = nats.connection();
-    if (!nc || !nats.isConnected()) return { published: 0, duplicates: 0, failed: 0 };
+    const rows = handedOver.splice(0, batchSize);
+    if (!nc || !nats.isConnected()) {
+      // Their lease ends now: once NATS is back, a claim (the reconnect's kick) publishes them.
+      await outboxRepo.markFailed(
+        pool,
+        rows.map((r) => r.msgId),
+        'NATS is not connected',
+        new Date(),
+      );
+      return { published: 0, duplicates: 0, failed: rows.length };
+    }
     const js = nc.jetstream();
-    const now = new Date();
-    const rows = await withTransaction(
-      pool,
-      (conn) => outboxRepo.claimDue(conn, owner, batchSize, now, new Date(now.getTime() + deps.leaseMs)),
-      { isolationLevel: 'READ COMMITTED' },
-    );
+    if (rows.length < batchSize && (rows.length === 0 || Date.now() - lastClaimAt >= pollMs)) {
+      const now = new Date();
+      lastClaimAt = now.getTime();
+      const limit = batchSize - rows.length;
+      const claimed = await withTransaction(
+        pool,
+        (conn) => outboxRepo.claimDue(conn, owner, limit, now, new Date(now.getTime() + deps.leaseMs)),
+        { isolationLevel: 'READ COMMITTED' },
+      );
+      rows.push(...claimed);
+      if (claimed.length === limit) again = true; // more may be waiting
+    }
+    if (handedOver.length > 0) again = true;
     if (rows.length === 0) return { published: 0, duplicates: 0, failed: 0 };
     const outcomes = await Promise.allSettled(
       rows.map((row) =>
@@ -76,8 +108,8 @@ export function createOutboxRelay(deps: {
         }),
       ),
     );
-    const publishedIds: number[] = [];
-    const failedIds: number[] = [];
+    const publishedIds: string[] = [];
+    const failedIds: string[] = [];
     let duplicates = 0;
     let firstError = '';
     let maxAttempts = 0;
@@ -85,10 +117,10 @@ export function createOutboxRelay(deps: {
       const row = rows[i];
       if (!row) continue;
       if (outcome.status === 'fulfilled') {
-        publishedIds.push(row.id);
+        publishedIds.push(row.msgId);
         if (outcome.value.duplicate) duplicates++;
       } else {
-        failedIds.push(row.id);
+        failedIds.push(row.msgId);
         firstError ||= String(outcome.reason?.message ?? outcome.reason);
         maxAttempts = Math.max(maxAttempts, row.attempts);
       }
@@ -122,7 +154,6 @@ export function createOutboxRelay(deps: {
         } else {
           failures = 0;
         }
-        if (r.published === batchSize) again = true; // more may be waiting
       } catch (err) {
         failures++;
         logger.warn({ err: (err as Error).message }, 'outbox relay pass failed, will retry');
@@ -130,7 +161,7 @@ export function createOutboxRelay(deps: {
     } while (again && !stopped && failures === 0);
   }
 
-  // Commits arriving within a few milliseconds are published in one pass (one claim, one update).
+  // Commits arriving within a few milliseconds are published in one pass (one UPDATE marks them all).
   const KICK_BATCH_MS = 5;
   let kickTimer: NodeJS.Timeout | undefined;
 
@@ -177,6 +208,20 @@ export function createOutboxRelay(deps: {
 
   return {
     kick,
+    lease: () => (stopped || !nats.isConnected() ? undefined : { owner, until: new Date(Date.now() + deps.leaseMs) }),
+    committed: (messages) => {
+      for (const m of messages) {
+        if (m.lease?.owner !== owner) continue;
+        handedOver.push({
+          msgId: m.msgId,
+          subject: m.subject,
+          payload: JSON.stringify(m.payload),
+          attempts: 0,
+          requestId: m.requestId ?? null,
+        });
+      }
+      kick();
+    },
     relayOnce,
     purgeOnce,
     start: () => {
@@ -190,6 +235,14 @@ export function createOutboxRelay(deps: {
       clearTimeout(kickTimer);
       clearTimeout(purgeTimer);
       await running;
+      // Rows handed over and not sent yet: sent now (or released at once when NATS is down), not left leased.
+      while (handedOver.length > 0) {
+        const r = await relayOnce().catch((err) => {
+          logger.warn({ err: (err as Error).message }, 'outbox relay pass failed at stop');
+          return undefined;
+        });
+        if (!r) break;
+      }
     },
   };
 }

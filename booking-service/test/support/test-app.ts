@@ -52,10 +52,7 @@ export function createTestApp(
   });
   const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
   if (opts.startRelay) relay.start();
-  const rush = createBookingRush(
-    { pool, bookings: createBookingsRepo(pool), logger, onCommitted: relay.kick },
-    config.rush,
-  );
+  const rush = createBookingRush({ pool, bookings: createBookingsRepo(pool), logger, outbox: relay }, config.rush);
   const app = buildApp({
     pool,
     logger,
