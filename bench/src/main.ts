@@ -4,6 +4,7 @@ import path from 'node:path';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { type Stack, startStack } from '../../e2e/test/support/stack';
 import { countBy, createClient, percentile } from './client';
+import { describeCpu, startCpu } from './cpu';
 import { rawBook, rawBookGroup } from './raw';
 
 // npm run bench [SEATS=3000] [CONC=64] [BURST=2000] [READ_SECONDS=5] [WARM=3000] [SMOKE=1: tiny sizes, for CI]
@@ -297,24 +298,33 @@ async function main() {
     await warmUp(stack, users);
 
     const [rushEvent] = await createEvents(stack, 1, SEATS);
+    // CPU per process from the first booking until every booking is notified (the consumers' share too).
+    let cpu = startCpu(stack);
     const rush = await serviceRush(stack, users, [rushEvent as string]);
-    const extra = await afterSoldOut(stack, users, rushEvent as string);
     const rushCheck = await integrity(stack, [rushEvent as string]);
+    const rushCpu = cpu();
+    const extra = await afterSoldOut(stack, users, rushEvent as string);
 
     const [burstEvent] = await createEvents(stack, 1, SEATS);
     const burst = await serviceRush(stack, users, [burstEvent as string], BURST);
     const burstCheck = await integrity(stack, [burstEvent as string]);
 
     const [rawEvent] = await createEvents(stack, 1, SEATS);
+    cpu = startCpu(stack);
     const raw = await rawRush(stack, users, [rawEvent as string]);
+    const rawCpu = cpu();
     const [rawGroupEvent] = await createEvents(stack, 1, SEATS);
     const rawGrouped = await rawGroupedRush(stack, users, rawGroupEvent as string);
 
     const spreadEvents = await createEvents(stack, EVENTS_SPREAD, Math.max(1, Math.floor(SEATS / EVENTS_SPREAD)));
+    cpu = startCpu(stack);
     const spread = await serviceRush(stack, users, spreadEvents);
     const spreadCheck = await integrity(stack, spreadEvents);
+    const spreadCpu = cpu();
     const rawSpreadEvents = await createEvents(stack, EVENTS_SPREAD, Math.max(1, Math.floor(SEATS / EVENTS_SPREAD)));
+    cpu = startCpu(stack);
     const rawSpread = await rawRush(stack, users, rawSpreadEvents);
+    const rawSpreadCpu = cpu();
 
     const readEvent = (await createEvents(stack, 1, 10))[0] as string;
     const noCache = await stack.extra('event-service', { REDIS_URL: 'redis://127.0.0.1:1' });
@@ -345,6 +355,8 @@ async function main() {
       rawSpread,
       spreadRatio: spread.bookingsPerSec / rawSpread.bookingsPerSec,
       reads: { cached, uncached, health, cachedOverHealth: cached.rps / health.rps },
+      /** CPU ms per process over each phase (rush and spread: until every booking was notified). */
+      cpu: { rush: rushCpu, raw: rawCpu, spread: spreadCpu, rawSpread: rawSpreadCpu },
     };
     const fivexx = (s: Record<string, number>) =>
       Object.entries(s)
@@ -367,6 +379,10 @@ async function main() {
       `| GET /events/:id cache bypassed (MySQL) | ${f(uncached.rps)} req/s, p99 ${f(uncached.p99)} ms |`,
       `| GET /health | ${f(health.rps)} req/s, p99 ${f(health.p99)} ms |`,
       `| cached / health | ${f(results.reads.cachedOverHealth, 2)} |`,
+      `| CPU, rush until all notified | ${describeCpu(rushCpu, rushCheck.bookings)} |`,
+      `| CPU, raw loop | ${describeCpu(rawCpu, SEATS)} |`,
+      `| CPU, spread until all notified | ${describeCpu(spreadCpu, spreadCheck.bookings)} |`,
+      `| CPU, spread raw | ${describeCpu(rawSpreadCpu, EVENTS_SPREAD * Math.max(1, Math.floor(SEATS / EVENTS_SPREAD)))} |`,
     ].join('\n');
     console.log(`\n${table}\n`);
     const dir = path.resolve(__dirname, '..', '..', '..', 'results');
