@@ -246,7 +246,7 @@ describe('outbox relay', () => {
     }
   });
 
-  test('when the relay stops while NATS hangs, then no row it was handed is left leased: each is published later', async () => {
+  test('when the relay stops while a publish is in flight, then the rows handed to it meanwhile are published before it ends', async () => {
     const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
     try {
       await t.nats.firstConnect;
@@ -254,31 +254,58 @@ describe('outbox relay', () => {
       nats.signal('SIGSTOP');
       let ids: string[] = [];
       try {
-        // The first pass hangs on its publish; the later bookings wait in memory for the next one.
+        // The first pass waits on its publish; the later bookings wait in memory for the next pass.
         ids = await book(t, 3);
-        await t.relay.stop();
       } finally {
+        const stopping = t.relay.stop();
         nats.signal('SIGCONT');
+        await stopping;
       }
       const [rows] = await t.pool.query<RowDataPacket[]>(
-        'SELECT claimed_by, published_at, attempts FROM outbox WHERE msg_id IN (?)',
+        'SELECT claimed_by, published_at FROM outbox WHERE msg_id IN (?)',
         [ids.map((id) => `${id}.confirmed`)],
       );
       expect(rows).toHaveLength(3);
-      // Published or released: none waits for a lease of a relay that is gone.
-      expect(rows.every((r) => r.claimed_by === null)).toBe(true);
-      const other = createTestApp({ NATS_URL: nats.url });
+      expect(rows.every((r) => r.claimed_by === null && r.published_at !== null)).toBe(true);
+      expect((await msgIdsOf(ids)).map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
+    } finally {
+      nats.signal('SIGCONT');
+      await t.close();
+    }
+  });
+
+  test('when NATS hangs past the publish timeout, then the rows handed over meanwhile are released, new ones are written unleased, and all are published once it is back', async () => {
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
+    try {
+      await t.nats.firstConnect;
+      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      nats.signal('SIGSTOP');
+      let ids: string[] = [];
       try {
-        await other.nats.firstConnect;
-        expect(
-          await waitFor(async () => {
-            await other.relay.relayOnce();
-            return (await outboxOf(other.pool, ids)).every((o) => o.publishedAt !== null);
-          }, 10_000),
-        ).toBe(true);
+        ids = await book(t, 3);
+        const msgIds = ids.map((id) => `${id}.confirmed`);
+        // The first pass times out: its row and the two waiting in memory are due again, leased to no one.
+        const released = async () => {
+          const [rows] = await t.pool.query<RowDataPacket[]>(
+            'SELECT COUNT(*) AS n FROM outbox WHERE msg_id IN (?) AND claimed_by IS NULL AND attempts > 0',
+            [msgIds],
+          );
+          return Number(rows[0]?.n) === 3;
+        };
+        expect(await waitFor(released, 5_000)).toBe(true);
+        expect(t.relay.lease()).toBeUndefined();
+        const [later] = await book(t, 1);
+        ids.push(later as string);
+        const [row] = await t.pool.query<RowDataPacket[]>('SELECT claimed_by FROM outbox WHERE msg_id = ?', [
+          `${later}.confirmed`,
+        ]);
+        expect(row[0]?.claimed_by).toBeNull();
       } finally {
-        await other.close();
+        nats.signal('SIGCONT');
       }
+      expect(
+        await waitFor(async () => (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null), 15_000),
+      ).toBe(true);
       expect((await msgIdsOf(ids)).map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
     } finally {
       nats.signal('SIGCONT');

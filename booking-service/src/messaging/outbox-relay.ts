@@ -14,8 +14,8 @@ export type OutboxRelay = {
   kick: () => void;
   /**
    * A lease to write new rows with, so this relay publishes them right after their commit (`committed`)
-   * and no claim transaction is needed: undefined while the relay is stopped or NATS is down (the rows are
-   * then written unclaimed and a poll or the reconnect's kick takes them).
+   * and no claim transaction is needed: undefined while the relay is stopped, NATS is down or its last pass
+   * failed (the rows are then written unclaimed and a poll or the reconnect's kick takes them).
    */
   lease: () => OutboxLease | undefined;
   /** Told after a commit with the rows it wrote: those leased to this relay join the next pass. */
@@ -127,8 +127,11 @@ export function createOutboxRelay(deps: {
     }
     await outboxRepo.markPublished(pool, publishedIds, new Date());
     const retryIn = Math.min(pollMs * 2 ** maxAttempts, MAX_BACKOFF_MS);
-    await outboxRepo.markFailed(pool, failedIds, firstError, new Date(Date.now() + retryIn));
-    return { published: publishedIds.length, duplicates, failed: failedIds.length };
+    // NATS failing: what was handed over meanwhile is released too (due again with these), so rows never
+    // pile up in memory while publishes time out; until a pass succeeds, new rows are written unleased.
+    const released = failedIds.length > 0 ? handedOver.splice(0).map((r) => r.msgId) : [];
+    await outboxRepo.markFailed(pool, [...failedIds, ...released], firstError, new Date(Date.now() + retryIn));
+    return { published: publishedIds.length, duplicates, failed: failedIds.length + released.length };
   }
 
   async function purgeOnce(): Promise<number> {
@@ -208,7 +211,10 @@ export function createOutboxRelay(deps: {
 
   return {
     kick,
-    lease: () => (stopped || !nats.isConnected() ? undefined : { owner, until: new Date(Date.now() + deps.leaseMs) }),
+    lease: () =>
+      stopped || failures > 0 || !nats.isConnected()
+        ? undefined
+        : { owner, until: new Date(Date.now() + deps.leaseMs) },
     committed: (messages) => {
       for (const m of messages) {
         if (m.lease?.owner !== owner) continue;
