@@ -137,8 +137,21 @@ describe('POST /bookings', () => {
       .set('Content-Type', 'application/json')
       .send('{"userId"');
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('INVALID_JSON');
+    expect(res.body).toEqual({ error: { code: 'INVALID_JSON', message: 'Request body is not valid JSON' } });
   });
+
+  test.each(['null', '"text"', '42', 'true'])(
+    'when the body is valid JSON but %s, not an object, then 400 INVALID_JSON saying an object is needed',
+    async (body) => {
+      const res = await request(t.app)
+        .post('/bookings')
+        .set(adminAuth())
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: { code: 'INVALID_JSON', message: 'Request body must be a JSON object' } });
+    },
+  );
 });
 
 describe('GET /bookings and /bookings/:id', () => {

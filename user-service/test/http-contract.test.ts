@@ -105,4 +105,25 @@ describe('health and readiness', () => {
       expect(list.status).toBe(503);
     });
   });
+
+  describe('when MySQL refuses the service account (wrong password)', () => {
+    let refused: TestApp;
+    beforeAll(() => {
+      refused = createTestApp({ MYSQL_PASSWORD: 'not-the-password' });
+    });
+    afterAll(async () => {
+      await refused.close();
+    });
+
+    test('then /ready is 503 with mysql down and a login answers 503 UNAVAILABLE, not 500', async () => {
+      await request(refused.app)
+        .get('/ready')
+        .expect(503, { status: 'unavailable', checks: { mysql: 'down' } });
+      const res = await request(refused.app)
+        .post('/auth/token')
+        .send({ email: 'refused@example.com', password: 'long enough' });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: { code: 'UNAVAILABLE', message: expect.any(String) } });
+    });
+  });
 });
