@@ -41,7 +41,10 @@ function pidOfProgram(names: string[]): number | undefined {
   return undefined;
 }
 
-/** The stack's processes but the booking replicas (summed apart) and the MySQL server when it runs here. */
+/**
+ * The stack's processes but the booking replicas (summed apart) and the MySQL server when it runs here (the
+ * oldest mariadbd/mysqld: on a machine where it serves other load too, its figure includes that load).
+ */
 export function stackProcesses(stack: Stack): Record<string, number | undefined> {
   return {
     'notification-service': stack.notifications.child?.pid,
@@ -53,10 +56,11 @@ export function stackProcesses(stack: Stack): Record<string, number | undefined>
 }
 
 /** A phase's CPU ms per process and how long it lasted. */
-export type CpuPhase = { used: CpuShare; ms: number };
+export type CpuPhase = { used: CpuShare; ms: number; missing: string[] };
 
 /** Starts measuring; the returned function gives CPU ms per process since then (the bench client included). */
 export function startCpu(stack: Stack): () => CpuPhase {
+  const expected = ['booking-service x2', ...Object.keys(stackProcesses(stack)), 'bench client'];
   const read = (): CpuShare => {
     const out: CpuShare = {};
     const replicas = stack.bookings.map((b) => (b.child?.pid ? cpuMsOf(b.child.pid) : undefined));
@@ -78,17 +82,18 @@ export function startCpu(stack: Stack): () => CpuPhase {
       const was = before[name];
       if (was !== undefined) used[name] = ms - was;
     }
-    return { used, ms: Date.now() - started };
+    return { used, ms: Date.now() - started, missing: expected.filter((name) => used[name] === undefined) };
   };
 }
 
 /** "booking-service x2 0.62, mysql 0.21, ... = 1.40 ms per booking (1.9 cores)" */
-export function describeCpu({ used, ms: elapsedMs }: CpuPhase, bookings: number): string {
+export function describeCpu({ used, ms: elapsedMs, missing }: CpuPhase, bookings: number): string {
   if (Object.keys(used).length <= 1) return 'not measured (no /proc)';
   const total = Object.values(used).reduce((a, b) => a + b, 0);
   const parts = Object.entries(used)
     .filter(([, ms]) => ms / bookings >= 0.005)
     .sort((a, b) => b[1] - a[1])
     .map(([name, ms]) => `${name} ${(ms / bookings).toFixed(2)}`);
-  return `${parts.join(', ')} = ${(total / bookings).toFixed(2)} ms CPU per booking (${(total / elapsedMs).toFixed(2)} cores busy)`;
+  const unread = missing.length > 0 ? `; not read: ${missing.join(', ')}` : '';
+  return `${parts.join(', ')} = ${(total / bookings).toFixed(2)} ms CPU per booking (${(total / elapsedMs).toFixed(2)} cores busy)${unread}`;
 }

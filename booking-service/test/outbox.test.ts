@@ -275,7 +275,7 @@ describe('outbox relay', () => {
   });
 
   test('when NATS hangs past the publish timeout, then the rows handed over meanwhile are released, new ones are written unleased, and all are published once it is back', async () => {
-    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '1000' }, { startRelay: true });
     try {
       await t.nats.firstConnect;
       expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
@@ -284,15 +284,17 @@ describe('outbox relay', () => {
       try {
         ids = await book(t, 3);
         const msgIds = ids.map((id) => `${id}.confirmed`);
-        // The first pass times out: its row and the two waiting in memory are due again, leased to no one.
+        // The first pass times out: its row (one attempt) and the two waiting in memory (released untried, by
+        // that same pass) are due again, leased to no one.
         const released = async () => {
           const [rows] = await t.pool.query<RowDataPacket[]>(
-            'SELECT COUNT(*) AS n FROM outbox WHERE msg_id IN (?) AND claimed_by IS NULL AND attempts > 0',
+            'SELECT msg_id, attempts FROM outbox WHERE msg_id IN (?) AND claimed_by IS NULL',
             [msgIds],
           );
-          return Number(rows[0]?.n) === 3;
+          return rows.length === 3 ? rows.map((r) => Number(r.attempts)).sort() : undefined;
         };
-        expect(await waitFor(released, 5_000)).toBe(true);
+        expect(await waitFor(async () => (await released()) !== undefined, 5_000)).toBe(true);
+        expect(await released()).toEqual([0, 0, 1]);
         expect(t.relay.lease()).toBeUndefined();
         const [later] = await book(t, 1);
         ids.push(later as string);
@@ -309,6 +311,47 @@ describe('outbox relay', () => {
       expect((await msgIdsOf(ids)).map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
     } finally {
       nats.signal('SIGCONT');
+      await t.close();
+    }
+  });
+
+  test('when MySQL fails to mark a handed-over row published, then the row goes back in line and is marked by the next pass, not left leased', async () => {
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
+    const mark = jest.spyOn(outboxRepo, 'markPublished').mockRejectedValueOnce(new Error('MySQL hiccup'));
+    try {
+      await t.nats.firstConnect;
+      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      const ids = await book(t, 1);
+      // Well inside the hand-over lease (10 s): only the retry from memory can have marked it.
+      expect(await waitFor(async () => (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null), 3_000)).toBe(
+        true,
+      );
+      expect(mark.mock.calls.length).toBeGreaterThanOrEqual(2);
+      expect(await msgIdsOf(ids)).toHaveLength(1); // the second publish was a duplicate JetStream dropped
+    } finally {
+      mark.mockRestore();
+      await t.close();
+    }
+  });
+
+  test('when a group commits after the relay stopped, then its rows are released at once, not left leased', async () => {
+    const t = createTestApp({ NATS_URL: nats.url }, { startRelay: true });
+    try {
+      await t.nats.firstConnect;
+      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      // As a group does: rows written with the lease taken before stop(), handed over after it.
+      const lease = t.relay.lease();
+      const msgId = `${randomUUID()}.confirmed`;
+      const message = { msgId, subject: 'bookings.confirmed', payload: { late: true }, createdAt: new Date(), lease };
+      await withTransaction(t.pool, (conn) => outboxRepo.insertMany(conn, [message]));
+      await t.relay.stop();
+      t.relay.committed([message]);
+      const leased = async () => {
+        const [rows] = await t.pool.query<RowDataPacket[]>('SELECT claimed_by FROM outbox WHERE msg_id = ?', [msgId]);
+        return rows[0]?.claimed_by;
+      };
+      expect(await waitFor(async () => (await leased()) === null, 3_000)).toBe(true);
+    } finally {
       await t.close();
     }
   });

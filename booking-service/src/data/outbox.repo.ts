@@ -88,13 +88,26 @@ export const outboxRepo = {
     ]);
   },
 
-  /** Publishing failed: the lease ends, the rows are due again at retryAt. */
-  async markFailed(pool: Pool, msgIds: string[], error: string, retryAt: Date): Promise<void> {
+  /**
+   * Publishing failed: the lease ends, the rows are due again at retryAt. Only rows still leased to `owner`
+   * (or to no one): a lease that ran out and was taken by another relay is left to that relay.
+   */
+  async markFailed(pool: Pool, owner: string, msgIds: string[], error: string, retryAt: Date): Promise<void> {
     if (msgIds.length === 0) return;
     await pool.query(
       `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL,
-          claim_until = NULL WHERE msg_id IN (?)`,
-      [error.slice(0, 500), retryAt, msgIds],
+          claim_until = NULL WHERE msg_id IN (?) AND (claimed_by = ? OR claimed_by IS NULL)`,
+      [error.slice(0, 500), retryAt, msgIds, owner],
+    );
+  },
+
+  /** Rows leased to `owner` and not tried: the lease ends, they are due at `at`; attempts stay as they are. */
+  async release(pool: Pool, owner: string, msgIds: string[], at: Date): Promise<void> {
+    if (msgIds.length === 0) return;
+    await pool.query(
+      `UPDATE outbox SET next_attempt_at = ?, claimed_by = NULL, claim_until = NULL
+        WHERE msg_id IN (?) AND claimed_by = ? AND published_at IS NULL`,
+      [at, msgIds, owner],
     );
   },
 

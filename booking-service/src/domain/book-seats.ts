@@ -94,7 +94,6 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]
             lockWait.done(turns.reduce((n, t) => n + t.requests.length, 0));
             const taken = new Map<string, number>();
             const createdAt = new Date();
-            const lease = deps.outbox.lease();
             for (const { key, requests } of turns) {
               const event = events.get(key);
               if (event === undefined) {
@@ -119,13 +118,16 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]
                   }
                   left -= r.input.quantity;
                   booked.push(b);
-                  messages.push({ ...confirmedMessage(b, requestId), lease });
+                  messages.push(confirmedMessage(b, requestId));
                   outcomes.set(r, { ok: true, value: b });
                 }
               }
               if (left < event.availableSeats) taken.set(key, event.availableSeats - left);
             }
             if (booked.length === 0) return;
+            // Leased at the last moment (the key claims above may have waited for locks).
+            const lease = deps.outbox.lease();
+            if (lease) for (const m of messages) m.lease = lease;
             await inventoryRepo.takeSeats(conn, taken);
             await deps.bookings.insertMany(conn, booked);
             await outboxRepo.insertMany(conn, messages);

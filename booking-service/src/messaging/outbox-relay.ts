@@ -33,6 +33,13 @@ const PUBLISH_TIMEOUT_MS = 2_000;
 const MAX_BACKOFF_MS = 5_000;
 const PURGE_EVERY_MS = 10 * 60_000;
 const PURGE_BATCH = 1_000;
+/** Handed-over rows wait in memory for at most this many batches; past that, new rows are written unleased. */
+const MAX_HANDED_BATCHES = 4;
+/**
+ * The lease of handed-over rows: long enough for the few passes they may wait in memory, short so that the
+ * rows of a replica killed between commit and publish are published by another within seconds.
+ */
+const HANDOVER_LEASE_MS = 10_000;
 
 /**
  * Publishes outbox rows to JetStream, each with msgID = its msg_id, and marks them published only after
@@ -43,10 +50,12 @@ const PURGE_BATCH = 1_000;
  *     claimed with a lease (FOR UPDATE SKIP LOCKED + claimed_by/claim_until) in a short transaction that
  *     commits before anything is published: replicas share the work and no lock outlives the claim.
  * A pass publishes all its rows at once and awaits the acks together (a group's messages in one pass), then
- * marks the acked rows published and the others due again later (one UPDATE each). A relay that dies
- * mid-pass leaves its rows leased until leaseMs passes; another then publishes them and JetStream's
- * duplicate window drops whatever was already in. Runs right after each commit (kick) and every pollMs
- * for leftovers (also while commits keep it busy); backs off while NATS fails. Published rows older than
+ * marks the acked rows published and the others due again later (one UPDATE each; a failed pass also
+ * releases what waits in memory). A relay that dies leaves its rows leased until the lease ends (handed-over
+ * rows: HANDOVER_LEASE_MS, claimed ones: leaseMs); another then publishes them and JetStream's duplicate
+ * window drops whatever was already in. Runs right after each commit (kick) and every pollMs for leftovers
+ * (a due poll keeps a quarter of the batch for them, so a busy relay still claims); backs off while NATS
+ * fails. Published rows older than
  * retentionHours are purged.
  */
 export function createOutboxRelay(deps: {
@@ -71,67 +80,84 @@ export function createOutboxRelay(deps: {
   const handedOver: OutboxRow[] = [];
   let lastClaimAt = 0;
 
-  async function relayOnce(): Promise<RelayResult> {
+  /** Rows handed over and not sent yet, released at once (due at `at`): nothing waits for this relay's lease. */
+  async function release(rows: OutboxRow[], at: Date): Promise<void> {
+    await outboxRepo.release(
+      pool,
+      owner,
+      rows.map((r) => r.msgId),
+      at,
+    );
+  }
+
+  async function relayOnce(opts: { claim: boolean } = { claim: true }): Promise<RelayResult> {
     const nc = nats.connection();
-    const rows = handedOver.splice(0, batchSize);
     if (!nc || !nats.isConnected()) {
       // Their lease ends now: once NATS is back, a claim (the reconnect's kick) publishes them.
-      await outboxRepo.markFailed(
-        pool,
-        rows.map((r) => r.msgId),
-        'NATS is not connected',
-        new Date(),
-      );
-      return { published: 0, duplicates: 0, failed: rows.length };
+      const waiting = handedOver.splice(0);
+      await release(waiting, new Date());
+      return { published: 0, duplicates: 0, failed: waiting.length };
     }
     const js = nc.jetstream();
-    if (rows.length < batchSize && (rows.length === 0 || Date.now() - lastClaimAt >= pollMs)) {
-      const now = new Date();
-      lastClaimAt = now.getTime();
-      const limit = batchSize - rows.length;
-      const claimed = await withTransaction(
-        pool,
-        (conn) => outboxRepo.claimDue(conn, owner, limit, now, new Date(now.getTime() + deps.leaseMs)),
-        { isolationLevel: 'READ COMMITTED' },
-      );
-      rows.push(...claimed);
-      if (claimed.length === limit) again = true; // more may be waiting
-    }
-    if (handedOver.length > 0) again = true;
-    if (rows.length === 0) return { published: 0, duplicates: 0, failed: 0 };
-    const outcomes = await Promise.allSettled(
-      rows.map((row) =>
-        js.publish(row.subject, encoder.encode(row.payload), {
-          msgID: row.msgId,
-          timeout: PUBLISH_TIMEOUT_MS,
-          headers: requestHeaders(row.requestId),
-        }),
-      ),
-    );
-    const publishedIds: string[] = [];
-    const failedIds: string[] = [];
-    let duplicates = 0;
-    let firstError = '';
-    let maxAttempts = 0;
-    for (const [i, outcome] of outcomes.entries()) {
-      const row = rows[i];
-      if (!row) continue;
-      if (outcome.status === 'fulfilled') {
-        publishedIds.push(row.msgId);
-        if (outcome.value.duplicate) duplicates++;
-      } else {
-        failedIds.push(row.msgId);
-        firstError ||= String(outcome.reason?.message ?? outcome.reason);
-        maxAttempts = Math.max(maxAttempts, row.attempts);
+    const pollDue = opts.claim && Date.now() - lastClaimAt >= pollMs;
+    // A poll that is due keeps a quarter of the batch for leftovers, so a busy replica still claims them.
+    const handed = handedOver.splice(0, pollDue ? batchSize - Math.ceil(batchSize / 4) : batchSize);
+    try {
+      const rows = [...handed];
+      if (opts.claim && (handed.length === 0 || pollDue)) {
+        const now = new Date();
+        lastClaimAt = now.getTime();
+        const limit = batchSize - rows.length;
+        const claimed = await withTransaction(
+          pool,
+          (conn) => outboxRepo.claimDue(conn, owner, limit, now, new Date(now.getTime() + deps.leaseMs)),
+          { isolationLevel: 'READ COMMITTED' },
+        );
+        rows.push(...claimed);
+        if (claimed.length === limit) again = true; // more may be waiting
       }
+      if (handedOver.length > 0) again = true;
+      if (rows.length === 0) return { published: 0, duplicates: 0, failed: 0 };
+      const outcomes = await Promise.allSettled(
+        rows.map((row) =>
+          js.publish(row.subject, encoder.encode(row.payload), {
+            msgID: row.msgId,
+            timeout: PUBLISH_TIMEOUT_MS,
+            headers: requestHeaders(row.requestId),
+          }),
+        ),
+      );
+      const publishedIds: string[] = [];
+      const failedIds: string[] = [];
+      let duplicates = 0;
+      let firstError = '';
+      let maxAttempts = 0;
+      for (const [i, outcome] of outcomes.entries()) {
+        const row = rows[i];
+        if (!row) continue;
+        if (outcome.status === 'fulfilled') {
+          publishedIds.push(row.msgId);
+          if (outcome.value.duplicate) duplicates++;
+        } else {
+          failedIds.push(row.msgId);
+          firstError ||= String(outcome.reason?.message ?? outcome.reason);
+          maxAttempts = Math.max(maxAttempts, row.attempts);
+        }
+      }
+      await outboxRepo.markPublished(pool, publishedIds, new Date());
+      if (failedIds.length === 0) return { published: publishedIds.length, duplicates, failed: 0 };
+      const retryAt = new Date(Date.now() + Math.min(pollMs * 2 ** maxAttempts, MAX_BACKOFF_MS));
+      await outboxRepo.markFailed(pool, owner, failedIds, firstError, retryAt);
+      // NATS failing: what was handed over meanwhile is released too (due with these, its attempts untouched),
+      // so rows never pile up in memory while publishes time out; until a pass succeeds, no new lease is given.
+      const waiting = handedOver.splice(0);
+      await release(waiting, retryAt);
+      return { published: publishedIds.length, duplicates, failed: failedIds.length + waiting.length };
+    } catch (err) {
+      // MySQL failed mid-pass: the handed-over rows go back in line (a re-publish is dropped as a duplicate).
+      handedOver.unshift(...handed);
+      throw err;
     }
-    await outboxRepo.markPublished(pool, publishedIds, new Date());
-    const retryIn = Math.min(pollMs * 2 ** maxAttempts, MAX_BACKOFF_MS);
-    // NATS failing: what was handed over meanwhile is released too (due again with these), so rows never
-    // pile up in memory while publishes time out; until a pass succeeds, new rows are written unleased.
-    const released = failedIds.length > 0 ? handedOver.splice(0).map((r) => r.msgId) : [];
-    await outboxRepo.markFailed(pool, [...failedIds, ...released], firstError, new Date(Date.now() + retryIn));
-    return { published: publishedIds.length, duplicates, failed: failedIds.length + released.length };
   }
 
   async function purgeOnce(): Promise<number> {
@@ -212,13 +238,14 @@ export function createOutboxRelay(deps: {
   return {
     kick,
     lease: () =>
-      stopped || failures > 0 || !nats.isConnected()
+      stopped || failures > 0 || !nats.isConnected() || handedOver.length >= MAX_HANDED_BATCHES * batchSize
         ? undefined
-        : { owner, until: new Date(Date.now() + deps.leaseMs) },
+        : { owner, until: new Date(Date.now() + Math.min(deps.leaseMs, HANDOVER_LEASE_MS)) },
     committed: (messages) => {
+      const rows: OutboxRow[] = [];
       for (const m of messages) {
         if (m.lease?.owner !== owner) continue;
-        handedOver.push({
+        rows.push({
           msgId: m.msgId,
           subject: m.subject,
           payload: JSON.stringify(m.payload),
@@ -226,6 +253,14 @@ export function createOutboxRelay(deps: {
           requestId: m.requestId ?? null,
         });
       }
+      if (stopped) {
+        // Committed after stop() drained: released now, for a replica or the next start to publish.
+        release(rows, new Date()).catch((err) =>
+          logger.warn({ err: (err as Error).message }, 'outbox release after stop failed; the lease will end'),
+        );
+        return;
+      }
+      handedOver.push(...rows);
       kick();
     },
     relayOnce,
@@ -243,7 +278,7 @@ export function createOutboxRelay(deps: {
       await running;
       // Rows handed over and not sent yet: sent now (or released at once when NATS is down), not left leased.
       while (handedOver.length > 0) {
-        const r = await relayOnce().catch((err) => {
+        const r = await relayOnce({ claim: false }).catch((err) => {
           logger.warn({ err: (err as Error).message }, 'outbox relay pass failed at stop');
           return undefined;
         });
