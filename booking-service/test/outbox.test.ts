@@ -316,17 +316,31 @@ describe('outbox relay', () => {
   });
 
   test('when MySQL fails to mark a handed-over row published, then the row goes back in line and is marked by the next pass, not left leased', async () => {
-    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
-    const mark = jest.spyOn(outboxRepo, 'markPublished').mockRejectedValueOnce(new Error('MySQL hiccup'));
+    // No poll for a minute: only the catch-up pass at connect and the hand-over run.
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '60000' }, { startRelay: true });
+    const markPublished = outboxRepo.markPublished;
+    let rejected: string[] | undefined;
+    const mark = jest.spyOn(outboxRepo, 'markPublished').mockImplementation(async (pool, msgIds, at) => {
+      if (armed && rejected === undefined && msgIds.length > 0) {
+        rejected = msgIds;
+        throw new Error('MySQL hiccup');
+      }
+      return markPublished(pool, msgIds, at);
+    });
+    let armed = false;
     try {
       await t.nats.firstConnect;
       expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      await t.relay.relayOnce(); // whatever other suites left in the outbox is published now, not in the failing pass
+      armed = true;
       const ids = await book(t, 1);
-      // Well inside the hand-over lease (10 s): only the retry from memory can have marked it.
-      expect(await waitFor(async () => (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null), 3_000)).toBe(
+      const msgId = `${ids[0]}.confirmed`;
+      expect(await waitFor(async () => rejected !== undefined, 3_000)).toBe(true);
+      expect(rejected).toEqual([msgId]);
+      // Inside the hand-over lease (10 s) and with no poll due: only the retry from memory can mark it.
+      expect(await waitFor(async () => (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null), 8_000)).toBe(
         true,
       );
-      expect(mark.mock.calls.length).toBeGreaterThanOrEqual(2);
       expect(await msgIdsOf(ids)).toHaveLength(1); // the second publish was a duplicate JetStream dropped
     } finally {
       mark.mockRestore();
@@ -334,14 +348,77 @@ describe('outbox relay', () => {
     }
   });
 
+  test('when the lease of a handed-over row is about to end, then the relay leaves it to the claim instead of publishing it from memory', async () => {
+    const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
+    const msgId = `${randomUUID()}.confirmed`;
+    try {
+      await t.nats.firstConnect;
+      const lease = t.relay.lease();
+      expect(lease).toBeDefined();
+      // Less left than a publish may take (its timeout): another relay could claim it mid-publish.
+      const until = new Date(Date.now() + 1_500);
+      const message = {
+        msgId,
+        subject: 'bookings.confirmed',
+        payload: { short: true },
+        createdAt: new Date(),
+        lease: { owner: lease?.owner as string, until },
+      };
+      await withTransaction(t.pool, (conn) => outboxRepo.insertMany(conn, [message]));
+      t.relay.committed([message]);
+      await new Promise((r) => setTimeout(r, 500));
+      const [early] = await t.pool.query<RowDataPacket[]>('SELECT published_at FROM outbox WHERE msg_id = ?', [msgId]);
+      expect(early[0]?.published_at).toBeNull();
+      const published = async () => {
+        const [rows] = await t.pool.query<RowDataPacket[]>('SELECT published_at FROM outbox WHERE msg_id = ?', [msgId]);
+        return rows[0]?.published_at as Date | null | undefined;
+      };
+      expect(await waitFor(async () => Boolean(await published()), 5_000)).toBe(true);
+      expect(((await published()) as Date).getTime()).toBeGreaterThanOrEqual(until.getTime());
+      const inStream = await withWatcher(streamMessages);
+      expect(inStream.filter((m) => m.msgId === msgId)).toHaveLength(1);
+    } finally {
+      await t.pool.query('DELETE FROM outbox WHERE msg_id = ?', [msgId]);
+      await t.close();
+    }
+  });
+
+  test('when a relay marks rows failed, then it leaves rows another relay holds or has published', async () => {
+    const t = createTestApp({ NATS_URL: nats.url });
+    const held = `${randomUUID()}.confirmed`;
+    const done = `${randomUUID()}.confirmed`;
+    try {
+      const base = { subject: 'bookings.confirmed', payload: {}, createdAt: new Date() };
+      await withTransaction(t.pool, (conn) =>
+        outboxRepo.insertMany(conn, [
+          { ...base, msgId: held, lease: { owner: 'other-replica', until: new Date(Date.now() + 60_000) } },
+          { ...base, msgId: done },
+        ]),
+      );
+      await outboxRepo.markPublished(t.pool, [done], new Date());
+      await outboxRepo.markFailed(t.pool, 'this-replica', [held, done], 'publish failed', new Date());
+      const [rows] = await t.pool.query<RowDataPacket[]>(
+        'SELECT msg_id, claimed_by, attempts, last_error, published_at FROM outbox WHERE msg_id IN (?) ORDER BY msg_id',
+        [[held, done]],
+      );
+      const byId = new Map(rows.map((r) => [r.msg_id, r]));
+      expect(byId.get(held)).toMatchObject({ claimed_by: 'other-replica', attempts: 0, last_error: null });
+      expect(byId.get(done)).toMatchObject({ claimed_by: null, attempts: 0, last_error: null });
+      expect(byId.get(done)?.published_at).not.toBeNull();
+    } finally {
+      await t.pool.query('DELETE FROM outbox WHERE msg_id IN (?)', [[held, done]]);
+      await t.close();
+    }
+  });
+
   test('when a group commits after the relay stopped, then its rows are released at once, not left leased', async () => {
     const t = createTestApp({ NATS_URL: nats.url }, { startRelay: true });
+    const msgId = `${randomUUID()}.confirmed`;
     try {
       await t.nats.firstConnect;
       expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
       // As a group does: rows written with the lease taken before stop(), handed over after it.
       const lease = t.relay.lease();
-      const msgId = `${randomUUID()}.confirmed`;
       const message = { msgId, subject: 'bookings.confirmed', payload: { late: true }, createdAt: new Date(), lease };
       await withTransaction(t.pool, (conn) => outboxRepo.insertMany(conn, [message]));
       await t.relay.stop();
@@ -352,6 +429,7 @@ describe('outbox relay', () => {
       };
       expect(await waitFor(async () => (await leased()) === null, 3_000)).toBe(true);
     } finally {
+      await t.pool.query('DELETE FROM outbox WHERE msg_id = ?', [msgId]);
       await t.close();
     }
   });

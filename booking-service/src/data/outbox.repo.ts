@@ -19,6 +19,8 @@ export type OutboxRow = {
   payload: string;
   attempts: number;
   requestId: string | null;
+  /** Handed-over rows: when their lease (written with the row) ends, in ms since the epoch. */
+  leaseUntil?: number;
 };
 
 type Row = RowDataPacket & {
@@ -96,7 +98,7 @@ export const outboxRepo = {
     if (msgIds.length === 0) return;
     await pool.query(
       `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL,
-          claim_until = NULL WHERE msg_id IN (?) AND (claimed_by = ? OR claimed_by IS NULL)`,
+          claim_until = NULL WHERE msg_id IN (?) AND (claimed_by = ? OR claimed_by IS NULL) AND published_at IS NULL`,
       [error.slice(0, 500), retryAt, msgIds, owner],
     );
   },

@@ -40,6 +40,8 @@ const MAX_HANDED_BATCHES = 4;
  * rows of a replica killed between commit and publish are published by another within seconds.
  */
 const HANDOVER_LEASE_MS = 10_000;
+/** A handed-over row is published from memory only while its lease outlasts a publish by this much. */
+const LEASE_MARGIN_MS = 1_000;
 
 /**
  * Publishes outbox rows to JetStream, each with msgID = its msg_id, and marks them published only after
@@ -95,13 +97,24 @@ export function createOutboxRelay(deps: {
     if (!nc || !nats.isConnected()) {
       // Their lease ends now: once NATS is back, a claim (the reconnect's kick) publishes them.
       const waiting = handedOver.splice(0);
-      await release(waiting, new Date());
+      try {
+        await release(waiting, new Date());
+      } catch (err) {
+        handedOver.unshift(...waiting);
+        throw err;
+      }
       return { published: 0, duplicates: 0, failed: waiting.length };
     }
     const js = nc.jetstream();
     const pollDue = opts.claim && Date.now() - lastClaimAt >= pollMs;
     // A poll that is due keeps a quarter of the batch for leftovers, so a busy replica still claims them.
-    const handed = handedOver.splice(0, pollDue ? batchSize - Math.ceil(batchSize / 4) : batchSize);
+    // Rows whose lease would end before a publish could be acked are left to the claim (no double publish).
+    const publishBy = Date.now() + PUBLISH_TIMEOUT_MS + LEASE_MARGIN_MS;
+    const handed = handedOver
+      .splice(0, pollDue ? batchSize - Math.ceil(batchSize / 4) : batchSize)
+      .filter((r) => (r.leaseUntil ?? Number.POSITIVE_INFINITY) > publishBy);
+    /** Rows whose outcome is not written yet: they go back in line if MySQL fails (a re-publish is a duplicate). */
+    let unsettled = handed;
     try {
       const rows = [...handed];
       if (opts.claim && (handed.length === 0 || pollDue)) {
@@ -145,17 +158,19 @@ export function createOutboxRelay(deps: {
         }
       }
       await outboxRepo.markPublished(pool, publishedIds, new Date());
+      unsettled = handed.filter((r) => failedIds.includes(r.msgId));
       if (failedIds.length === 0) return { published: publishedIds.length, duplicates, failed: 0 };
       const retryAt = new Date(Date.now() + Math.min(pollMs * 2 ** maxAttempts, MAX_BACKOFF_MS));
       await outboxRepo.markFailed(pool, owner, failedIds, firstError, retryAt);
       // NATS failing: what was handed over meanwhile is released too (due with these, its attempts untouched),
       // so rows never pile up in memory while publishes time out; until a pass succeeds, no new lease is given.
-      const waiting = handedOver.splice(0);
-      await release(waiting, retryAt);
-      return { published: publishedIds.length, duplicates, failed: failedIds.length + waiting.length };
+      unsettled = handedOver.splice(0);
+      await release(unsettled, retryAt);
+      return { published: publishedIds.length, duplicates, failed: failedIds.length + unsettled.length };
     } catch (err) {
-      // MySQL failed mid-pass: the handed-over rows go back in line (a re-publish is dropped as a duplicate).
-      handedOver.unshift(...handed);
+      // MySQL failed mid-pass: rows whose outcome was not written go back in line (their lease still guards
+      // them; one that runs out is left to the claim by the filter above).
+      handedOver.unshift(...unsettled);
       throw err;
     }
   }
@@ -240,7 +255,7 @@ export function createOutboxRelay(deps: {
     lease: () =>
       stopped || failures > 0 || !nats.isConnected() || handedOver.length >= MAX_HANDED_BATCHES * batchSize
         ? undefined
-        : { owner, until: new Date(Date.now() + Math.min(deps.leaseMs, HANDOVER_LEASE_MS)) },
+        : { owner, until: new Date(Date.now() + HANDOVER_LEASE_MS) },
     committed: (messages) => {
       const rows: OutboxRow[] = [];
       for (const m of messages) {
@@ -251,8 +266,10 @@ export function createOutboxRelay(deps: {
           payload: JSON.stringify(m.payload),
           attempts: 0,
           requestId: m.requestId ?? null,
+          leaseUntil: m.lease.until.getTime(),
         });
       }
+      if (rows.length === 0) return; // written unleased: a poll claims them
       if (stopped) {
         // Committed after stop() drained: released now, for a replica or the next start to publish.
         release(rows, new Date()).catch((err) =>
