@@ -45,7 +45,7 @@ function pidOfProgram(names: string[]): number | undefined {
  * The stack's processes but the booking replicas (summed apart) and the MySQL server when it runs here (the
  * oldest mariadbd/mysqld: on a machine where it serves other load too, its figure includes that load).
  */
-export function stackProcesses(stack: Stack): Record<string, number | undefined> {
+function stackProcesses(stack: Stack): Record<string, number | undefined> {
   return {
     'notification-service': stack.notifications.child?.pid,
     'event-service': stack.events.child?.pid,
@@ -60,12 +60,14 @@ export type CpuPhase = { used: CpuShare; ms: number; missing: string[] };
 
 /** Starts measuring; the returned function gives CPU ms per process since then (the bench client included). */
 export function startCpu(stack: Stack): () => CpuPhase {
-  const expected = ['booking-service x2', ...Object.keys(stackProcesses(stack)), 'bench client'];
+  // Looked up once per phase (pgrep): a process restarted mid-phase would not be comparable anyway.
+  const pids = stackProcesses(stack);
+  const expected = ['booking-service x2', ...Object.keys(pids), 'bench client'];
   const read = (): CpuShare => {
     const out: CpuShare = {};
     const replicas = stack.bookings.map((b) => (b.child?.pid ? cpuMsOf(b.child.pid) : undefined));
     if (replicas.every((r) => r !== undefined)) out['booking-service x2'] = replicas.reduce((a, b) => a + b, 0);
-    for (const [name, pid] of Object.entries(stackProcesses(stack))) {
+    for (const [name, pid] of Object.entries(pids)) {
       const ms = pid ? cpuMsOf(pid) : undefined;
       if (ms !== undefined) out[name] = ms;
     }

@@ -33,6 +33,19 @@ const msgIdsOf = async (bookingIds: string[]) => {
   return all.filter((m) => m.msgId !== undefined && wanted.has(m.msgId));
 };
 
+/** Each booking's confirmation is in the stream, once. */
+async function expectInStreamOnce(bookingIds: string[]): Promise<void> {
+  expect((await msgIdsOf(bookingIds)).map((m) => m.msgId).sort()).toEqual(
+    bookingIds.map((id) => `${id}.confirmed`).sort(),
+  );
+}
+
+/** Waits until the replica's relay is connected and hands over: the next booking is written leased to it. */
+async function untilHandingOver(t: TestApp): Promise<void> {
+  await t.nats.firstConnect;
+  expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+}
+
 async function book(t: TestApp, count: number): Promise<string[]> {
   const eventId = await insertEvent(t.pool, 100);
   const ids: string[] = [];
@@ -231,8 +244,7 @@ describe('outbox relay', () => {
       expect(
         await waitFor(async () => (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null), 10_000),
       ).toBe(true);
-      const inStream = await msgIdsOf(ids);
-      expect(inStream.map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
+      await expectInStreamOnce(ids);
       const [still] = await t.pool.query<RowDataPacket[]>(
         'SELECT COUNT(*) AS n FROM outbox WHERE msg_id IN (?) AND claimed_by IS NOT NULL',
         [ids.map((id) => `${id}.confirmed`)],
@@ -249,8 +261,7 @@ describe('outbox relay', () => {
   test('when the relay stops while a publish is in flight, then the rows handed to it meanwhile are published before it ends', async () => {
     const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '100' }, { startRelay: true });
     try {
-      await t.nats.firstConnect;
-      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      await untilHandingOver(t);
       nats.signal('SIGSTOP');
       let ids: string[] = [];
       try {
@@ -267,7 +278,7 @@ describe('outbox relay', () => {
       );
       expect(rows).toHaveLength(3);
       expect(rows.every((r) => r.claimed_by === null && r.published_at !== null)).toBe(true);
-      expect((await msgIdsOf(ids)).map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
+      await expectInStreamOnce(ids);
     } finally {
       nats.signal('SIGCONT');
       await t.close();
@@ -277,8 +288,7 @@ describe('outbox relay', () => {
   test('when NATS hangs past the publish timeout, then the rows handed over meanwhile are released, new ones are written unleased, and all are published once it is back', async () => {
     const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '1000' }, { startRelay: true });
     try {
-      await t.nats.firstConnect;
-      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      await untilHandingOver(t);
       nats.signal('SIGSTOP');
       let ids: string[] = [];
       try {
@@ -308,7 +318,7 @@ describe('outbox relay', () => {
       expect(
         await waitFor(async () => (await outboxOf(t.pool, ids)).every((o) => o.publishedAt !== null), 15_000),
       ).toBe(true);
-      expect((await msgIdsOf(ids)).map((m) => m.msgId).sort()).toEqual(ids.map((id) => `${id}.confirmed`).sort());
+      await expectInStreamOnce(ids);
     } finally {
       nats.signal('SIGCONT');
       await t.close();
@@ -329,8 +339,7 @@ describe('outbox relay', () => {
     });
     let armed = false;
     try {
-      await t.nats.firstConnect;
-      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      await untilHandingOver(t);
       await t.relay.relayOnce(); // whatever other suites left in the outbox is published now, not in the failing pass
       armed = true;
       const ids = await book(t, 1);
@@ -415,8 +424,7 @@ describe('outbox relay', () => {
     const t = createTestApp({ NATS_URL: nats.url }, { startRelay: true });
     const msgId = `${randomUUID()}.confirmed`;
     try {
-      await t.nats.firstConnect;
-      expect(await waitFor(async () => t.relay.lease() !== undefined, 5_000)).toBe(true);
+      await untilHandingOver(t);
       // As a group does: rows written with the lease taken before stop(), handed over after it.
       const lease = t.relay.lease();
       const message = { msgId, subject: 'bookings.confirmed', payload: { late: true }, createdAt: new Date(), lease };

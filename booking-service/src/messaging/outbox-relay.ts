@@ -57,8 +57,7 @@ const LEASE_MARGIN_MS = 1_000;
  * rows: HANDOVER_LEASE_MS, claimed ones: leaseMs); another then publishes them and JetStream's duplicate
  * window drops whatever was already in. Runs right after each commit (kick) and every pollMs for leftovers
  * (a due poll keeps a quarter of the batch for them, so a busy relay still claims); backs off while NATS
- * fails. Published rows older than
- * retentionHours are purged.
+ * fails. Published rows older than retentionHours are purged.
  */
 export function createOutboxRelay(deps: {
   pool: Pool;
@@ -82,28 +81,31 @@ export function createOutboxRelay(deps: {
   const handedOver: OutboxRow[] = [];
   let lastClaimAt = 0;
 
-  /** Rows handed over and not sent yet, released at once (due at `at`): nothing waits for this relay's lease. */
-  async function release(rows: OutboxRow[], at: Date): Promise<void> {
-    await outboxRepo.release(
-      pool,
-      owner,
-      rows.map((r) => r.msgId),
-      at,
-    );
+  /**
+   * Everything waiting in memory is released (due at `at`, attempts untouched), so nothing waits for this
+   * relay's lease; if MySQL fails, the rows stay in line. Returns how many were released.
+   */
+  async function releaseWaiting(at: Date): Promise<number> {
+    const waiting = handedOver.splice(0);
+    try {
+      await outboxRepo.release(
+        pool,
+        owner,
+        waiting.map((r) => r.msgId),
+        at,
+      );
+    } catch (err) {
+      handedOver.unshift(...waiting);
+      throw err;
+    }
+    return waiting.length;
   }
 
   async function relayOnce(opts: { claim: boolean } = { claim: true }): Promise<RelayResult> {
     const nc = nats.connection();
     if (!nc || !nats.isConnected()) {
       // Their lease ends now: once NATS is back, a claim (the reconnect's kick) publishes them.
-      const waiting = handedOver.splice(0);
-      try {
-        await release(waiting, new Date());
-      } catch (err) {
-        handedOver.unshift(...waiting);
-        throw err;
-      }
-      return { published: 0, duplicates: 0, failed: waiting.length };
+      return { published: 0, duplicates: 0, failed: await releaseWaiting(new Date()) };
     }
     const js = nc.jetstream();
     const pollDue = opts.claim && Date.now() - lastClaimAt >= pollMs;
@@ -158,15 +160,16 @@ export function createOutboxRelay(deps: {
         }
       }
       await outboxRepo.markPublished(pool, publishedIds, new Date());
-      unsettled = handed.filter((r) => failedIds.includes(r.msgId));
+      const failed = new Set(failedIds);
+      unsettled = handed.filter((r) => failed.has(r.msgId));
       if (failedIds.length === 0) return { published: publishedIds.length, duplicates, failed: 0 };
       const retryAt = new Date(Date.now() + Math.min(pollMs * 2 ** maxAttempts, MAX_BACKOFF_MS));
       await outboxRepo.markFailed(pool, owner, failedIds, firstError, retryAt);
-      // NATS failing: what was handed over meanwhile is released too (due with these, its attempts untouched),
-      // so rows never pile up in memory while publishes time out; until a pass succeeds, no new lease is given.
-      unsettled = handedOver.splice(0);
-      await release(unsettled, retryAt);
-      return { published: publishedIds.length, duplicates, failed: failedIds.length + unsettled.length };
+      unsettled = [];
+      // NATS failing: what was handed over meanwhile is released too (due with these), so rows never pile up
+      // in memory while publishes time out; until a pass succeeds, no new lease is given.
+      const released = await releaseWaiting(retryAt);
+      return { published: publishedIds.length, duplicates, failed: failedIds.length + released };
     } catch (err) {
       // MySQL failed mid-pass: rows whose outcome was not written go back in line (their lease still guards
       // them; one that runs out is left to the claim by the filter above).
@@ -270,15 +273,15 @@ export function createOutboxRelay(deps: {
         });
       }
       if (rows.length === 0) return; // written unleased: a poll claims them
-      if (stopped) {
-        // Committed after stop() drained: released now, for a replica or the next start to publish.
-        release(rows, new Date()).catch((err) =>
-          logger.warn({ err: (err as Error).message }, 'outbox release after stop failed; the lease will end'),
-        );
+      handedOver.push(...rows);
+      if (!stopped) {
+        kick();
         return;
       }
-      handedOver.push(...rows);
-      kick();
+      // Committed after stop() drained: released now, for a replica or the next start to publish.
+      releaseWaiting(new Date()).catch((err) =>
+        logger.warn({ err: (err as Error).message }, 'outbox release after stop failed; the lease will end'),
+      );
     },
     relayOnce,
     purgeOnce,
