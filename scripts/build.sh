@@ -10,14 +10,14 @@ build() { # package -> builds it, output kept together
     echo "==> $1: build FAILED"; echo "$out"; return 1
   fi
 }
-# test-support and db first: the other packages' tests use them.
+# The contracts, the kit, test-support and db first, in that order: the other packages import them.
 failed=()
-for p in "${PACKAGES[@]}"; do
-  case "$p" in test-support | db) build "$p" || failed+=("$p") ;; esac
+for p in "${FIRST_PACKAGES[@]}"; do
+  [ -f "$p/package.json" ] && { build "$p" || failed+=("$p"); }
 done
 pids=() names=()
 for p in "${PACKAGES[@]}"; do
-  case "$p" in test-support | db) continue ;; esac
+  [[ " ${FIRST_PACKAGES[*]} " == *" $p "* ]] && continue
   build "$p" &
   pids+=($!) names+=("$p")
   if [ ${#pids[@]} -ge 2 ]; then

@@ -74,6 +74,8 @@ function checkCompose() {
   if (!String(services.mysql?.image ?? '').startsWith('mysql:8'))
     problem('docker-compose.yml', 'mysql must be MySQL 8');
   if (!(services.nats?.command ?? []).includes('-js')) problem('docker-compose.yml', 'nats must run with -js');
+  if (services.migrate?.build?.context !== '.' || services.migrate?.build?.dockerfile !== 'db/Dockerfile')
+    problem('docker-compose.yml', 'migrate must build from the repository root with db/Dockerfile');
   if (services.migrate?.depends_on?.mysql?.condition !== 'service_healthy') {
     problem('docker-compose.yml', 'migrate must wait for mysql to be healthy');
   }
@@ -87,7 +89,8 @@ function checkCompose() {
       problem('docker-compose.yml', `service ${svc} missing`);
       continue;
     }
-    if (s.build !== `./${svc}`) problem('docker-compose.yml', `${svc} must build ./${svc}`);
+    if (s.build?.context !== '.' || s.build?.dockerfile !== `${svc}/Dockerfile`)
+      problem('docker-compose.yml', `${svc} must build from the repository root with ${svc}/Dockerfile`);
     const published = `\${BIND_ADDRESS:-127.0.0.1}:\${${PORT_VARS[svc]}:-${PORTS[svc]}}:3000`;
     if (!(s.ports ?? []).includes(published))
       problem('docker-compose.yml', `${svc} must publish "${published}" (host port and bind address from .env)`);
@@ -458,17 +461,25 @@ function checkDockerfiles() {
     const user = finalStage.filter((l) => /^USER\s/i.test(l)).at(-1);
     if (!user || /^USER\s+(root|0)(:|\s|$)/i.test(user))
       problem(where, 'the runtime stage must switch to a non-root USER');
-    // Installs: production dependencies from the lock (npm ci --omit=dev); the build adds only named packages
-    // (the compiler and types, npm install --no-save <names>), never every devDependency (jest, testcontainers...).
+    // Installs: only this package's closure, cut out of the root lock by scripts/prune-lock.mjs: production
+    // dependencies (--prod, npm ci --omit=dev) for the runtime, plus the compiler and types (--dev-only) for the
+    // build; never every devDependency of the workspace (jest, testcontainers...), never an unlocked npm install.
     const joined = text.replace(/\\\n/g, ' ');
     const installs = joined.split('\n').filter((l) => /^\s*RUN\s/.test(l) && /\bnpm\s+(ci|install|i)\b/.test(l));
     if (!installs.some((l) => /npm ci\b.*--omit=dev/.test(l)))
       problem(where, 'must install production dependencies with npm ci --omit=dev');
+    if (!new RegExp(`prune-lock\\.mjs ${folder} --prod\\b`).test(joined))
+      problem(
+        where,
+        `must prune the root lock to ${folder}'s production closure (scripts/prune-lock.mjs ${folder} --prod)`,
+      );
+    if (!new RegExp(`prune-lock\\.mjs ${folder} --dev-only '\\^\\(typescript\\|@types/\\.\\*\\)\\$'`).test(joined))
+      problem(
+        where,
+        `the build closure may add only the compiler and types (prune-lock.mjs ${folder} --dev-only '^(typescript|@types/.*)$')`,
+      );
     for (const l of installs) {
-      if (/npm ci\b/.test(l) && !/--omit=dev/.test(l))
-        problem(where, 'no stage may install every devDependency (npm ci without --omit=dev)');
-      if (/npm (install|i)\b/.test(l) && !/--no-save/.test(l))
-        problem(where, 'a build-tools install must be npm install --no-save <named packages>');
+      if (/npm (install|i)\b/.test(l)) problem(where, 'no npm install: every install is npm ci from a pruned lock');
     }
     if (finalStage.some((l) => /npm (install|i)\b/.test(l)))
       problem(where, 'the runtime stage must not install build tools');
@@ -478,10 +489,21 @@ function checkDockerfiles() {
       if (!text.includes('/health')) problem(where, 'needs a HEALTHCHECK on /health');
     }
     if (folder !== 'db' && !finalStage.some((l) => /^HEALTHCHECK\s/i.test(l))) problem(where, 'needs a HEALTHCHECK');
-    const ignore = path.join(ROOT, folder, '.dockerignore');
-    if (!existsSync(ignore) || !readFileSync(ignore, 'utf8').split('\n').includes('node_modules')) {
-      problem(`${folder}/.dockerignore`, 'must exist and list node_modules');
-    }
+    if (
+      !new RegExp(`^# From the repository root: docker build -f ${folder}/Dockerfile `, 'm').test(text) &&
+      folder !== 'db'
+    )
+      problem(where, `must say how it is built: from the repository root with -f ${folder}/Dockerfile`);
+  }
+  // Images build from the repository root: one .dockerignore there keeps what must never reach a context out.
+  const ignore = path.join(ROOT, '.dockerignore');
+  const ignored = existsSync(ignore)
+    ? readFileSync(ignore, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+    : [];
+  for (const entry of ['**/node_modules', '**/dist', '.env*', '.dev-keys']) {
+    if (!ignored.includes(entry)) problem('.dockerignore', `must exist at the root and list ${entry}`);
   }
 }
 

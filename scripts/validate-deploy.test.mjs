@@ -10,6 +10,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const VALIDATOR = path.join(ROOT, 'scripts', 'validate-deploy.mjs');
 const FILES = [
   'docker-compose.yml',
+  '.dockerignore',
   '.env.example',
   'README.md',
   'k8s',
@@ -271,7 +272,7 @@ const cases = [
   [
     'Dockerfile: single stage',
     'user-service/Dockerfile',
-    (s) => s.replace(/FROM node:22-bookworm-slim AS deps[\s\S]*?(?=FROM node:22-bookworm-slim AS runtime)/, ''),
+    (s) => s.replace(/FROM node:22-bookworm-slim AS prune[\s\S]*?(?=FROM node:22-bookworm-slim AS runtime)/, ''),
     /multi-stage/,
   ],
   [
@@ -283,14 +284,28 @@ const cases = [
   [
     'Dockerfile: the build installs every devDependency',
     'user-service/Dockerfile',
-    (s) => s.replace('WORKDIR /build\n', 'WORKDIR /build\nRUN npm ci --no-audit --no-fund\n'),
-    /every devDependency/,
+    (s) => s.replace(" --dev-only '^(typescript|@types/.*)$'", ''),
+    /only the compiler and types/,
   ],
+  [
+    'Dockerfile: the whole workspace installed, not the pruned closure',
+    'event-service/Dockerfile',
+    (s) => s.replace('prune-lock.mjs event-service --prod', 'prune-lock.mjs booking-service --prod'),
+    /production closure/,
+  ],
+  [
+    'compose: a service built from its own folder',
+    'docker-compose.yml',
+    (s) =>
+      s.replace(/build:\n {6}context: \.\n {6}dockerfile: booking-service\/Dockerfile/, 'build: ./booking-service'),
+    /booking-service must build from the repository root/,
+  ],
+  ['root .dockerignore: .env not ignored', '.dockerignore', (s) => s.replace('.env*\n', ''), /\.dockerignore.*\.env/],
   [
     'Dockerfile: the runtime stage installs build tools',
     'db/Dockerfile',
     (s) => s.replace('USER node', 'RUN npm install --no-save typescript\nUSER node'),
-    /runtime stage must not install/,
+    /runtime stage must not install|no npm install/,
   ],
   ['Dockerfile: root user', 'event-service/Dockerfile', (s) => s.replace('USER node', 'USER root'), /non-root USER/],
   [

@@ -1,3 +1,10 @@
+import type { TokenVerifier } from '@ebs/service-kit/auth';
+import { pingDb } from '@ebs/service-kit/db';
+import { errorMiddleware, notFoundRoute } from '@ebs/service-kit/errors';
+import { httpEdge, requestContext } from '@ebs/service-kit/http';
+import { healthRouter } from '@ebs/service-kit/lifecycle';
+import type { Logger } from '@ebs/service-kit/observability';
+import { docsRouter, httpMetrics, metricsRouter } from '@ebs/service-kit/observability';
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { createBookingsRepo } from './data/bookings.repo';
@@ -6,15 +13,6 @@ import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
 import { buildOpenApi } from './http/openapi';
 import { delayBookingAnswers } from './http/test-hooks';
-import type { TokenVerifier } from './lib/auth';
-import { pingDb } from './lib/db';
-import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
-import { healthRouter } from './lib/health';
-import { httpEdge } from './lib/http-edge';
-import type { Logger } from './lib/logger';
-import { httpMetrics, metricsRouter } from './lib/metrics';
-import { docsRouter } from './lib/openapi';
-import { requestContext } from './lib/request-context';
 import { watchOutbox } from './metrics';
 
 export type AppDeps = {

@@ -1,10 +1,10 @@
 import path from 'node:path';
+import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
+import { baseEnvSchema, ConfigError, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
+import type { DbConfig } from '@ebs/service-kit/db';
+import type { HttpConfig } from '@ebs/service-kit/lifecycle';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from './lib/auth';
-import { baseEnvSchema, ConfigError, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
-import type { DbConfig } from './lib/db';
-import type { HttpConfig } from './lib/serve';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({

@@ -1,14 +1,14 @@
+import { createTokenVerifier } from '@ebs/service-kit/auth';
+import { createPool } from '@ebs/service-kit/db';
+import { runService, serve } from '@ebs/service-kit/lifecycle';
+import { createNatsLink } from '@ebs/service-kit/messaging';
+import { createLogger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createBookingsRepo } from './data/bookings.repo';
 import { createBookingRush } from './domain/book-seats';
 import { createKeyPurger } from './domain/idempotency-purge';
-import { createTokenVerifier } from './lib/auth';
-import { createPool } from './lib/db';
-import { createLogger } from './lib/logger';
-import { runService, serve } from './lib/serve';
 import { ensureBookingsStream } from './messaging/bookings-stream';
-import { createNatsLink } from './messaging/nats-link';
 import { createOutboxRelay } from './messaging/outbox-relay';
 
 const SERVICE = 'booking-service';

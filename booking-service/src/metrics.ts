@@ -1,8 +1,8 @@
+import { isDbUnavailable } from '@ebs/service-kit/db';
+import { AppError } from '@ebs/service-kit/errors';
+import { client } from '@ebs/service-kit/observability';
 import type { Pool } from 'mysql2/promise';
 import { type OutboxBacklog, outboxBacklog } from './data/outbox.repo';
-import { isDbUnavailable } from './lib/db';
-import { AppError } from './lib/errors';
-import { client } from './lib/metrics';
 
 // booking-service's own Prometheus metrics (lib/metrics.ts has the process and HTTP ones). Code that books
 // calls the named functions below, one line each.

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import {
+  adminAuth,
+  customerAuth,
+  hostileAuthorizations,
+  mintToken,
+  startServiceProcess,
+} from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
-import { startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth, customerAuth, hostileAuthorizations, mintToken } from './support/tokens';
 
 // docs/api.md "Access" for booking-service: a customer books for and sees only themselves; an admin all.
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth } from '@ebs/service-kit/testing';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import request from 'supertest';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let watcher: NatsConnection;

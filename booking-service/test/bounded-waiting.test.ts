@@ -1,8 +1,8 @@
+import { withTransaction } from '@ebs/service-kit/db';
+import { adminAuth } from '@ebs/service-kit/testing';
 import request from 'supertest';
-import { withTransaction } from '../src/lib/db';
 import { availableSeats, insertEvent, insertUser } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

@@ -1,8 +1,8 @@
 import http from 'node:http';
+import { adminAuth, customerAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { availableSeats, insertEvent, insertUser, streamMessages, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth, customerAuth } from './support/tokens';
 
 // Two independent instances of the service (own pools, as two replicas would be) over one database.
 let a: TestApp;

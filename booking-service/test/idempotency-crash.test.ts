@@ -1,9 +1,8 @@
+import { createPool } from '@ebs/service-kit/db';
+import { customerAuth, startServiceProcess } from '@ebs/service-kit/testing';
 import { loadConfig } from '../src/config';
-import { createPool } from '../src/lib/db';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf, waitFor } from './support/fixtures';
-import { startServiceProcess } from './support/service-process';
 import { testConfig } from './support/test-app';
-import { customerAuth } from './support/tokens';
 
 describe('a replica killed between commit and answer', () => {
   test('when the replica is SIGKILLed after committing a keyed booking but before answering, then the retry with the key on another replica gets the same booking and nothing more is booked', async () => {

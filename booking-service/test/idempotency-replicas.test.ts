@@ -1,9 +1,9 @@
+import { createPool } from '@ebs/service-kit/db';
+import { createLogger } from '@ebs/service-kit/observability';
 import { createBookingsRepo } from '../src/data/bookings.repo';
 import { idempotencyRepo } from '../src/data/idempotency.repo';
 import { bookSeats, createBookingRush } from '../src/domain/book-seats';
 import { createIdempotency, type Idempotency, KeyTaken } from '../src/domain/idempotency';
-import { createPool } from '../src/lib/db';
-import { createLogger } from '../src/lib/logger';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
 import { testConfig } from './support/test-app';
 

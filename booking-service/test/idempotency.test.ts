@@ -1,10 +1,10 @@
+import { createLogger } from '@ebs/service-kit/observability';
+import { customerAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { IDEMPOTENCY_TTL_MS } from '../src/domain/idempotency';
 import { createKeyPurger } from '../src/domain/idempotency-purge';
-import { createLogger } from '../src/lib/logger';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { customerAuth } from './support/tokens';
 
 // Two independent instances (own pools, own in-memory in-flight maps, as two replicas) over one database.
 // Both read the same adjustable clock, so a test can move "now" past the 24 h a key is remembered.

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth, parsePrometheusText, type Sample, sampleValue } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { insertEvent, insertUser } from './support/fixtures';
-import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 

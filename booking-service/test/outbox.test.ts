@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { withTransaction } from '@ebs/service-kit/db';
+import { adminAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { outboxRepo } from '../src/data/outbox.repo';
-import { withTransaction } from '../src/lib/db';
 import { insertEvent, insertUser, outboxOf, streamMessages, waitFor } from './support/fixtures';
 import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 // These tests stop and restart NATS, so they use a nats-server of their own.
 let nats: OwnServer & { storeDir: string };

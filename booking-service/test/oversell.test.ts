@@ -1,8 +1,8 @@
 import http from 'node:http';
+import { adminAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 // Two independent instances of the service (own pools, as two replicas would be) over one database.
 let a: TestApp;

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createPool } from '../src/lib/db';
+import { createPool } from '@ebs/service-kit/db';
+import { adminAuth, startServiceProcess } from '@ebs/service-kit/testing';
 import { availableSeats, insertEvent, insertUser } from './support/fixtures';
-import { startServiceProcess } from './support/service-process';
 import { testConfig } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 describe('the service process', () => {
   test('when two replicas run side by side, then together they sell the last seat once and both exit 0 on SIGTERM', async () => {

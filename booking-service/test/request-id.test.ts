@@ -1,8 +1,8 @@
+import { adminAuth } from '@ebs/service-kit/testing';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { insertEvent, insertUser, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let watcher: NatsConnection;

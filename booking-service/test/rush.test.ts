@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth } from '@ebs/service-kit/testing';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { availableSeats, bookingsOf, insertEvent, insertUser, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 // Group commit (docs/api.md "Ticket rush"). To see what one group does, the tests hold the event row lock
 // themselves: the first request's group then waits on it, and the requests sent after it queue, in the

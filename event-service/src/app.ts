@@ -1,3 +1,10 @@
+import type { TokenVerifier } from '@ebs/service-kit/auth';
+import { pingDb } from '@ebs/service-kit/db';
+import { errorMiddleware, notFoundRoute } from '@ebs/service-kit/errors';
+import { httpEdge, requestContext } from '@ebs/service-kit/http';
+import { type DependencyCheck, healthRouter } from '@ebs/service-kit/lifecycle';
+import type { Logger } from '@ebs/service-kit/observability';
+import { docsRouter, httpMetrics, metricsRouter } from '@ebs/service-kit/observability';
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import type { EventsCache } from './data/events.cache';
@@ -5,15 +12,6 @@ import { createEventsRepo, type EventsRepo } from './data/events.repo';
 import { createEventReader } from './domain/get-event';
 import { eventsRouter } from './http/events.routes';
 import { buildOpenApi } from './http/openapi';
-import type { TokenVerifier } from './lib/auth';
-import { pingDb } from './lib/db';
-import { errorMiddleware, notFoundRoute } from './lib/error-middleware';
-import { type DependencyCheck, healthRouter } from './lib/health';
-import { httpEdge } from './lib/http-edge';
-import type { Logger } from './lib/logger';
-import { httpMetrics, metricsRouter } from './lib/metrics';
-import { docsRouter } from './lib/openapi';
-import { requestContext } from './lib/request-context';
 
 export type AppDeps = {
   pool: Pool;

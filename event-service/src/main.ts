@@ -1,15 +1,15 @@
+import { createTokenVerifier } from '@ebs/service-kit/auth';
+import { createPool } from '@ebs/service-kit/db';
+import { runService, serve } from '@ebs/service-kit/lifecycle';
+import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
+import { createLogger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createEventsCache } from './data/events.cache';
 import { createEventsRepo } from './data/events.repo';
 import { createParkedMessagesRepo } from './data/parked-messages.repo';
 import { createRedisClient } from './data/redis-client';
-import { createTokenVerifier } from './lib/auth';
-import { createPool } from './lib/db';
-import { createLogger } from './lib/logger';
-import { runService, serve } from './lib/serve';
 import { startCacheRefreshConsumer } from './messaging/cache-refresh.consumer';
-import { createNatsLink, type NatsLink } from './messaging/nats-link';
 
 const SERVICE = 'event-service';
 

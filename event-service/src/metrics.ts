@@ -1,4 +1,4 @@
-import { client } from './lib/metrics';
+import { client } from '@ebs/service-kit/observability';
 
 // event-service's own Prometheus metrics (lib/metrics.ts has the process and HTTP ones): the read cache and
 // the cache-refresh consumer. Code calls the named functions below, one line each.
@@ -12,45 +12,4 @@ const cacheReads = new client.Counter({
 /** A cache lookup for GET /events/:id: hit or miss (Redis failing counts as a miss). */
 export function countCacheRead(result: 'hit' | 'miss'): void {
   cacheReads.inc({ result });
-}
-
-// Consumer metrics: the same names in every service that consumes (durable-consumer.ts calls them).
-
-const deliveries = new client.Counter({
-  name: 'consumer_deliveries_total',
-  help: 'JetStream deliveries handled, by consumer and outcome (ack, parked, retry)',
-  labelNames: ['consumer', 'outcome'] as const,
-});
-
-const lag = new client.Histogram({
-  name: 'consumer_lag_seconds',
-  help: 'Time from a message entering the stream to its handling, by consumer',
-  labelNames: ['consumer'] as const,
-  buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 3600],
-});
-
-const pending = new client.Gauge({
-  name: 'consumer_pending_messages',
-  help: 'Messages in the stream not yet delivered to the consumer, as of its last delivery',
-  labelNames: ['consumer'] as const,
-});
-
-const parked = new client.Counter({
-  name: 'consumer_messages_parked_total',
-  help: 'Malformed messages set aside (logged, never redelivered), by consumer',
-  labelNames: ['consumer'] as const,
-});
-
-export type DeliveryOutcome = 'ack' | 'parked' | 'retry';
-
-/** One handled delivery: its outcome, how long it waited in the stream, and what still waits behind it. */
-export function countDelivery(
-  consumer: string,
-  outcome: DeliveryOutcome,
-  m: { lagSeconds: number; pending: number },
-): void {
-  deliveries.inc({ consumer, outcome });
-  lag.observe({ consumer }, Math.max(0, m.lagSeconds));
-  pending.set({ consumer }, m.pending);
-  if (outcome === 'parked') parked.inc({ consumer });
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth, customerAuth, hostileAuthorizations } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { newEventBody, seatsOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth, customerAuth, hostileAuthorizations } from './support/tokens';
 
 // docs/api.md "Access" for event-service: reads are public, POST and PATCH /events are for admins.
 

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth, createBookingsStream, type ServiceProcess, startServiceProcess } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { createEventsRepo } from '../src/data/events.repo';
 import { CONSUMER_NAME } from '../src/messaging/cache-refresh.consumer';
-import { createBookingsStream } from './support/bookings-stream';
 import { bookDirectly, newEventBody } from './support/fixtures';
 import { startOwnRedis } from './support/infra';
-import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;

@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adminAuth } from '@ebs/service-kit/testing';
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { createEventsRepo } from '../src/data/events.repo';
 import { newEventBody } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

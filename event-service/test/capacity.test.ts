@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { bookDirectly, newEventBody, seatsOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { ISO_MS_Z, newEventBody, seatsOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

@@ -1,7 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { listRoutes } from '@ebs/service-kit/http';
+import { compareWithRoutes, type OpenApiDocument } from '@ebs/service-kit/observability';
 import request from 'supertest';
-import { compareWithRoutes, type OpenApiDocument } from '../src/lib/openapi';
-import { listRoutes } from '../src/lib/route-table';
 import { createTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startServiceProcess } from './support/service-process';
-import { adminAuth } from './support/tokens';
+import { adminAuth, startServiceProcess } from '@ebs/service-kit/testing';
 
 describe('the service process', () => {
   test('when started, then it serves events with the cache and exits 0 on SIGTERM', async () => {

@@ -1,8 +1,8 @@
+import { adminAuth } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { newEventBody } from './support/fixtures';
 import { type OwnServer, startOwnRedis } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 const createEvent = async (app: TestApp['app']) =>
   (await request(app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body as {

@@ -1,7 +1,7 @@
+import { BOOKINGS_STREAM } from '@ebs/contracts';
+import { createBookingsStream } from '@ebs/service-kit/testing';
 import { connect, type NatsConnection } from 'nats';
-import { BOOKINGS_STREAM } from '../src/messaging/bookings-stream';
 import { CONSUMER_NAME } from '../src/messaging/cache-refresh.consumer';
-import { createBookingsStream } from './support/bookings-stream';
 import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp } from './support/test-app';
 

@@ -1,13 +1,13 @@
+import { createTokenVerifier } from '@ebs/service-kit/auth';
+import { createPool } from '@ebs/service-kit/db';
+import { runService, serve } from '@ebs/service-kit/lifecycle';
+import { createNatsLink } from '@ebs/service-kit/messaging';
+import { createLogger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createNotificationsRepo } from './data/notifications.repo';
 import { createParkedMessagesRepo } from './data/parked-messages.repo';
-import { createTokenVerifier } from './lib/auth';
-import { createPool } from './lib/db';
-import { createLogger } from './lib/logger';
-import { runService, serve } from './lib/serve';
 import { startBookingsConsumer } from './messaging/bookings.consumer';
-import { createNatsLink } from './messaging/nats-link';
 
 const SERVICE = 'notification-service';
 

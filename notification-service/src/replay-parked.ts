@@ -1,8 +1,8 @@
+import { createPool } from '@ebs/service-kit/db';
 import { loadConfig } from './config';
 import { createNotificationsRepo } from './data/notifications.repo';
 import { createParkedMessagesRepo } from './data/parked-messages.repo';
 import { replayParked } from './domain/replay-parked';
-import { createPool } from './lib/db';
 import { CONSUMER_NAME } from './messaging/bookings.consumer';
 
 /**

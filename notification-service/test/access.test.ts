@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth, customerAuth, hostileAuthorizations } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createNotificationsRepo } from '../src/data/notifications.repo';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth, customerAuth, hostileAuthorizations } from './support/tokens';
 
 // docs/api.md "Access" for notification-service: a customer sees their own notifications, an admin all.
 

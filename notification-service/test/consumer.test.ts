@@ -1,7 +1,8 @@
+import { createPool } from '@ebs/service-kit/db';
+import { adminAuth, type ServiceProcess, startServiceProcess } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { NatsConnection } from 'nats';
 import request from 'supertest';
-import { createPool } from '../src/lib/db';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import {
   cancelledPayload,
@@ -13,9 +14,7 @@ import {
   publisher,
   waitFor,
 } from './support/fixtures';
-import { type ServiceProcess, startServiceProcess } from './support/service-process';
 import { createTestApp, type TestApp, testConfig } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let booking: ServiceProcess;
 let pub: Awaited<ReturnType<typeof publisher>>;

@@ -1,11 +1,15 @@
+import {
+  adminAuth,
+  createBookingsStream,
+  parsePrometheusText,
+  type Sample,
+  sampleValue,
+} from '@ebs/service-kit/testing';
 import { connect, headers, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
-import { createBookingsStream } from './support/bookings-stream';
 import { confirmedPayload } from './support/fixtures';
-import { parsePrometheusText, type Sample, sampleValue } from './support/prom-text';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 let nc: NatsConnection;

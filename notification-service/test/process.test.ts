@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createPool } from '@ebs/service-kit/db';
+import { adminAuth, startServiceProcess } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { headers } from 'nats';
-import { createPool } from '../src/lib/db';
 import { confirmedPayload, publisher, waitFor } from './support/fixtures';
-import { startServiceProcess } from './support/service-process';
 import { testConfig } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 describe('the service process', () => {
   test('when a booking message carries X-Request-Id, then the log line for handling it carries that request id', async () => {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { adminAuth } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createParkedMessagesRepo } from '../src/data/parked-messages.repo';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import { cancelledPayload, confirmedPayload, insertEvent, notificationRows, parkedRows } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

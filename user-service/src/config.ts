@@ -1,11 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
+import { privateKeySchema } from '@ebs/service-kit/auth';
+import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
+import type { DbConfig } from '@ebs/service-kit/db';
+import type { HttpConfig } from '@ebs/service-kit/lifecycle';
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { privateKeySchema } from './lib/auth';
-import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from './lib/config-helpers';
-import type { DbConfig } from './lib/db';
-import type { HttpConfig } from './lib/serve';
 
 const schema = baseEnvSchema
   .extend({

@@ -1,11 +1,11 @@
+import { createPool } from '@ebs/service-kit/db';
+import { runService, serve } from '@ebs/service-kit/lifecycle';
+import { createLogger, type Logger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { type Config, loadConfig } from './config';
 import { createUsersRepo } from './data/users.repo';
 import { ensureAdmin } from './domain/admin-bootstrap';
 import { createSigningKey } from './domain/signing-key';
-import { createPool } from './lib/db';
-import { createLogger, type Logger } from './lib/logger';
-import { runService, serve } from './lib/serve';
 
 const SERVICE = 'user-service';
 

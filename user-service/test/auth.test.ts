@@ -1,12 +1,12 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createLogger } from '@ebs/service-kit/observability';
+import { adminAuth, customerAuth, hostileAuthorizations } from '@ebs/service-kit/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { createUsersRepo } from '../src/data/users.repo';
 import { ensureAdmin } from '../src/domain/admin-bootstrap';
-import { createLogger } from '../src/lib/logger';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth, customerAuth, hostileAuthorizations } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

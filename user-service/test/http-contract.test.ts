@@ -1,6 +1,6 @@
+import { adminAuth } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

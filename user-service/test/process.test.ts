@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { type ServiceProcess, startServiceProcess } from '@ebs/service-kit/testing';
 import mysql from 'mysql2/promise';
-import { type ServiceProcess, startServiceProcess } from './support/service-process';
 
 // The built service as `npm start` runs it: real process, real port, real signals.
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { adminAuth, customerAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
-import { adminAuth, customerAuth } from './support/tokens';
 
 let t: TestApp;
 beforeAll(() => {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { isDbUnavailable, withTransaction } from '@ebs/service-kit/db';
+import { AppError, notFound } from '@ebs/service-kit/errors';
+import type { Logger } from '@ebs/service-kit/observability';
 import type { Pool } from 'mysql2/promise';
 import type { Booking, BookingsRepo } from '../data/bookings.repo';
 import { inventoryRepo } from '../data/inventory.repo';
 import { type OutboxLease, type OutboxMessage, outboxRepo } from '../data/outbox.repo';
-import { isDbUnavailable, withTransaction } from '../lib/db';
-import { AppError, notFound } from '../lib/errors';
-import type { Logger } from '../lib/logger';
 import { startLockWait } from '../metrics';
 import { createGroupQueue, type Group, type GroupQueue, type Member, type Outcome } from './booking-queue';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
@@ -177,8 +177,8 @@ const soldOut = (left: number) =>
 
 /** 503 for a booking that waited its longest for its turn: the service is busy, not broken. */
 export const serviceBusy = () =>
-  new AppError('UNAVAILABLE', 'The booking service is busy, try again shortly', undefined, {
-    'Retry-After': RETRY_AFTER_SECONDS,
+  new AppError('UNAVAILABLE', 'The booking service is busy, try again shortly', {
+    headers: { 'Retry-After': RETRY_AFTER_SECONDS },
   });
 
 const isLockContention = (err: unknown) => {
@@ -190,12 +190,8 @@ const isLockContention = (err: unknown) => {
 function groupFailed(err: unknown): unknown {
   if (isLockContention(err)) return serviceBusy();
   if (isDbUnavailable(err) || err instanceof AppError) return err;
-  return new AppError(
-    'UNAVAILABLE',
-    'The booking could not be completed and nothing was booked, try again',
-    undefined,
-    {
-      'Retry-After': RETRY_AFTER_SECONDS,
-    },
-  );
+  return new AppError('UNAVAILABLE', 'The booking could not be completed and nothing was booked, try again', {
+    headers: { 'Retry-After': RETRY_AFTER_SECONDS },
+    cause: err,
+  });
 }

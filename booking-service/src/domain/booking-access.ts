@@ -1,5 +1,5 @@
-import { assertSelfOrAdmin, type Caller } from '../lib/auth';
-import { forbidden, validationFailed } from '../lib/errors';
+import { assertSelfOrAdmin, type Caller } from '@ebs/service-kit/auth';
+import { forbidden, validationFailed } from '@ebs/service-kit/errors';
 
 // Who may book and see which bookings (docs/api.md "Access"). Reuse these for every booking route
 // (e.g. cancel: assertMayAccessBooking after loading the booking, before changing anything).

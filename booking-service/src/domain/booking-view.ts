@@ -1,3 +1,4 @@
+import { type BookingConfirmedPayload, bookingMessage } from '@ebs/contracts';
 import type { Booking } from '../data/bookings.repo';
 
 /**
@@ -24,12 +25,7 @@ export const bookingView = (b: Booking): BookingView => ({
   ...(b.cancelledAt ? { cancelledAt: b.cancelledAt.toISOString() } : {}),
 });
 
-/** The bookings.confirmed message (docs/messaging.md); its msgID is `<bookingId>.confirmed`. */
-export const BOOKING_CONFIRMED = 'bookings.confirmed';
-/** The bookings.cancelled message; its msgID is `<bookingId>.cancelled`, its payload adds cancelledAt. */
-export const BOOKING_CANCELLED = 'bookings.cancelled';
-
-const basePayload = (b: Booking) => ({
+const basePayload = (b: Booking): BookingConfirmedPayload => ({
   bookingId: b.id,
   userId: b.userId,
   eventId: b.eventId,
@@ -37,18 +33,15 @@ const basePayload = (b: Booking) => ({
   createdAt: b.createdAt.toISOString(),
 });
 
+/** The bookings.confirmed message of a booking just made (subject, msgID and payload from @ebs/contracts). */
 export const confirmedMessage = (b: Booking, requestId?: string) => ({
-  msgId: `${b.id}.confirmed`,
-  subject: BOOKING_CONFIRMED,
-  payload: basePayload(b),
+  ...bookingMessage('confirmed', basePayload(b)),
   createdAt: b.createdAt,
   requestId,
 });
 
-/** For a booking just cancelled (cancelledAt set); the relay publishes it with msgID = msgId, like confirmed. */
+/** The bookings.cancelled message of a booking just cancelled (cancelledAt set). */
 export const cancelledMessage = (b: Booking & { cancelledAt: Date }) => ({
-  msgId: `${b.id}.cancelled`,
-  subject: BOOKING_CANCELLED,
-  payload: { ...basePayload(b), cancelledAt: b.cancelledAt.toISOString() },
+  ...bookingMessage('cancelled', { ...basePayload(b), cancelledAt: b.cancelledAt.toISOString() }),
   createdAt: b.cancelledAt,
 });

@@ -1,7 +1,7 @@
+import { type Caller, ownListScope } from '@ebs/service-kit/auth';
+import { notFound } from '@ebs/service-kit/errors';
+import { type Page, type Paginated, paginated } from '@ebs/service-kit/http';
 import type { BookingFilters, BookingsRepo } from '../data/bookings.repo';
-import { type Caller, ownListScope } from '../lib/auth';
-import { notFound } from '../lib/errors';
-import { type Page, type Paginated, paginated } from '../lib/pagination';
 import { assertMayAccessBooking } from './booking-access';
 import { type BookingView, bookingView } from './booking-view';
 

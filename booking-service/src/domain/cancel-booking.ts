@@ -1,10 +1,10 @@
+import type { Caller } from '@ebs/service-kit/auth';
+import { withTransaction } from '@ebs/service-kit/db';
+import { AppError, notFound } from '@ebs/service-kit/errors';
 import type { Pool } from 'mysql2/promise';
 import { type Booking, type BookingsRepo, lockBookingById, markCancelled } from '../data/bookings.repo';
 import { outboxRepo } from '../data/outbox.repo';
 import { seatReturnRepo } from '../data/seat-return.repo';
-import type { Caller } from '../lib/auth';
-import { withTransaction } from '../lib/db';
-import { AppError, notFound } from '../lib/errors';
 import { assertMayAccessBooking } from './booking-access';
 import { type BookingView, bookingView, cancelledMessage } from './booking-view';
 

@@ -1,6 +1,6 @@
+import type { Logger } from '@ebs/service-kit/observability';
 import type { Pool } from 'mysql2/promise';
 import { idempotencyRepo } from '../data/idempotency.repo';
-import type { Logger } from '../lib/logger';
 import { IDEMPOTENCY_TTL_MS } from './idempotency';
 
 export type KeyPurger = {

@@ -1,7 +1,7 @@
+import { AppError } from '@ebs/service-kit/errors';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { BookingsRepo } from '../data/bookings.repo';
 import { type IdempotencyRecord, idempotencyRepo } from '../data/idempotency.repo';
-import { AppError } from '../lib/errors';
 import { type BookingView, bookingView } from './booking-view';
 
 /** A remembered key answers for 24 h; older rows count as absent and are purged. */

@@ -1,3 +1,5 @@
+import { callerOf, requireAuth, type TokenVerifier } from '@ebs/service-kit/auth';
+import { paginationQuery, parseIdParam, parseInput, uuid } from '@ebs/service-kit/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { BookSeatsDeps } from '../domain/book-seats';
@@ -6,9 +8,6 @@ import { getBooking, listBookings } from '../domain/bookings';
 import { type CancelBookingDeps, cancelBooking } from '../domain/cancel-booking';
 import { IDEMPOTENCY_KEY, type Idempotency } from '../domain/idempotency';
 import { placeBooking } from '../domain/place-booking';
-import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
-import { paginationQuery } from '../lib/pagination';
-import { parseIdParam, parseInput, uuid } from '../lib/validation';
 import { countBookingOutcome } from '../metrics';
 
 /** userId may be omitted by a customer (the token's user); an admin names the user. */

@@ -1,5 +1,5 @@
+import { buildOpenApiDocument, type OpenApiDocument } from '@ebs/service-kit/observability';
 import { z } from 'zod';
-import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
 import { createBookingBody, idempotencyHeader, listBookingsQuery } from './bookings.routes';
 
 // The OpenAPI document of booking-service: the request schemas are the ones bookings.routes.ts validates with.

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { REQUEST_ID_HEADER } from '@ebs/contracts';
+import { withTransaction } from '@ebs/service-kit/db';
+import type { NatsLink } from '@ebs/service-kit/messaging';
+import type { Logger } from '@ebs/service-kit/observability';
 import type { Pool } from 'mysql2/promise';
 import { headers as natsHeaders } from 'nats';
 import { type OutboxLease, type OutboxMessage, type OutboxRow, outboxRepo } from '../data/outbox.repo';
-import { withTransaction } from '../lib/db';
-import type { Logger } from '../lib/logger';
-import type { NatsLink } from './nats-link';
 
 export type RelayResult = { published: number; duplicates: number; failed: number };
 
@@ -307,9 +308,6 @@ export function createOutboxRelay(deps: {
     },
   };
 }
-
-/** The header X-Request-Id carries the booking request's id to every consumer's log line. */
-export const REQUEST_ID_HEADER = 'X-Request-Id';
 
 function requestHeaders(requestId: string | null) {
   if (!requestId) return undefined;

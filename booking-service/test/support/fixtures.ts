@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { BOOKINGS_STREAM } from '@ebs/contracts';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { NatsConnection } from 'nats';
-import { BOOKINGS_STREAM } from '../../src/messaging/bookings-stream';
 
 // Users and events are other services' rows: tests insert them straight into the shared schema.
 

@@ -1,17 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createTokenVerifier } from '@ebs/service-kit/auth';
+import { createPool } from '@ebs/service-kit/db';
+import { LISTEN_BACKLOG } from '@ebs/service-kit/lifecycle';
+import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
+import { createLogger } from '@ebs/service-kit/observability';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createBookingsRepo } from '../../src/data/bookings.repo';
 import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
-import { createTokenVerifier } from '../../src/lib/auth';
-import { createPool } from '../../src/lib/db';
-import { createLogger } from '../../src/lib/logger';
-import { LISTEN_BACKLOG } from '../../src/lib/serve';
 import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
-import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 import { createOutboxRelay, type OutboxRelay } from '../../src/messaging/outbox-relay';
 
 /** The config tests run with: this run's database and NATS, quiet logs unless LOG_LEVEL is set. */

@@ -1,5 +1,5 @@
+import type { ParkedMessage } from '@ebs/service-kit/messaging';
 import type { Pool } from 'mysql2/promise';
-import type { ParkedMessage } from '../messaging/durable-consumer';
 
 export type ParkedMessagesRepo = ReturnType<typeof createParkedMessagesRepo>;
 

@@ -1,5 +1,5 @@
+import type { Logger } from '@ebs/service-kit/observability';
 import Redis from 'ioredis';
-import type { Logger } from '../lib/logger';
 
 /**
  * A Redis client that never makes a request wait on Redis: no offline queue (commands fail at once while

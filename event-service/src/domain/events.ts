@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type Page, type Paginated, paginated } from '@ebs/service-kit/http';
 import type { EventsRepo } from '../data/events.repo';
-import { type Page, type Paginated, paginated } from '../lib/pagination';
 import { type EventView, eventView } from './event-view';
 
 export type NewEvent = {

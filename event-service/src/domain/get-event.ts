@@ -1,6 +1,6 @@
+import { notFound } from '@ebs/service-kit/errors';
 import type { EventsCache } from '../data/events.cache';
 import type { EventState, EventsRepo } from '../data/events.repo';
-import { notFound } from '../lib/errors';
 import { countCacheRead } from '../metrics';
 import { arrivalBatch } from './arrival-batch';
 import { type EventView, eventView } from './event-view';

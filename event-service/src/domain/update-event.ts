@@ -1,7 +1,7 @@
+import { withTransaction } from '@ebs/service-kit/db';
+import { AppError, notFound } from '@ebs/service-kit/errors';
 import type { Pool } from 'mysql2/promise';
 import type { EventChanges, EventsRepo } from '../data/events.repo';
-import { withTransaction } from '../lib/db';
-import { AppError, notFound } from '../lib/errors';
 import { type EventView, eventView } from './event-view';
 
 export type EventPatch = EventChanges & { totalSeats?: number };

@@ -1,11 +1,10 @@
+import { requireAuth, requireRole, type TokenVerifier } from '@ebs/service-kit/auth';
+import { paginationQuery, parseIdParam, parseInput } from '@ebs/service-kit/http';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { createEvent, listEvents } from '../domain/events';
 import type { EventReader } from '../domain/get-event';
 import { type UpdateEventDeps, updateEvent } from '../domain/update-event';
-import { requireAuth, requireRole, type TokenVerifier } from '../lib/auth';
-import { paginationQuery } from '../lib/pagination';
-import { parseIdParam, parseInput } from '../lib/validation';
 
 const name = z
   .string()

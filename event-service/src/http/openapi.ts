@@ -1,5 +1,5 @@
+import { buildOpenApiDocument, type OpenApiDocument } from '@ebs/service-kit/observability';
 import { z } from 'zod';
-import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
 import { createBody, listQuery, patchBody } from './events.routes';
 
 // The OpenAPI document of event-service: the request schemas are the ones events.routes.ts validates with.

@@ -1,21 +1,17 @@
+import { BOOKINGS_FILTER, BOOKINGS_STREAM, eventOfMessage } from '@ebs/contracts';
+import { isDbUnavailable } from '@ebs/service-kit/db';
+import type { NatsLink } from '@ebs/service-kit/messaging';
+import { type DurableConsumer, lookUpStream, type Outcome, startDurableConsumer } from '@ebs/service-kit/messaging';
+import type { Logger } from '@ebs/service-kit/observability';
 import { z } from 'zod';
 import type { EventsCache } from '../data/events.cache';
 import type { EventsRepo } from '../data/events.repo';
 import type { ParkedMessagesRepo } from '../data/parked-messages.repo';
 import { refreshCachedEvents } from '../domain/refresh-cache';
-import { isDbUnavailable } from '../lib/db';
-import type { Logger } from '../lib/logger';
-import { uuid } from '../lib/validation';
-import { BOOKINGS_STREAM, lookUpBookingsStream } from './bookings-stream';
-import { type DurableConsumer, type Outcome, startDurableConsumer } from './durable-consumer';
-import type { NatsLink } from './nats-link';
 
 export const CONSUMER_NAME = 'event-service-cache';
 /** bookings.confirmed and bookings.cancelled (and whatever else booking-service adds under bookings.). */
-export const FILTER_SUBJECT = 'bookings.>';
-
-/** Every bookings.* message names the event whose seats it moved (docs/messaging.md); other fields are not ours. */
-const bookingMessage = z.object({ eventId: uuid });
+export const FILTER_SUBJECT = BOOKINGS_FILTER;
 
 /**
  * The durable consumer `event-service-cache` on bookings.>: per fetched batch, re-reads each booked or
@@ -37,10 +33,10 @@ export function startCacheRefreshConsumer(deps: {
     filterSubject: FILTER_SUBJECT,
     // booking-service creates and configures the stream; this service only looks it up.
     ensureStream: async (nc) => {
-      await lookUpBookingsStream(nc);
+      await lookUpStream(nc, BOOKINGS_STREAM, 'booking-service');
     },
     handler: async (batch) => {
-      const parsed = batch.map((d) => bookingMessage.safeParse(d.data));
+      const parsed = batch.map((d) => eventOfMessage.safeParse(d.data));
       const eventIds = parsed.flatMap((p) => (p.success ? [p.data.eventId] : []));
       const done = await refreshCachedEvents(deps, eventIds);
       return parsed.map((p): Outcome => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { testKeyPairEnv } from '@ebs/service-kit/testing';
 import { migrateDatabase, resolveMysql, resolveNats, resolveRedis } from './infra';
-import { testKeyPairEnv } from './tokens';
 
 // Runs once per jest run: one fresh database and one Redis key prefix for this run, so runs never collide.
 export default async function globalSetup(): Promise<void> {

@@ -1,3 +1,7 @@
+import { createTokenVerifier } from '@ebs/service-kit/auth';
+import { createPool } from '@ebs/service-kit/db';
+import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
+import { createLogger } from '@ebs/service-kit/observability';
 import type { Express } from 'express';
 import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
@@ -7,11 +11,7 @@ import { createEventsCache, type EventsCache } from '../../src/data/events.cache
 import { createEventsRepo, type EventsRepo } from '../../src/data/events.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { createRedisClient } from '../../src/data/redis-client';
-import { createTokenVerifier } from '../../src/lib/auth';
-import { createPool } from '../../src/lib/db';
-import { createLogger } from '../../src/lib/logger';
 import { startCacheRefreshConsumer } from '../../src/messaging/cache-refresh.consumer';
-import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 
 /** The config tests run with: this run's database and key prefix, quiet logs unless LOG_LEVEL is set. */
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {

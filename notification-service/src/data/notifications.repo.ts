@@ -1,5 +1,5 @@
+import type { Page } from '@ebs/service-kit/http';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Page } from '../lib/pagination';
 
 export type NotificationType = 'booking.confirmed' | 'booking.cancelled';
 

@@ -1,5 +1,5 @@
+import type { ParkedMessage } from '@ebs/service-kit/messaging';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { ParkedMessage } from '../messaging/durable-consumer';
 
 export type ParkedRow = ParkedMessage & { id: number; parkedAt: Date };
 

@@ -1,6 +1,6 @@
+import { type Caller, ownListScope } from '@ebs/service-kit/auth';
+import { type Page, type Paginated, paginated } from '@ebs/service-kit/http';
 import type { NotificationFilters, NotificationsRepo } from '../data/notifications.repo';
-import { type Caller, ownListScope } from '../lib/auth';
-import { type Page, type Paginated, paginated } from '../lib/pagination';
 import { type NotificationView, notificationView } from './notification-view';
 
 /** A customer lists only their own notifications (asking for another user's is 403); an admin lists any. */

@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { type BookingMessageKind, type ParsedBookingMessage, parseBookingMessage } from '@ebs/contracts';
 import type { EventSummary, Notification, NotificationsRepo, NotificationType } from '../data/notifications.repo';
-import { uuid } from '../lib/validation';
 
-/** The bookings.confirmed payload (docs/messaging.md). Extra fields are tolerated (newer publishers). */
-const confirmedPayload = z.object({
-  bookingId: uuid,
-  userId: uuid,
-  eventId: uuid,
-  quantity: z.number().int().min(1).max(10),
-  createdAt: z.iso.datetime({ offset: true }),
-});
-
-/** The bookings.cancelled payload: the booking as confirmed, plus when it was cancelled. */
-const cancelledPayload = confirmedPayload.extend({ cancelledAt: z.iso.datetime({ offset: true }) });
-
-/** Each subject this service stores, with the notification type it becomes. */
-const SUBJECTS: Record<string, { type: NotificationType; schema: typeof confirmedPayload; done: string }> = {
-  'bookings.confirmed': { type: 'booking.confirmed', schema: confirmedPayload, done: 'confirmed' },
-  'bookings.cancelled': { type: 'booking.cancelled', schema: cancelledPayload, done: 'cancelled' },
+/** Each kind of booking message becomes a notification of this type, saying the booking is `done`. */
+const NOTIFICATION_OF: Record<BookingMessageKind, { type: NotificationType; done: string }> = {
+  confirmed: { type: 'booking.confirmed', done: 'confirmed' },
+  cancelled: { type: 'booking.cancelled', done: 'cancelled' },
 };
 
 export type BookingMessage = { subject: string; data: unknown };
@@ -26,7 +13,7 @@ export type BookingMessage = { subject: string; data: unknown };
 /** Per message: stored (now or before), or why it can never be stored as it is. */
 export type RecordOutcome = 'stored' | { invalid: string };
 
-type Valid = z.infer<typeof confirmedPayload> & { type: NotificationType; done: string };
+type Valid = ParsedBookingMessage['payload'] & { type: NotificationType; done: string };
 
 /**
  * Stores one notification per (booking, type) for a batch of bookings.* messages in one multi-row insert:
@@ -39,11 +26,9 @@ export async function recordBookingMessages(
   messages: BookingMessage[],
 ): Promise<RecordOutcome[]> {
   const parsed = messages.map((m): Valid | { invalid: string } => {
-    const kind = SUBJECTS[m.subject];
-    if (!kind) return { invalid: `unknown subject ${m.subject}` };
-    const payload = kind.schema.safeParse(m.data);
-    if (!payload.success) return { invalid: `invalid payload: ${z.prettifyError(payload.error)}` };
-    return { ...payload.data, type: kind.type, done: kind.done };
+    const message = parseBookingMessage(m.subject, m.data);
+    if ('invalid' in message) return message;
+    return { ...message.payload, ...NOTIFICATION_OF[message.kind] };
   });
   const valid = parsed.filter((p): p is Valid => !('invalid' in p));
   if (valid.length > 0) {

@@ -1,10 +1,9 @@
+import { callerOf, requireAuth, type TokenVerifier } from '@ebs/service-kit/auth';
+import { paginationQuery, parseInput, uuid } from '@ebs/service-kit/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { NotificationsRepo } from '../data/notifications.repo';
 import { listNotifications } from '../domain/list-notifications';
-import { callerOf, requireAuth, type TokenVerifier } from '../lib/auth';
-import { paginationQuery } from '../lib/pagination';
-import { parseInput, uuid } from '../lib/validation';
 
 export const listNotificationsQuery = z.strictObject({
   ...paginationQuery,

@@ -1,5 +1,5 @@
+import { buildOpenApiDocument, type OpenApiDocument } from '@ebs/service-kit/observability';
 import { z } from 'zod';
-import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
 import { listNotificationsQuery } from './notifications.routes';
 
 // The OpenAPI document of notification-service: the query schema is the one notifications.routes.ts validates with.

@@ -1,16 +1,16 @@
+import { BOOKINGS_FILTER, BOOKINGS_STREAM } from '@ebs/contracts';
+import { isDbUnavailable } from '@ebs/service-kit/db';
+import type { NatsLink } from '@ebs/service-kit/messaging';
+import { type DurableConsumer, lookUpStream, startDurableConsumer } from '@ebs/service-kit/messaging';
+import type { Logger } from '@ebs/service-kit/observability';
 import type { NotificationsRepo } from '../data/notifications.repo';
 import type { ParkedMessagesRepo } from '../data/parked-messages.repo';
 import { recordBookingMessages } from '../domain/record-booking-messages';
-import { isDbUnavailable } from '../lib/db';
-import type { Logger } from '../lib/logger';
-import { BOOKINGS_STREAM, lookUpBookingsStream } from './bookings-stream';
-import { type DurableConsumer, startDurableConsumer } from './durable-consumer';
-import type { NatsLink } from './nats-link';
 
 /** The durable consumer's name: kept from the first version, so its position in the stream is kept too. */
 export const CONSUMER_NAME = 'notification-service';
 /** bookings.confirmed and bookings.cancelled; anything else under bookings. is parked, never lost. */
-export const FILTER_SUBJECT = 'bookings.>';
+export const FILTER_SUBJECT = BOOKINGS_FILTER;
 
 /**
  * The durable consumer `notification-service` on bookings.>: what one fetch delivers is stored with one
@@ -32,7 +32,7 @@ export function startBookingsConsumer(deps: {
     filterSubject: FILTER_SUBJECT,
     // booking-service creates and configures the stream; this service only looks it up.
     ensureStream: async (nc) => {
-      await lookUpBookingsStream(nc);
+      await lookUpStream(nc, BOOKINGS_STREAM, 'booking-service');
     },
     handler: async (batch) =>
       (await recordBookingMessages(deps, batch)).map((o) => (o === 'stored' ? 'done' : { park: o.invalid })),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createBookingsStream } from '@ebs/service-kit/testing';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { connect, headers, type NatsConnection } from 'nats';
-import { createBookingsStream } from './bookings-stream';
 
 export async function insertUser(pool: Pool): Promise<string> {
   const id = randomUUID();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { testKeyPairEnv } from '@ebs/service-kit/testing';
 import { migrateDatabase, resolveMysql, resolveNats } from './infra';
-import { testKeyPairEnv } from './tokens';
 
 // Runs once per jest run: a fresh database and a nats-server of this run's own (temporary JetStream
 // store), so streams and consumers of one run never meet another's.

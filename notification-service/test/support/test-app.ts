@@ -1,15 +1,15 @@
+import { createTokenVerifier } from '@ebs/service-kit/auth';
+import { createPool } from '@ebs/service-kit/db';
+import type { DurableConsumer } from '@ebs/service-kit/messaging';
+import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
+import { createLogger } from '@ebs/service-kit/observability';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
-import { createTokenVerifier } from '../../src/lib/auth';
-import { createPool } from '../../src/lib/db';
-import { createLogger } from '../../src/lib/logger';
 import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
-import type { DurableConsumer } from '../../src/messaging/durable-consumer';
-import { createNatsLink, type NatsLink } from '../../src/messaging/nats-link';
 
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...overrides });

@@ -1,5 +1,5 @@
+import { withTransaction } from '@ebs/service-kit/db';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { withTransaction } from '../lib/db';
 
 // Every write for an email runs under its gate row lock, in READ COMMITTED (no gap locks): attempts for one
 // email queue on that row, attempts for different emails never block each other. A deadlock victim is run

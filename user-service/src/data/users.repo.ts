@@ -1,6 +1,6 @@
+import type { Role } from '@ebs/service-kit/auth';
+import type { Page } from '@ebs/service-kit/http';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { Role } from '../lib/auth';
-import type { Page } from '../lib/pagination';
 
 export type User = { id: string; name: string; email: string; createdAt: Date };
 /** A new user with what only the database keeps: the password hash and the role. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from '@ebs/service-kit/observability';
 import type { UsersRepo } from '../data/users.repo';
-import type { Logger } from '../lib/logger';
 import { hashPassword } from './passwords';
 
 /**

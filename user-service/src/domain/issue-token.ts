@@ -1,6 +1,6 @@
+import { rateLimited, unauthenticated } from '@ebs/service-kit/errors';
 import type { LoginFailuresRepo } from '../data/login-failures.repo';
 import type { UsersRepo } from '../data/users.repo';
-import { rateLimited, unauthenticated } from '../lib/errors';
 import { passwordMatches } from './passwords';
 import type { SigningKey } from './signing-key';
 

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { algorithmOf, type Role, type SigningAlgorithm } from '@ebs/service-kit/auth';
 import { type JWK, SignJWT } from 'jose';
-import { algorithmOf, type Role, type SigningAlgorithm } from '../lib/auth';
 
 export type SigningKey = {
   alg: SigningAlgorithm;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { assertSelfOrAdmin, type Caller } from '@ebs/service-kit/auth';
+import { AppError, notFound } from '@ebs/service-kit/errors';
+import { type Page, type Paginated, paginated } from '@ebs/service-kit/http';
 import type { User, UsersRepo } from '../data/users.repo';
-import { assertSelfOrAdmin, type Caller } from '../lib/auth';
-import { AppError, notFound } from '../lib/errors';
-import { type Page, type Paginated, paginated } from '../lib/pagination';
 import { hashPassword } from './passwords';
 
 export type UsersDeps = { users: UsersRepo };

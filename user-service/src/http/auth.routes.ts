@@ -1,7 +1,7 @@
+import { parseInput } from '@ebs/service-kit/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type IssueTokenDeps, issueToken } from '../domain/issue-token';
-import { parseInput } from '../lib/validation';
 
 export const tokenRequestBody = z.strictObject({
   email: z.string().trim().max(254).toLowerCase().pipe(z.email()),

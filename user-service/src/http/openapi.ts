@@ -1,5 +1,5 @@
+import { buildOpenApiDocument, type OpenApiDocument } from '@ebs/service-kit/observability';
 import { z } from 'zod';
-import { buildOpenApiDocument, type OpenApiDocument } from '../lib/openapi';
 import { tokenRequestBody, tokenResponse } from './auth.routes';
 import { createUserBody, listQuery } from './users.routes';
 

@@ -1,9 +1,8 @@
+import { callerOf, requireAuth, requireRole, type TokenVerifier } from '@ebs/service-kit/auth';
+import { paginationQuery, parseIdParam, parseInput } from '@ebs/service-kit/http';
 import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { createUser, getUser, listUsers, type UsersDeps } from '../domain/users';
-import { callerOf, requireAuth, requireRole, type TokenVerifier } from '../lib/auth';
-import { paginationQuery } from '../lib/pagination';
-import { parseIdParam, parseInput } from '../lib/validation';
 
 /** Public sign-up. There is no role field: every sign-up is a customer (an unknown field is a 400). */
 export const createUserBody = z.strictObject({

@@ -1,0 +1,2 @@
+// The MySQL pool, transactions, the readiness ping and how to tell MySQL being down from a bug.
+export * from './pool';

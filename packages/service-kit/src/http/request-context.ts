@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { isSaneRequestId } from '@ebs/contracts';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../observability/logger';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The caller's X-Request-Id when it is sane, else a new UUID. */
+      id: string;
+      /** The service logger bound to this request's id. */
+      log: Logger;
+    }
+  }
+}
+
+// Probes (Docker HEALTHCHECK, Kubernetes, Prometheus) call these every few seconds: their successes are
+// logged at debug only, so they do not flood the logs; a failing probe is logged like any other request.
+const PROBES = new Set(['/health', '/ready', '/metrics']);
+
+/** Gives every request an id (echoed in X-Request-Id), a child logger, and one access-log line. */
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    req.id = isSaneRequestId(given) ? given : randomUUID();
+    req.log = logger.child({ requestId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { method: req.method, url: req.originalUrl, status: res.statusCode, durationMs };
+      if (res.statusCode >= 500) req.log.error(line, 'request failed');
+      else if (PROBES.has(req.path) && res.statusCode < 400) req.log.debug(line, 'request done');
+      else req.log.info(line, 'request done');
+    });
+    next();
+  };
+}

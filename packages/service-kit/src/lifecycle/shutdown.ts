@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from '../observability/logger';
+import { markDraining } from './health';
+
+export type ShutdownStep = { name: string; close: () => Promise<unknown> };
+
+/**
+ * On SIGTERM/SIGINT: /ready answers 503 at once while requests are still served for drainMs (so load
+ * balancers and k8s endpoints stop sending here), then stop accepting connections, let in-flight requests
+ * finish, run the steps in order (e.g. stop consumers, drain NATS, close the pool) and exit 0. Closing is
+ * bounded by shutdownTimeoutMs: past it the process exits 1, so an orchestrator never waits on a stuck one.
+ */
+export function installShutdown(opts: {
+  logger: Logger;
+  server: Server;
+  app: Express;
+  steps: ShutdownStep[];
+  drainMs: number;
+  shutdownTimeoutMs: number;
+}): void {
+  const { logger, server, steps, drainMs, shutdownTimeoutMs } = opts;
+  let started = false;
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (started) return;
+    started = true;
+    markDraining(opts.app);
+    logger.info({ signal, drainMs }, 'shutting down: unready, draining');
+    await new Promise((r) => setTimeout(r, drainMs));
+    const force = setTimeout(() => {
+      logger.error({ shutdownTimeoutMs }, 'shutdown timed out, exiting');
+      process.exit(1);
+    }, shutdownTimeoutMs);
+    force.unref();
+    await closeServer(server);
+    for (const step of steps) {
+      try {
+        await step.close();
+      } catch (err) {
+        logger.error({ err, step: step.name }, 'shutdown step failed');
+      }
+    }
+    logger.info('shutdown complete');
+    process.exit(0);
+  };
+  process.once('SIGTERM', (s) => void shutdown(s));
+  process.once('SIGINT', (s) => void shutdown(s));
+}
+
+/** Resolves once every connection is gone; keep-alive sockets are closed as soon as they go idle. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(idle);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,21 @@
+import { BOOKINGS_FILTER, BOOKINGS_STREAM } from '@ebs/contracts';
+import { type NatsConnection, nanos, StorageType } from 'nats';
+
+/**
+ * Creates the BOOKINGS stream as booking-service does (it alone owns its configuration); an existing one is
+ * given this duplicate window. For the consumers' tests: their own code only looks the stream up.
+ */
+export async function createBookingsStream(nc: NatsConnection, duplicateWindowSeconds = 120): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  const duplicate_window = nanos(duplicateWindowSeconds * 1000);
+  try {
+    await jsm.streams.add({
+      name: BOOKINGS_STREAM,
+      subjects: [BOOKINGS_FILTER],
+      storage: StorageType.File,
+      duplicate_window,
+    });
+  } catch {
+    await jsm.streams.update(BOOKINGS_STREAM, { subjects: [BOOKINGS_FILTER], duplicate_window });
+  }
+}

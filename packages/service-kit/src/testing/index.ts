@@ -1,0 +1,8 @@
+// Test helpers every service's tests use: the HTTP-edge suite, real tokens, a service started as a process,
+// a Prometheus text parser. Only tests import this entry.
+
+export * from './bookings-stream';
+export * from './http-edge-suite';
+export * from './prom-text';
+export * from './service-process';
+export * from './tokens';

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// Prunes the root workspace to what one package needs, for its Docker image (the job `turbo prune --docker`
+// does, for npm workspaces and without a binary): the package, the workspace packages it depends on
+// (@ebs/service-kit, @ebs/contracts) and exactly the locked versions of their dependency closure.
+//
+//   node scripts/prune-lock.mjs <workspace> --out <dir> [--prod] [--dev-only <regex>]
+//
+// Reads package-lock.json and the workspaces' package.json files from the current folder; writes to <dir> a
+// root package.json, a package-lock.json and each included workspace's package.json, so that `npm ci` there
+// installs that closure and nothing else. --prod drops every devDependency (the runtime image);
+// --dev-only keeps the devDependencies whose names match the regex (the build stage: the compiler and types).
+// Nothing else is read or written; no network.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function prune(lock, readManifest, target, { prod = false, devOnly } = {}) {
+  const pkgs = lock.packages;
+  const keepDev = (name) => !prod && (devOnly ? devOnly.test(name) : true);
+  const depsOf = (entry, isWorkspace) => ({
+    ...(entry.dependencies ?? {}),
+    ...(entry.optionalDependencies ?? {}),
+    ...(entry.peerDependencies ?? {}),
+    ...(isWorkspace ? Object.fromEntries(Object.entries(entry.devDependencies ?? {}).filter(([n]) => keepDev(n))) : {}),
+  });
+  // Node's lookup: <from>/node_modules/<name>, then each enclosing node_modules up to the root.
+  const resolve = (from, name) => {
+    let base = from;
+    for (;;) {
+      const key = `${base ? `${base}/` : ''}node_modules/${name}`;
+      if (pkgs[key]) return key;
+      if (base === '') return undefined;
+      const i = base.lastIndexOf('/node_modules/');
+      base = i >= 0 ? base.slice(0, i) : '';
+    }
+  };
+  if (!pkgs[target]) throw new Error(`no workspace ${target} in package-lock.json`);
+  const keep = new Set();
+  const workspaces = [];
+  const queue = [target];
+  while (queue.length > 0) {
+    const loc = queue.shift();
+    if (keep.has(loc)) continue;
+    keep.add(loc);
+    const entry = pkgs[loc];
+    if (entry.link) {
+      queue.push(entry.resolved);
+      continue;
+    }
+    const isWorkspace = !loc.includes('node_modules/');
+    if (isWorkspace) workspaces.push(loc);
+    const optional = { ...(entry.optionalDependencies ?? {}), ...(entry.peerDependenciesMeta ?? {}) };
+    for (const name of Object.keys(depsOf(entry, isWorkspace))) {
+      const at = resolve(loc, name);
+      if (at) queue.push(at);
+      else if (!(name in optional) && !(name in (entry.peerDependencies ?? {})))
+        throw new Error(`${loc} needs ${name}, which package-lock.json does not hold: run npm install`);
+    }
+  }
+  // Each workspace is also linked from the root node_modules (node_modules/@ebs/<name> -> its folder).
+  for (const [key, entry] of Object.entries(pkgs)) if (entry.link && workspaces.includes(entry.resolved)) keep.add(key);
+  const stripDev = (m) => {
+    const out = { ...m };
+    const dev = Object.fromEntries(Object.entries(m.devDependencies ?? {}).filter(([n]) => keepDev(n)));
+    if (Object.keys(dev).length > 0) out.devDependencies = dev;
+    else delete out.devDependencies;
+    return out;
+  };
+  const rootManifest = { name: lock.name, version: lock.version, private: true, workspaces: workspaces.sort() };
+  const packages = { '': { name: lock.name, version: lock.version, workspaces: rootManifest.workspaces } };
+  for (const key of [...keep].sort()) packages[key] = key.includes('node_modules/') ? pkgs[key] : stripDev(pkgs[key]);
+  const manifests = Object.fromEntries(workspaces.map((w) => [w, stripDev(readManifest(w))]));
+  return {
+    rootManifest,
+    lock: { name: lock.name, version: lock.version, lockfileVersion: lock.lockfileVersion, requires: true, packages },
+    manifests,
+  };
+}
+
+function main(argv) {
+  const target = argv[0];
+  const at = (flag) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const out = at('--out');
+  if (!target || !out) {
+    console.error('usage: node scripts/prune-lock.mjs <workspace> --out <dir> [--prod] [--dev-only <regex>]');
+    process.exit(2);
+  }
+  const devOnly = at('--dev-only');
+  const lock = JSON.parse(fs.readFileSync('package-lock.json', 'utf8'));
+  const result = prune(lock, (w) => JSON.parse(fs.readFileSync(path.join(w, 'package.json'), 'utf8')), target, {
+    prod: argv.includes('--prod'),
+    devOnly: devOnly ? new RegExp(devOnly) : undefined,
+  });
+  const write = (file, value) => {
+    fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
+    fs.writeFileSync(path.join(out, file), `${JSON.stringify(value, null, 2)}\n`);
+  };
+  write('package.json', result.rootManifest);
+  write('package-lock.json', result.lock);
+  for (const [w, m] of Object.entries(result.manifests)) write(path.join(w, 'package.json'), m);
+  const count = Object.keys(result.lock.packages).filter((k) => k.includes('node_modules/')).length;
+  console.log(`pruned for ${target}: ${result.rootManifest.workspaces.join(', ')}; ${count} locked packages`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main(process.argv.slice(2));
