@@ -65,15 +65,83 @@ export function prune(lock, readManifest, target, { prod = false, devOnly } = {}
     else delete out.devDependencies;
     return out;
   };
+  const packages0 = Object.fromEntries([...keep].map((k) => [k, pkgs[k]]));
+  const hoisted = hoist(packages0);
   const rootManifest = { name: lock.name, version: lock.version, private: true, workspaces: workspaces.sort() };
   const packages = { '': { name: lock.name, version: lock.version, workspaces: rootManifest.workspaces } };
-  for (const key of [...keep].sort()) packages[key] = key.includes('node_modules/') ? pkgs[key] : stripDev(pkgs[key]);
+  for (const key of Object.keys(hoisted).sort())
+    packages[key] = key.includes('node_modules/') ? hoisted[key] : stripDev(hoisted[key]);
   const manifests = Object.fromEntries(workspaces.map((w) => [w, stripDev(readManifest(w))]));
   return {
     rootManifest,
     lock: { name: lock.name, version: lock.version, lockfileVersion: lock.lockfileVersion, requires: true, packages },
     manifests,
   };
+}
+
+/**
+ * The root lock places packages for the whole workspace: a version that dev tools need may hold the top-level
+ * slot (node_modules/mime-types@2 for a test tool), so the version the image needs sits nested under each of its
+ * dependents (express, send, accepts... each a copy). Once pruned, such a slot may be free: move a nested package
+ * up to a free top-level slot when every package in the closure still resolves every dependency to the very
+ * same version afterwards (checked, else that move is not made). Fewer copies, identical resolution.
+ */
+export function hoist(packages) {
+  const isPackage = (k) => k.includes('node_modules/') && !packages[k]?.link;
+  const resolveIn = (pk, from, name) => {
+    let base = from;
+    for (;;) {
+      const key = `${base ? `${base}/` : ''}node_modules/${name}`;
+      if (pk[key]) return key;
+      if (base === '') return undefined;
+      const i = base.lastIndexOf('/node_modules/');
+      base = i >= 0 ? base.slice(0, i) : '';
+    }
+  };
+  const versionOf = (pk, k) => (k ? (pk[k].link ? `link:${pk[k].resolved}` : pk[k].version) : undefined);
+  // What each package (by its own name@version and place) resolves each dependency to, as versions.
+  const resolution = (pk) => {
+    const out = new Map();
+    for (const [k, e] of Object.entries(pk)) {
+      const names = Object.keys({ ...e.dependencies, ...e.optionalDependencies, ...e.peerDependencies });
+      out.set(k, names.map((n) => `${n}=${versionOf(pk, resolveIn(pk, k, n))}`).join(','));
+    }
+    return out;
+  };
+  let current = packages;
+  for (let changed = true; changed; ) {
+    changed = false;
+    const candidates = Object.keys(current)
+      .filter((k) => isPackage(k) && k.indexOf('/node_modules/') > 0)
+      .sort((a, b) => a.length - b.length);
+    for (const k of candidates) {
+      if (!current[k]) continue;
+      const name = k.slice(k.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      const top = `node_modules/${name}`;
+      if (current[top]) continue;
+      // Move k (and what is nested under it) to the top; drop other copies of the same version.
+      const next = {};
+      const rename = new Map();
+      for (const [key, e] of Object.entries(current)) {
+        if (key === k || key.startsWith(`${k}/`)) {
+          next[top + key.slice(k.length)] = e;
+          rename.set(key, top + key.slice(k.length));
+        } else if (key.endsWith(`/node_modules/${name}`) && current[key].version === current[k].version) {
+          const nested = Object.keys(current).some((o) => o.startsWith(`${key}/`));
+          if (nested) next[key] = e;
+          else rename.set(key, top);
+        } else next[key] = e;
+      }
+      const before = resolution(current);
+      const after = resolution(next);
+      const same = [...before].every(([key, r]) => after.get(rename.get(key) ?? key) === r);
+      if (same) {
+        current = next;
+        changed = true;
+      }
+    }
+  }
+  return current;
 }
 
 function main(argv) {

@@ -1,0 +1,69 @@
+// node --test scripts/: the lock pruning the images install from (scripts/prune-lock.mjs), on the real root lock.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { prune } from './prune-lock.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+const manifest = (w) => JSON.parse(readFileSync(path.join(ROOT, w, 'package.json'), 'utf8'));
+
+/** Node's lookup of `name` from `from` in a lock's packages map: the version it finds. */
+function versionFrom(pkgs, from, name) {
+  let base = from;
+  for (;;) {
+    const e = pkgs[`${base ? `${base}/` : ''}node_modules/${name}`];
+    if (e) return e.link ? pkgs[e.resolved].version : e.version;
+    if (base === '') return undefined;
+    const i = base.lastIndexOf('/node_modules/');
+    base = i >= 0 ? base.slice(0, i) : '';
+  }
+}
+
+for (const service of ['user-service', 'event-service', 'booking-service', 'notification-service', 'db']) {
+  test(`when ${service} is pruned for its runtime image, then it gets its closure at the locked versions, no dev tool`, () => {
+    const { lock: pruned, manifests, rootManifest } = prune(lock, manifest, service, { prod: true });
+    const wanted = service === 'db' ? ['db'] : [service, 'packages/contracts', 'packages/service-kit'].sort();
+    assert.deepEqual(rootManifest.workspaces, wanted.sort());
+    const names = Object.keys(pruned.packages).filter((k) => k.includes('node_modules/'));
+    for (const tool of ['typescript', 'jest', 'testcontainers', '@swc/core', 'supertest', '@biomejs/biome']) {
+      assert.ok(!names.some((k) => k.endsWith(`node_modules/${tool}`)), `${tool} is not in a runtime image`);
+    }
+    for (const m of Object.values(manifests)) assert.equal(m.devDependencies, undefined);
+    // Every dependency of every package in the pruned lock resolves there, to the version the full lock gives.
+    for (const [key, entry] of Object.entries(pruned.packages)) {
+      if (key === '' || entry.link) continue;
+      const deps = key.includes('node_modules/') ? { ...entry.dependencies } : { ...manifests[key].dependencies };
+      for (const name of Object.keys(deps)) {
+        const got = versionFrom(pruned.packages, key, name);
+        assert.ok(got, `${key} needs ${name}`);
+        if (!key.includes('node_modules/'))
+          assert.equal(got, versionFrom(lock.packages, key, name), `${key} -> ${name}`);
+      }
+    }
+  });
+}
+
+test('when pruned, then a version dev tools held the top slot for is hoisted: one copy instead of one per dependent', () => {
+  const { lock: pruned } = prune(lock, manifest, 'booking-service', { prod: true });
+  const copies = Object.keys(pruned.packages).filter((k) => k.endsWith('node_modules/mime-types'));
+  assert.deepEqual(copies, ['node_modules/mime-types']);
+  assert.equal(
+    versionFrom(pruned.packages, 'node_modules/express', 'mime-types'),
+    versionFrom(lock.packages, 'node_modules/express', 'mime-types'),
+  );
+});
+
+test('when the build closure is pruned with --dev-only, then it adds the compiler and types, nothing else', () => {
+  const { lock: pruned } = prune(lock, manifest, 'booking-service', { devOnly: /^(typescript|@types\/.*)$/ });
+  const names = Object.keys(pruned.packages);
+  assert.ok(names.includes('node_modules/typescript'));
+  assert.ok(
+    !names.some((k) => k.endsWith('node_modules/jest') || k.endsWith('node_modules/@apidevtools/swagger-parser')),
+  );
+});
+
+test('when the workspace is unknown, then pruning says so', () => {
+  assert.throws(() => prune(lock, manifest, 'no-such-service', { prod: true }), /no workspace no-such-service/);
+});
