@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
+import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
-import type { DbConfig } from '@ebs/service-kit/db';
-import type { HttpConfig } from '@ebs/service-kit/lifecycle';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 
@@ -21,20 +19,8 @@ const schema = baseEnvSchema.extend({
     .default('nats://127.0.0.1:4222'),
 });
 
-export type Config = {
-  port: number;
-  logLevel: string;
-  logPretty: boolean;
-  shutdownTimeoutMs: number;
-  http: HttpConfig;
-  db: DbConfig;
-  auth: VerifyConfig;
-  redis: { url: string; keyPrefix: string; commandTimeoutMs: number; ttlSeconds: number };
-  nats: { url: string };
-};
-
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
   const e = parseEnv(schema, env);
   return {
     port: e.PORT,
@@ -53,6 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     nats: { url: e.NATS_URL },
   };
 }
+
+export type Config = ReturnType<typeof loadConfig>;
 
 /** .env in the working folder or its parent (the repo root); variables already set win. */
 function readEnv(): NodeJS.ProcessEnv {

@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
+import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
-import type { DbConfig } from '@ebs/service-kit/db';
-import type { HttpConfig } from '@ebs/service-kit/lifecycle';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 
@@ -16,19 +14,8 @@ const schema = baseEnvSchema.extend({
   NATS_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(600000).default(10000),
 });
 
-export type Config = {
-  port: number;
-  logLevel: string;
-  logPretty: boolean;
-  shutdownTimeoutMs: number;
-  http: HttpConfig;
-  db: DbConfig;
-  auth: VerifyConfig;
-  nats: { url: string; ackWaitMs: number };
-};
-
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
   const e = parseEnv(schema, env);
   return {
     port: e.PORT,
@@ -41,6 +28,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     nats: { url: e.NATS_URL, ackWaitMs: e.NATS_ACK_WAIT_MS },
   };
 }
+
+export type Config = ReturnType<typeof loadConfig>;
 
 /** .env in the working folder or its parent (the repo root); variables already set win. */
 function readEnv(): NodeJS.ProcessEnv {

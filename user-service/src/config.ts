@@ -1,9 +1,6 @@
-import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { privateKeySchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
-import type { DbConfig } from '@ebs/service-kit/db';
-import type { HttpConfig } from '@ebs/service-kit/lifecycle';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 
@@ -24,19 +21,8 @@ const schema = baseEnvSchema
     path: ['ADMIN_PASSWORD'],
   });
 
-export type Config = {
-  port: number;
-  logLevel: string;
-  logPretty: boolean;
-  shutdownTimeoutMs: number;
-  http: HttpConfig;
-  db: DbConfig;
-  auth: { privateKey: KeyObject; ttlSeconds: number };
-  admin?: { email: string; password: string };
-};
-
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
   const e = parseEnv(schema, env);
   return {
     port: e.PORT,
@@ -49,6 +35,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
   };
 }
+
+export type Config = ReturnType<typeof loadConfig>;
 
 /** .env in the working folder or its parent (the repo root); variables already set win. */
 function readEnv(): NodeJS.ProcessEnv {
