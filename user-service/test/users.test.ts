@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { adminAuth, customerAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp, createTestAppOnOwnDatabase, type TestApp } from './support/test-app';
 
 let t: TestApp;
-beforeAll(() => {
+// Tests about the whole users table (exact totals, newest first, nothing stored) run on a database of
+// their own: suites in other workers add users to the run's database at any time.
+let own: TestApp;
+beforeAll(async () => {
   t = createTestApp();
+  own = await createTestAppOnOwnDatabase();
 });
 afterAll(async () => {
   await t.close();
+  await own.close();
 });
 
 const PASSWORD = 'correct horse battery';
@@ -21,8 +26,8 @@ async function userRows(email: string): Promise<RowDataPacket[]> {
   return rows;
 }
 
-async function countUsers(): Promise<number> {
-  const [rows] = await t.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM users');
+async function countUsers(pool = t.pool): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM users');
   return Number(rows[0]?.n);
 }
 
@@ -118,8 +123,8 @@ describe('POST /users', () => {
   test.each(invalidBodies)(
     'when %s, then 400 VALIDATION_FAILED naming the fields and nothing is stored',
     async (_, body, fields) => {
-      const before = await countUsers();
-      const res = await request(t.app)
+      const before = await countUsers(own.pool);
+      const res = await request(own.app)
         .post('/users')
         .send(body as object);
       expect(res.status).toBe(400);
@@ -127,7 +132,7 @@ describe('POST /users', () => {
       expect(res.body.error.message).toEqual(expect.any(String));
       expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([...fields].sort());
       for (const d of res.body.error.details) expect(d.message).toEqual(expect.any(String));
-      expect(await countUsers()).toBe(before);
+      expect(await countUsers(own.pool)).toBe(before);
     },
   );
 
@@ -163,21 +168,21 @@ describe('GET /users/:id', () => {
 
 describe('GET /users', () => {
   test('when users exist, then newest first with limit, offset and the exact total', async () => {
-    const before = (await request(t.app).get('/users').set(adminAuth()).expect(200)).body.pagination.total;
+    const before = (await request(own.app).get('/users').set(adminAuth()).expect(200)).body.pagination.total;
     const ids: string[] = [];
     for (const name of ['P1', 'P2', 'P3']) {
       ids.push(
-        (await request(t.app).post('/users').send({ password: PASSWORD, name, email: uniqueEmail() }).expect(201)).body
-          .id,
+        (await request(own.app).post('/users').send({ password: PASSWORD, name, email: uniqueEmail() }).expect(201))
+          .body.id,
       );
     }
 
-    const first = await request(t.app).get('/users?limit=2').set(adminAuth());
+    const first = await request(own.app).get('/users?limit=2').set(adminAuth());
     expect(first.status).toBe(200);
     expect(first.body.pagination).toEqual({ limit: 2, offset: 0, total: before + 3 });
     expect(first.body.data.map((u: { id: string }) => u.id)).toEqual([ids[2], ids[1]]);
 
-    const second = await request(t.app).get('/users?limit=2&offset=2').set(adminAuth());
+    const second = await request(own.app).get('/users?limit=2&offset=2').set(adminAuth());
     expect(second.body.pagination).toEqual({ limit: 2, offset: 2, total: before + 3 });
     expect(second.body.data[0].id).toBe(ids[0]);
     expect(second.body.data[0]).toEqual({
