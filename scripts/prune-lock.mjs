@@ -16,10 +16,15 @@ import path from 'node:path';
 export function prune(lock, readManifest, target, { prod = false, devOnly } = {}) {
   const pkgs = lock.packages;
   const keepDev = (name) => !prod && (devOnly ? devOnly.test(name) : true);
+  // Peers are followed unless optional (the kit's nats: only a service that uses messaging installs it).
+  const requiredPeers = (entry) =>
+    Object.fromEntries(
+      Object.entries(entry.peerDependencies ?? {}).filter(([n]) => !entry.peerDependenciesMeta?.[n]?.optional),
+    );
   const depsOf = (entry, isWorkspace) => ({
     ...(entry.dependencies ?? {}),
     ...(entry.optionalDependencies ?? {}),
-    ...(entry.peerDependencies ?? {}),
+    ...requiredPeers(entry),
     ...(isWorkspace ? Object.fromEntries(Object.entries(entry.devDependencies ?? {}).filter(([n]) => keepDev(n))) : {}),
   });
   // Node's lookup: <from>/node_modules/<name>, then each enclosing node_modules up to the root.

@@ -1,4 +1,11 @@
-import { DiscardPolicy, nanos, RetentionPolicy, StorageType, type StreamConfig } from 'nats';
+import type { DiscardPolicy, RetentionPolicy, StorageType, StreamConfig } from 'nats';
+
+// Types only from nats: the values below are the JetStream API's own strings and nanoseconds, so importing the
+// contracts never loads the NATS client (user-service uses the contracts' ids and has no NATS).
+const nanos = (millis: number): number => millis * 1_000_000;
+const DISCARD_OLD = 'old' as unknown as DiscardPolicy;
+const FILE_STORAGE = 'file' as unknown as StorageType;
+const LIMITS_RETENTION = 'limits' as unknown as RetentionPolicy;
 
 /** The JetStream stream that captures every bookings.* subject (docs/messaging.md). */
 export const BOOKINGS_STREAM = 'BOOKINGS';
@@ -24,12 +31,12 @@ export const bookingsStreamSettings = (limits: BookingsStreamLimits) =>
     duplicate_window: nanos(limits.duplicateWindowSeconds * 1000),
     max_age: nanos(limits.maxAgeHours * 3_600_000),
     max_bytes: limits.maxBytes,
-    discard: DiscardPolicy.Old,
+    discard: DISCARD_OLD,
   }) satisfies Partial<StreamConfig>;
 
 /** What the stream is created with besides its settings: kept on disk, messages removed only by the limits. */
 export const BOOKINGS_STREAM_STORAGE = {
   name: BOOKINGS_STREAM,
-  storage: StorageType.File,
-  retention: RetentionPolicy.Limits,
+  storage: FILE_STORAGE,
+  retention: LIMITS_RETENTION,
 } satisfies Partial<StreamConfig>;
