@@ -1,14 +1,2 @@
-/** @type {import('jest').Config} */
-module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-    ],
-  },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  testTimeout: 30000,
-};
+// The kit's own tests need no database: global-setup only makes the run's token key pair.
+module.exports = require('@ebs/test-support/jest-config')({ globalSetup: '<rootDir>/test/support/global-setup.ts' });
