@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { type VerifyConfig, verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
+import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, ConfigError, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
-import type { DbConfig } from '@ebs/service-kit/db';
-import type { HttpConfig } from '@ebs/service-kit/lifecycle';
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
@@ -41,24 +39,8 @@ const schema = baseEnvSchema.extend({
   TEST_HOOK_BOOKING_ANSWER_DELAY_MS: z.coerce.number().int().min(1).max(600_000).optional(),
 });
 
-export type Config = {
-  port: number;
-  logLevel: string;
-  logPretty: boolean;
-  shutdownTimeoutMs: number;
-  http: HttpConfig;
-  db: DbConfig;
-  auth: VerifyConfig;
-  nats: { url: string; stream: BookingsStreamLimits };
-  outbox: { pollMs: number; batchSize: number; leaseMs: number; retentionHours: number };
-  rush: { maxWaitMs: number; maxGroupSize: number };
-  idempotencyPurge: { everyMs: number; batchSize: number };
-  /** Test-only hooks (absent in production). */
-  testHooks: { bookingAnswerDelayMs?: number };
-};
-
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
   const e = parseEnv(schema, env);
   if (e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS !== undefined && e.NODE_ENV === 'production') {
     throw new ConfigError(
@@ -79,7 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
         duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS,
         maxAgeHours: e.NATS_STREAM_MAX_AGE_HOURS,
         maxBytes: e.NATS_STREAM_MAX_BYTES,
-      },
+      } satisfies BookingsStreamLimits,
     },
     outbox: {
       pollMs: e.OUTBOX_POLL_MS,
@@ -89,9 +71,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()): Config {
     },
     rush: { maxWaitMs: e.BOOKING_MAX_WAIT_MS, maxGroupSize: e.BOOKING_GROUP_SIZE },
     idempotencyPurge: { everyMs: e.IDEMPOTENCY_PURGE_MS, batchSize: e.IDEMPOTENCY_PURGE_BATCH },
+    /** Test-only hooks (absent in production). */
     testHooks: { bookingAnswerDelayMs: e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS },
   };
 }
+
+export type Config = ReturnType<typeof loadConfig>;
 
 /** .env in the working folder or its parent (the repo root); variables already set win. */
 function readEnv(): NodeJS.ProcessEnv {
