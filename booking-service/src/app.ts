@@ -7,7 +7,7 @@ import type { Logger } from '@ebs/service-kit/observability';
 import { docsRouter, httpMetrics, metricsRouter } from '@ebs/service-kit/observability';
 import express, { type Express } from 'express';
 import type { Pool } from 'mysql2/promise';
-import { createBookingsRepo } from './data/bookings.repo';
+import type { Repos } from './data/repos';
 import type { BookingRush } from './domain/book-seats';
 import { createIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
@@ -17,6 +17,8 @@ import { watchOutbox } from './metrics';
 
 export type AppDeps = {
   pool: Pool;
+  /** The repositories, built once over `pool` (createRepos). */
+  repos: Repos;
   logger: Logger;
   /** Verifies bearer tokens locally (every /bookings route needs one). */
   auth: TokenVerifier;
@@ -34,15 +36,14 @@ export type AppDeps = {
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
 export function buildApp(deps: AppDeps): Express {
-  const { pool, logger } = deps;
-  watchOutbox(pool);
+  const { pool, repos, logger } = deps;
+  watchOutbox(repos.outbox);
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
   app.use(httpMetrics());
   app.use(httpEdge());
   // The API's routes first: every layer a request passes costs a match, and bookings are the hot path.
-  const bookings = createBookingsRepo(pool);
   const now = deps.now ?? (() => new Date());
   const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
   if (answerDelayMs) app.use('/bookings', delayBookingAnswers(answerDelayMs));
@@ -50,12 +51,12 @@ export function buildApp(deps: AppDeps): Express {
     '/bookings',
     bookingsRouter({
       pool,
-      bookings,
+      repos,
       rush: deps.rush,
       auth: deps.auth,
       onCommitted: deps.onCancelCommitted,
       now,
-      idempotency: createIdempotency({ pool, bookings, now }),
+      idempotency: createIdempotency({ idempotency: repos.idempotency, bookings: repos.bookings, now }),
     }),
   );
   app.use(

@@ -5,7 +5,7 @@ import { createNatsLink } from '@ebs/service-kit/messaging';
 import { createLogger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { loadConfig } from './config';
-import { createBookingsRepo } from './data/bookings.repo';
+import { createRepos } from './data/repos';
 import { createBookingRush } from './domain/book-seats';
 import { createKeyPurger } from './domain/idempotency-purge';
 import { ensureBookingsStream } from './messaging/bookings-stream';
@@ -17,6 +17,7 @@ function main(): void {
   const config = loadConfig();
   const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
+  const repos = createRepos(pool);
   const nats = createNatsLink({
     url: config.nats.url,
     name: SERVICE,
@@ -26,19 +27,20 @@ function main(): void {
       relay.kick(); // catch up on whatever waited in the outbox
     },
   });
-  const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
+  const relay = createOutboxRelay({ pool, outbox: repos.outbox, nats, logger, ...config.outbox });
   relay.start();
 
   // Keys are fetched now and cached: a booking never waits on user-service.
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
-  const rush = createBookingRush({ pool, bookings: createBookingsRepo(pool), logger, outbox: relay }, config.rush);
+  const rush = createBookingRush({ pool, repos, logger, outbox: relay }, config.rush);
   const now = () => new Date();
-  const purger = createKeyPurger({ pool, logger, now, ...config.idempotencyPurge });
+  const purger = createKeyPurger({ idempotency: repos.idempotency, logger, now, ...config.idempotencyPurge });
   purger.start();
 
   const app = buildApp({
     pool,
+    repos,
     logger,
     auth,
     natsConnected: nats.isConnected,

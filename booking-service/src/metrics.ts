@@ -1,8 +1,7 @@
 import { isDbUnavailable } from '@ebs/service-kit/db';
 import { AppError } from '@ebs/service-kit/errors';
 import { client } from '@ebs/service-kit/observability';
-import type { Pool } from 'mysql2/promise';
-import { type OutboxBacklog, outboxBacklog } from './data/outbox.repo';
+import type { OutboxBacklog, OutboxRepo } from './data/outbox.repo';
 
 // booking-service's own Prometheus metrics (lib/metrics.ts has the process and HTTP ones). Code that books
 // calls the named functions below, one line each.
@@ -83,7 +82,7 @@ new client.Gauge({
   },
 });
 
-/** Lets the outbox gauges read the backlog from this pool at scrape time. */
-export function watchOutbox(pool: Pool): void {
-  readBacklog = () => outboxBacklog(pool);
+/** Lets the outbox gauges read the backlog from this repository at scrape time. */
+export function watchOutbox(outbox: Pick<OutboxRepo, 'backlog'>): void {
+  readBacklog = () => outbox.backlog();
 }

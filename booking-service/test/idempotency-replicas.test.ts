@@ -1,7 +1,6 @@
 import { createPool } from '@ebs/service-kit/db';
 import { createLogger } from '@ebs/service-kit/observability';
-import { createBookingsRepo } from '../src/data/bookings.repo';
-import { idempotencyRepo } from '../src/data/idempotency.repo';
+import { createRepos } from '../src/data/repos';
 import { bookSeats, createBookingRush } from '../src/domain/book-seats';
 import { createIdempotency, type Idempotency, KeyTaken } from '../src/domain/idempotency';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
@@ -15,17 +14,37 @@ afterAll(async () => {
   await Promise.all(pools.map((p) => p.end()));
 });
 
-function replica(i: 0 | 1) {
+/** `afterClaim`: runs inside the group transaction right after its key claim was written (the real INSERT). */
+function replica(i: 0 | 1, afterClaim?: () => Promise<void>) {
   const pool = pools[i];
-  const bookings = createBookingsRepo(pool);
+  const repos = createRepos(pool);
+  if (afterClaim) {
+    const claim = repos.idempotency.claim;
+    repos.idempotency.claim = async (...args) => {
+      const ok = await claim(...args);
+      await afterClaim();
+      return ok;
+    };
+  }
   const rush = createBookingRush(
-    { pool, bookings, logger: createLogger('test', 'silent'), outbox: { lease: () => undefined, committed: () => {} } },
+    { pool, repos, logger: createLogger('test', 'silent'), outbox: { lease: () => undefined, committed: () => {} } },
     { maxWaitMs: 10_000, maxGroupSize: 100 },
   );
-  const deps = { bookings, rush };
-  const idempotency: Idempotency = createIdempotency({ pool, bookings, now: () => new Date() });
+  const deps = { rush };
+  const idempotency: Idempotency = createIdempotency({
+    idempotency: repos.idempotency,
+    bookings: repos.bookings,
+    now: () => new Date(),
+  });
   return { deps, idempotency };
 }
+
+/** A replica holding its transaction open after its key claim, until the gate opens. */
+const heldReplica = (g: ReturnType<typeof gate>) =>
+  replica(0, async () => {
+    g.reach();
+    await g.opened; // A holds its transaction open here
+  });
 
 function gate() {
   let open!: () => void;
@@ -46,24 +65,19 @@ describe('one Idempotency-Key over two replicas', () => {
   ])(
     'when replica B books with a key replica A has claimed but not committed (%s), then B writes nothing and is answered by A’s key once A commits (replay or 422)',
     async (_what, which, expected) => {
-      const [a, b] = [replica(0), replica(1)];
+      const g = gate();
+      const [a, b] = [heldReplica(g), replica(1)];
       const userId = await insertUser(pools[0]);
       const eventA = await insertEvent(pools[0], 5);
       const eventB = which === 'same' ? eventA : await insertEvent(pools[0], 5);
-      const g = gate();
 
       const first = a.idempotency.run({ userId, key: 'k', eventId: eventA, quantity: 1 }, (claim) =>
-        bookSeats(a.deps, { userId, eventId: eventA, quantity: 1 }, async (conn, id) => {
-          const ok = await claim(conn, id);
-          g.reach();
-          await g.opened; // A holds its transaction open here
-          return ok;
-        }),
+        bookSeats(a.deps, { userId, eventId: eventA, quantity: 1, idempotency: claim }),
       );
       await g.reached;
       const second = b.idempotency
         .run({ userId, key: 'k', eventId: eventB, quantity: 1 }, (claim) =>
-          bookSeats(b.deps, { userId, eventId: eventB, quantity: 1 }, claim),
+          bookSeats(b.deps, { userId, eventId: eventB, quantity: 1, idempotency: claim }),
         )
         .then(
           (r) => ({ status: 201, ...r }),
@@ -83,24 +97,19 @@ describe('one Idempotency-Key over two replicas', () => {
   );
 
   test('when replica A books the last seat with a key and replica B retries it before A commits, then B replays A’s booking instead of SOLD_OUT', async () => {
-    const [a, b] = [replica(0), replica(1)];
+    const g = gate();
+    const [a, b] = [heldReplica(g), replica(1)]; // A holds the event row and its key, uncommitted
     const userId = await insertUser(pools[0]);
     const eventId = await insertEvent(pools[0], 1);
-    const g = gate();
     const input = { userId, eventId, quantity: 1 };
 
     const first = a.idempotency.run({ ...input, key: 'last-seat' }, (claim) =>
-      bookSeats(a.deps, input, async (conn, id) => {
-        const ok = await claim(conn, id);
-        g.reach();
-        await g.opened; // A holds the event row and its key, uncommitted
-        return ok;
-      }),
+      bookSeats(a.deps, { ...input, idempotency: claim }),
     );
     await g.reached;
     // B looks the key up now (nothing committed yet), then queues on the event row lock A holds.
     const second = b.idempotency
-      .run({ ...input, key: 'last-seat' }, (claim) => bookSeats(b.deps, input, claim))
+      .run({ ...input, key: 'last-seat' }, (claim) => bookSeats(b.deps, { ...input, idempotency: claim }))
       .then(
         (r) => ({ status: 201, ...r }),
         (err: { status?: number; code?: string }) => ({ status: err.status ?? 500, code: err.code }),
@@ -120,16 +129,15 @@ describe('one Idempotency-Key over two replicas', () => {
     const userId = await insertUser(pools[0]);
     const eventId = await insertEvent(pools[0], 20);
     const first = await a.idempotency.run({ userId, key: 'grouped', eventId, quantity: 1 }, (claim) =>
-      bookSeats(a.deps, { userId, eventId, quantity: 1 }, claim),
+      bookSeats(a.deps, { userId, eventId, quantity: 1, idempotency: claim }),
     );
     // Replica B's request comes straight to the group with the key's claim (as if its read before booking
     // had missed A's commit); ten requests without a key arrive in the same turn, so all eleven form one group.
-    const claim = (conn: Parameters<typeof idempotencyRepo.claim>[0], bookingId: string) =>
-      idempotencyRepo.claim(conn, { userId, key: 'grouped', eventId, quantity: 1, bookingId, createdAt: new Date() });
+    const claim = { key: 'grouped', at: new Date() };
     const others = await Promise.all(Array.from({ length: 10 }, () => insertUser(pools[0])));
     const results = await Promise.allSettled([
       ...others.slice(0, 5).map((u) => bookSeats(b.deps, { userId: u, eventId, quantity: 1 })),
-      bookSeats(b.deps, { userId, eventId, quantity: 1 }, claim),
+      bookSeats(b.deps, { userId, eventId, quantity: 1, idempotency: claim }),
       ...others.slice(5).map((u) => bookSeats(b.deps, { userId: u, eventId, quantity: 1 })),
     ]);
     expect(results[5]).toEqual({ status: 'rejected', reason: expect.any(KeyTaken) });

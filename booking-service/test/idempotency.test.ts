@@ -172,7 +172,7 @@ describe('Idempotency-Key on POST /bookings', () => {
     clockOffsetMs = 2 * IDEMPOTENCY_TTL_MS + 2_000;
     await a.pool.query('UPDATE idempotency_keys SET created_at = ? WHERE user_id = ?', [now(), u2]); // fresh then
     const purger = createKeyPurger({
-      pool: a.pool,
+      idempotency: a.repos.idempotency,
       logger: createLogger('test', 'silent'),
       now,
       everyMs: 60_000,

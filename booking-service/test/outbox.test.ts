@@ -4,7 +4,6 @@ import { adminAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
-import { outboxRepo } from '../src/data/outbox.repo';
 import { insertEvent, insertUser, outboxOf, streamMessages, waitFor } from './support/fixtures';
 import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -190,7 +189,7 @@ describe('outbox relay', () => {
         // Another relay's claim (another replica) skips the leased rows instead of publishing them twice.
         const now = new Date();
         const claimedByOther = await withTransaction(t.pool, (c) =>
-          outboxRepo.claimDue(c, 'other-replica', 1000, now, new Date(now.getTime() + 30_000)),
+          t.repos.outbox.claimDue(c, 'other-replica', 1000, now, new Date(now.getTime() + 30_000)),
         );
         expect(claimedByOther.filter((r) => msgIds.includes(r.msgId))).toEqual([]);
       } finally {
@@ -212,9 +211,9 @@ describe('outbox relay', () => {
 
   test('when a booking commits while the relay runs, then its message is written leased to this relay and published from memory, never claimed', async () => {
     // A poll far away: only the hand-over after the commit can publish these rows without a claim.
-    const claims = jest.spyOn(outboxRepo, 'claimDue');
-    const ownClaims = () => claims.mock.calls.filter(([, owner]) => owner !== 'other-replica').length;
     const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '60000' }, { startRelay: true });
+    const claims = jest.spyOn(t.repos.outbox, 'claimDue');
+    const ownClaims = () => claims.mock.calls.filter(([, owner]) => owner !== 'other-replica').length;
     try {
       await t.nats.firstConnect;
       // The catch-up pass after connecting claims once; from then on only the hand-over runs.
@@ -235,7 +234,7 @@ describe('outbox relay', () => {
         // Another replica's claim skips them.
         const now = new Date();
         const claimedByOther = await withTransaction(t.pool, (c) =>
-          outboxRepo.claimDue(c, 'other-replica', 1000, now, new Date(now.getTime() + 30_000)),
+          t.repos.outbox.claimDue(c, 'other-replica', 1000, now, new Date(now.getTime() + 30_000)),
         );
         expect(claimedByOther.filter((r) => msgIds.includes(r.msgId))).toEqual([]);
       } finally {
@@ -328,14 +327,14 @@ describe('outbox relay', () => {
   test('when MySQL fails to mark a handed-over row published, then the row goes back in line and is marked by the next pass, not left leased', async () => {
     // No poll for a minute: only the catch-up pass at connect and the hand-over run.
     const t = createTestApp({ NATS_URL: nats.url, OUTBOX_POLL_MS: '60000' }, { startRelay: true });
-    const markPublished = outboxRepo.markPublished;
+    const markPublished = t.repos.outbox.markPublished;
     let rejected: string[] | undefined;
-    const mark = jest.spyOn(outboxRepo, 'markPublished').mockImplementation(async (pool, msgIds, at) => {
+    const mark = jest.spyOn(t.repos.outbox, 'markPublished').mockImplementation(async (msgIds, at) => {
       if (armed && rejected === undefined && msgIds.length > 0) {
         rejected = msgIds;
         throw new Error('MySQL hiccup');
       }
-      return markPublished(pool, msgIds, at);
+      return markPublished(msgIds, at);
     });
     let armed = false;
     try {
@@ -373,7 +372,7 @@ describe('outbox relay', () => {
         createdAt: new Date(),
         lease: { owner: lease?.owner as string, until },
       };
-      await withTransaction(t.pool, (conn) => outboxRepo.insertMany(conn, [message]));
+      await withTransaction(t.pool, (conn) => t.repos.outbox.insertMany(conn, [message]));
       t.relay.committed([message]);
       await new Promise((r) => setTimeout(r, 500));
       const [early] = await t.pool.query<RowDataPacket[]>('SELECT published_at FROM outbox WHERE msg_id = ?', [msgId]);
@@ -399,13 +398,13 @@ describe('outbox relay', () => {
     try {
       const base = { subject: 'bookings.confirmed', payload: {}, createdAt: new Date() };
       await withTransaction(t.pool, (conn) =>
-        outboxRepo.insertMany(conn, [
+        t.repos.outbox.insertMany(conn, [
           { ...base, msgId: held, lease: { owner: 'other-replica', until: new Date(Date.now() + 60_000) } },
           { ...base, msgId: done },
         ]),
       );
-      await outboxRepo.markPublished(t.pool, [done], new Date());
-      await outboxRepo.markFailed(t.pool, 'this-replica', [held, done], 'publish failed', new Date());
+      await t.repos.outbox.markPublished([done], new Date());
+      await t.repos.outbox.markFailed('this-replica', [held, done], 'publish failed', new Date());
       const [rows] = await t.pool.query<RowDataPacket[]>(
         'SELECT msg_id, claimed_by, attempts, last_error, published_at FROM outbox WHERE msg_id IN (?) ORDER BY msg_id',
         [[held, done]],
@@ -428,7 +427,7 @@ describe('outbox relay', () => {
       // As a group does: rows written with the lease taken before stop(), handed over after it.
       const lease = t.relay.lease();
       const message = { msgId, subject: 'bookings.confirmed', payload: { late: true }, createdAt: new Date(), lease };
-      await withTransaction(t.pool, (conn) => outboxRepo.insertMany(conn, [message]));
+      await withTransaction(t.pool, (conn) => t.repos.outbox.insertMany(conn, [message]));
       await t.relay.stop();
       t.relay.committed([message]);
       const leased = async () => {

@@ -39,22 +39,28 @@ const toBooking = (r: BookingRow): Booking => ({
 
 export type BookingsRepo = ReturnType<typeof createBookingsRepo>;
 
-/** Reads a booking inside a transaction, locking its row until the transaction ends. */
-export async function lockBookingById(conn: PoolConnection, id: string): Promise<Booking | undefined> {
-  const [rows] = await conn.execute<BookingRow[]>(`SELECT ${READ_COLUMNS} FROM bookings WHERE id = ? FOR UPDATE`, [id]);
-  return rows[0] && toBooking(rows[0]);
-}
-
-/** Marks a (locked, confirmed) booking cancelled; the caller gives its seats back in the same transaction. */
-export async function markCancelled(conn: PoolConnection, id: string, at: Date): Promise<void> {
-  await conn.execute(
-    "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'confirmed'",
-    [at, id],
-  );
-}
-
+/**
+ * The bookings table. Functions that take a connection run inside the caller's transaction; the others run
+ * on the pool (autocommit).
+ */
 export function createBookingsRepo(pool: Pool) {
   return {
+    /** Reads a booking inside a transaction, locking its row until the transaction ends. */
+    async lockById(conn: PoolConnection, id: string): Promise<Booking | undefined> {
+      const [rows] = await conn.execute<BookingRow[]>(`SELECT ${READ_COLUMNS} FROM bookings WHERE id = ? FOR UPDATE`, [
+        id,
+      ]);
+      return rows[0] && toBooking(rows[0]);
+    },
+
+    /** Marks a (locked, confirmed) booking cancelled; the caller gives its seats back in the same transaction. */
+    async markCancelled(conn: PoolConnection, id: string, at: Date): Promise<void> {
+      await conn.execute(
+        "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'confirmed'",
+        [at, id],
+      );
+    },
+
     /** One multi-row INSERT for a group's bookings (inside its transaction). */
     async insertMany(conn: PoolConnection, bookings: Booking[]): Promise<void> {
       if (bookings.length === 0) return;

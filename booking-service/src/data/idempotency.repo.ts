@@ -28,50 +28,55 @@ const toRecord = (r: Row): IdempotencyRecord => ({
   createdAt: r.created_at,
 });
 
-export const idempotencyRepo = {
-  async find(pool: Pool, userId: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const [rows] = await pool.execute<Row[]>(
-      'SELECT user_id, idem_key, event_id, quantity, booking_id, created_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?',
-      [userId, key],
-    );
-    return rows[0] && toRecord(rows[0]);
-  },
+export type IdempotencyRepo = ReturnType<typeof createIdempotencyRepo>;
 
-  /**
-   * Inside the booking's transaction: remembers the key, or returns false when (user, key) is already taken
-   * by a committed booking. A concurrent holder of the same key (another replica's transaction in flight)
-   * makes this wait on the primary key until it commits (then false) or rolls back (then true). Only this
-   * statement is undone on a duplicate (InnoDB statement rollback): a group transaction goes on with its
-   * other requests. `expiredAt`: a row of this key created at or before that counts as absent and is replaced.
-   */
-  async claim(conn: PoolConnection, r: IdempotencyRecord, expiredAt?: Date): Promise<boolean> {
-    if (expiredAt) {
-      await conn.execute('DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND created_at <= ?', [
-        r.userId,
-        r.key,
-        expiredAt,
-      ]);
-    }
-    try {
-      await conn.execute(
-        'INSERT INTO idempotency_keys (user_id, idem_key, event_id, quantity, booking_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [r.userId, r.key, r.eventId, r.quantity, r.bookingId, r.createdAt],
+/** The idempotency_keys table: `claim` runs inside the booking's transaction, the others on the pool. */
+export function createIdempotencyRepo(pool: Pool) {
+  return {
+    async find(userId: string, key: string): Promise<IdempotencyRecord | undefined> {
+      const [rows] = await pool.execute<Row[]>(
+        'SELECT user_id, idem_key, event_id, quantity, booking_id, created_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?',
+        [userId, key],
       );
-      return true;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 'ER_DUP_ENTRY') return false;
-      throw err;
-    }
-  },
+      return rows[0] && toRecord(rows[0]);
+    },
 
-  /** Deletes up to `limit` rows created at or before `before`, oldest first; returns how many went. */
-  async purgeBatch(pool: Pool, before: Date, limit: number): Promise<number> {
-    // DELETE ... ORDER BY ... LIMIT (single table) works alike on MySQL 8 and MariaDB; short batches keep
-    // each transaction's locks small next to live bookings.
-    const [result] = await pool.query<ResultSetHeader>(
-      'DELETE FROM idempotency_keys WHERE created_at <= ? ORDER BY created_at LIMIT ?',
-      [before, limit],
-    );
-    return result.affectedRows;
-  },
-};
+    /**
+     * Inside the booking's transaction: remembers the key, or returns false when (user, key) is already taken
+     * by a committed booking. A concurrent holder of the same key (another replica's transaction in flight)
+     * makes this wait on the primary key until it commits (then false) or rolls back (then true). Only this
+     * statement is undone on a duplicate (InnoDB statement rollback): a group transaction goes on with its
+     * other requests. `expiredAt`: a row of this key created at or before that counts as absent and is replaced.
+     */
+    async claim(conn: PoolConnection, r: IdempotencyRecord, expiredAt?: Date): Promise<boolean> {
+      if (expiredAt) {
+        await conn.execute('DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND created_at <= ?', [
+          r.userId,
+          r.key,
+          expiredAt,
+        ]);
+      }
+      try {
+        await conn.execute(
+          'INSERT INTO idempotency_keys (user_id, idem_key, event_id, quantity, booking_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [r.userId, r.key, r.eventId, r.quantity, r.bookingId, r.createdAt],
+        );
+        return true;
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ER_DUP_ENTRY') return false;
+        throw err;
+      }
+    },
+
+    /** Deletes up to `limit` rows created at or before `before`, oldest first; returns how many went. */
+    async purgeBatch(before: Date, limit: number): Promise<number> {
+      // DELETE ... ORDER BY ... LIMIT (single table) works alike on MySQL 8 and MariaDB; short batches keep
+      // each transaction's locks small next to live bookings.
+      const [result] = await pool.query<ResultSetHeader>(
+        'DELETE FROM idempotency_keys WHERE created_at <= ? ORDER BY created_at LIMIT ?',
+        [before, limit],
+      );
+      return result.affectedRows;
+    },
+  };
+}

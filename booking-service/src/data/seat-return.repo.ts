@@ -4,32 +4,37 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 
 export type LockedEvent = { startsAt: Date; availableSeats: number; totalSeats: number };
 
-export const seatReturnRepo = {
-  /**
-   * Locks the event row (SELECT ... FOR UPDATE), the same lock bookings and capacity edits take first, and
-   * returns what a cancel decides on; undefined when there is no such event.
-   */
-  async lockEvent(conn: PoolConnection, eventId: string): Promise<LockedEvent | undefined> {
-    const [rows] = await conn.execute<RowDataPacket[]>(
-      'SELECT starts_at, available_seats, total_seats FROM events WHERE id = ? FOR UPDATE',
-      [eventId],
-    );
-    const r = rows[0];
-    return (
-      r && {
-        startsAt: r.starts_at as Date,
-        availableSeats: Number(r.available_seats),
-        totalSeats: Number(r.total_seats),
-      }
-    );
-  },
+export type SeatReturnRepo = ReturnType<typeof createSeatReturnRepo>;
 
-  async giveSeatsBack(conn: PoolConnection, eventId: string, quantity: number, at: Date): Promise<void> {
-    // The CHECK (available_seats <= total_seats) refuses a double return even if the lock were bypassed.
-    await conn.execute('UPDATE events SET available_seats = available_seats + ?, updated_at = ? WHERE id = ?', [
-      quantity,
-      at,
-      eventId,
-    ]);
-  },
-};
+/** Every function runs inside the cancellation's transaction (the caller's connection). */
+export function createSeatReturnRepo() {
+  return {
+    /**
+     * Locks the event row (SELECT ... FOR UPDATE), the same lock bookings and capacity edits take first, and
+     * returns what a cancel decides on; undefined when there is no such event.
+     */
+    async lockEvent(conn: PoolConnection, eventId: string): Promise<LockedEvent | undefined> {
+      const [rows] = await conn.execute<RowDataPacket[]>(
+        'SELECT starts_at, available_seats, total_seats FROM events WHERE id = ? FOR UPDATE',
+        [eventId],
+      );
+      const r = rows[0];
+      return (
+        r && {
+          startsAt: r.starts_at as Date,
+          availableSeats: Number(r.available_seats),
+          totalSeats: Number(r.total_seats),
+        }
+      );
+    },
+
+    async giveSeatsBack(conn: PoolConnection, eventId: string, quantity: number, at: Date): Promise<void> {
+      // The CHECK (available_seats <= total_seats) refuses a double return even if the lock were bypassed.
+      await conn.execute('UPDATE events SET available_seats = available_seats + ?, updated_at = ? WHERE id = ?', [
+        quantity,
+        at,
+        eventId,
+      ]);
+    },
+  };
+}

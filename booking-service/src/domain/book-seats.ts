@@ -3,13 +3,14 @@ import { isDbUnavailable, withTransaction } from '@ebs/service-kit/db';
 import { AppError, notFound } from '@ebs/service-kit/errors';
 import type { Logger } from '@ebs/service-kit/observability';
 import type { Pool } from 'mysql2/promise';
-import type { Booking, BookingsRepo } from '../data/bookings.repo';
-import { inventoryRepo } from '../data/inventory.repo';
-import { type OutboxLease, type OutboxMessage, outboxRepo } from '../data/outbox.repo';
+import type { Booking } from '../data/bookings.repo';
+import type { OutboxLease, OutboxMessage } from '../data/outbox.repo';
+import type { Repos } from '../data/repos';
 import { startLockWait } from '../metrics';
 import { createGroupQueue, type Group, type GroupQueue, type Member, type Outcome } from './booking-queue';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
-import { type ClaimKey, KeyTaken } from './idempotency';
+import { type KeyClaim, KeyTaken } from './idempotency';
+import { decideSeats, type SeatOutcome } from './seat-decisions';
 
 export type BookSeatsInput = {
   userId: string;
@@ -17,26 +18,25 @@ export type BookSeatsInput = {
   quantity: number;
   /** The X-Request-Id of the HTTP request, carried into the outbox row and the NATS message header. */
   requestId?: string;
+  /** With an Idempotency-Key: its claim, which the group transaction writes with the booking. */
+  idempotency?: KeyClaim;
 };
 
-/** A request in its event's queue; with an Idempotency-Key it carries the claim of that key. */
-export type RushInput = BookSeatsInput & { claimKey?: ClaimKey };
+export type BookingRush = GroupQueue<BookSeatsInput, Booking>;
 
-export type BookingRush = GroupQueue<RushInput, Booking>;
-
-export type BookSeatsDeps = { bookings: BookingsRepo; rush: BookingRush };
+export type BookSeatsDeps = { rush: BookingRush };
 
 /**
  * POST /bookings: the request joins its event's queue and is answered when its group has committed. With an
- * Idempotency-Key, claimKey runs in the group transaction for this request (a key already taken: KeyTaken).
+ * Idempotency-Key, the group transaction claims it for this request (a key already taken: KeyTaken).
  */
-export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput, claimKey?: ClaimKey): Promise<BookingView> {
-  return bookingView(await deps.rush.submit(input.eventId, claimKey ? { ...input, claimKey } : input));
+export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Promise<BookingView> {
+  return bookingView(await deps.rush.submit(input.eventId, input));
 }
 
 export type BookGroupDeps = {
   pool: Pool;
-  bookings: BookingsRepo;
+  repos: Pick<Repos, 'bookings' | 'idempotency' | 'inventory' | 'outbox'>;
   logger: Logger;
   /** The outbox relay: rows are written leased to it and handed over after the commit (it publishes at once). */
   outbox: OutboxHandOver;
@@ -59,17 +59,20 @@ const RETRY_AFTER_SECONDS = '1';
  *   2. one SELECT ... FOR UPDATE locks the batch's event rows, in primary-key order: every batch of every
  *      replica takes its locks in that order, so batches cannot deadlock one another; an unknown event -> its
  *      requests 404;
- *   3. per event, walk its requests in arrival order: unknown user -> 404; fewer seats left than asked ->
- *      409 SOLD_OUT (a later, smaller request may still fit); a request with an Idempotency-Key claims it
- *      (one INSERT; a key another request committed first fails only this request, KeyTaken); else booked;
+ *   3. the seats are decided (decideSeats, no I/O): per event, an unknown one -> its requests 404, a started
+ *      one -> 409 CONFLICT; else its requests in arrival order: unknown user -> 404; fewer seats left than
+ *      asked -> 409 SOLD_OUT (a later, smaller request may still fit); else booked. Then each booked request
+ *      with an Idempotency-Key claims it, in arrival order (one INSERT; a key another request committed first
+ *      fails only this request, KeyTaken, and the seats are decided again without it);
  *   4. one UPDATE of the seats of every event that sold some, one multi-row INSERT of the bookings and one of
  *      their outbox messages (leased to this replica's relay while NATS is up); commit;
  *   5. only then is each request answered, and the messages are handed to the relay to publish at once.
  * A deadlock or lock wait timeout runs the batch again; a failure that remains answers every request of the
  * batch 503 and nothing of it is written.
  */
-export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]) {
-  const outcomes = new Map<Member<RushInput>, Outcome<Booking>>();
+export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInput>[]) {
+  const { inventory, idempotency, bookings } = deps.repos;
+  const outcomes = new Map<Member<BookSeatsInput>, Outcome<Booking>>();
   const pending = () => groups.flatMap((g) => g.pending());
   let booked: Booking[] = [];
   let messages: OutboxMessage[] = [];
@@ -84,53 +87,70 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<RushInput>[]
           async (conn) => {
             const open = groups.filter((g) => g.pending().length > 0);
             const userIds = [...new Set(open.flatMap((g) => g.pending().map((m) => m.input.userId)))];
-            const knownUsers = await inventoryRepo.existingUsers(conn, userIds);
+            const knownUsers = await inventory.existingUsers(conn, userIds);
             const lockWait = startLockWait();
-            const events = await inventoryRepo.lockEvents(
+            const events = await inventory.lockEvents(
               conn,
               open.map((g) => g.key),
             );
-            const turns = open.map((g) => ({ key: g.key, requests: g.takeTurn() }));
+            const turns = open.map((g) => ({
+              eventId: g.key,
+              // Each request's booking id is drawn now: a key claim names it before the booking is written.
+              requests: g.takeTurn().map((member) => ({
+                member,
+                bookingId: randomUUID(),
+                userId: member.input.userId,
+                quantity: member.input.quantity,
+              })),
+            }));
             lockWait.done(turns.reduce((n, t) => n + t.requests.length, 0));
-            const taken = new Map<string, number>();
-            const createdAt = new Date();
-            for (const { key, requests } of turns) {
-              const event = events.get(key);
-              if (event === undefined) {
-                for (const r of requests) outcomes.set(r, { ok: false, error: notFound('Event') });
+            const now = new Date();
+            const keyTaken = new Set<(typeof turns)[number]['requests'][number]>();
+            let decided = decideSeats({ now, events, knownUsers, groups: turns, keyTaken });
+            // Keys are claimed in arrival order: a key found taken frees its seats for the requests after it
+            // (the decisions before it stay as they were), so the seats are decided again without it.
+            for (let i = 0; i < decided.decisions.length; i++) {
+              const { request, outcome } = decided.decisions[i] as (typeof decided.decisions)[number];
+              const claim = request.member.input.idempotency;
+              if (!outcome.ok || !claim) continue;
+              const { userId, eventId, quantity } = request.member.input;
+              const record = {
+                userId,
+                key: claim.key,
+                eventId,
+                quantity,
+                bookingId: request.bookingId,
+                createdAt: claim.at,
+              };
+              if (await idempotency.claim(conn, record, claim.expiredAt)) continue;
+              keyTaken.add(request);
+              decided = decideSeats({ now, events, knownUsers, groups: turns, keyTaken });
+            }
+            for (const { request, outcome } of decided.decisions) {
+              if (!outcome.ok) {
+                outcomes.set(request.member, { ok: false, error: refusal(outcome) });
                 continue;
               }
-              if (event.startsAt.getTime() <= Date.now()) {
-                for (const r of requests) outcomes.set(r, { ok: false, error: started() });
-                continue;
-              }
-              let left = event.availableSeats;
-              for (const r of requests) {
-                if (!knownUsers.has(r.input.userId)) outcomes.set(r, { ok: false, error: notFound('User') });
-                else if (r.input.quantity > left) outcomes.set(r, { ok: false, error: soldOut(left) });
-                else {
-                  const { claimKey, requestId, ...input } = r.input;
-                  const b: Booking = { id: randomUUID(), ...input, status: 'confirmed', createdAt };
-                  // Its Idempotency-Key, remembered here or found taken (then this request only takes nothing).
-                  if (claimKey && !(await claimKey(conn, b.id))) {
-                    outcomes.set(r, { ok: false, error: new KeyTaken() });
-                    continue;
-                  }
-                  left -= r.input.quantity;
-                  booked.push(b);
-                  messages.push(confirmedMessage(b, requestId));
-                  outcomes.set(r, { ok: true, value: b });
-                }
-              }
-              if (left < event.availableSeats) taken.set(key, event.availableSeats - left);
+              const { userId, eventId, quantity, requestId } = request.member.input;
+              const b: Booking = {
+                id: request.bookingId,
+                userId,
+                eventId,
+                quantity,
+                status: 'confirmed',
+                createdAt: now,
+              };
+              booked.push(b);
+              messages.push(confirmedMessage(b, requestId));
+              outcomes.set(request.member, { ok: true, value: b });
             }
             if (booked.length === 0) return;
             // Leased at the last moment (the key claims above may have waited for locks).
             const lease = deps.outbox.lease();
             if (lease) for (const m of messages) m.lease = lease;
-            await inventoryRepo.takeSeats(conn, taken);
-            await deps.bookings.insertMany(conn, booked);
-            await outboxRepo.insertMany(conn, messages);
+            await inventory.takeSeats(conn, decided.seatsTaken);
+            await bookings.insertMany(conn, booked);
+            await deps.repos.outbox.insertMany(conn, messages);
           },
           { deadlockAttempts: 1 },
         );
@@ -170,10 +190,24 @@ export function createBookingRush(deps: BookGroupDeps, opts: { maxGroupSize: num
   });
 }
 
-const started = () => new AppError('CONFLICT', 'This event has already started');
-
-const soldOut = (left: number) =>
-  new AppError('SOLD_OUT', left === 0 ? 'This event is sold out' : `Only ${left} seat(s) left for this event`);
+/** The error a refused request is answered with. */
+function refusal(outcome: Exclude<SeatOutcome, { ok: true }>): Error {
+  switch (outcome.reason) {
+    case 'event-unknown':
+      return notFound('Event');
+    case 'user-unknown':
+      return notFound('User');
+    case 'event-started':
+      return new AppError('CONFLICT', 'This event has already started');
+    case 'sold-out':
+      return new AppError(
+        'SOLD_OUT',
+        outcome.seatsLeft === 0 ? 'This event is sold out' : `Only ${outcome.seatsLeft} seat(s) left for this event`,
+      );
+    case 'key-taken':
+      return new KeyTaken();
+  }
+}
 
 /** 503 for a booking that waited its longest for its turn: the service is busy, not broken. */
 export const serviceBusy = () =>

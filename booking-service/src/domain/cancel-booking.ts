@@ -2,15 +2,14 @@ import type { Caller } from '@ebs/service-kit/auth';
 import { withTransaction } from '@ebs/service-kit/db';
 import { AppError, notFound } from '@ebs/service-kit/errors';
 import type { Pool } from 'mysql2/promise';
-import { type Booking, type BookingsRepo, lockBookingById, markCancelled } from '../data/bookings.repo';
-import { outboxRepo } from '../data/outbox.repo';
-import { seatReturnRepo } from '../data/seat-return.repo';
+import type { Booking } from '../data/bookings.repo';
+import type { Repos } from '../data/repos';
 import { assertMayAccessBooking } from './booking-access';
 import { type BookingView, bookingView, cancelledMessage } from './booking-view';
 
 export type CancelBookingDeps = {
   pool: Pool;
-  bookings: BookingsRepo;
+  repos: Pick<Repos, 'bookings' | 'seatReturn' | 'outbox'>;
   /** Told after a commit that wrote an outbox message, so the relay publishes it at once. */
   onCommitted: () => void;
   /** The clock (injected by tests); decides "the event has started" and stamps cancelledAt. */
@@ -28,15 +27,16 @@ export type CancelBookingDeps = {
  *      bookings.cancelled outbox message; commit.
  */
 export async function cancelBooking(deps: CancelBookingDeps, bookingId: string, caller: Caller): Promise<BookingView> {
-  const seen = await deps.bookings.findById(bookingId);
+  const { bookings, seatReturn, outbox } = deps.repos;
+  const seen = await bookings.findById(bookingId);
   if (!seen) throw notFound('Booking');
   // A booking's owner and event never change, so this unlocked read settles access and the lock to take.
   assertMayAccessBooking(caller, seen);
   if (seen.status === 'cancelled') return bookingView(seen);
 
   const result = await withTransaction(deps.pool, async (conn) => {
-    const event = await seatReturnRepo.lockEvent(conn, seen.eventId);
-    const booking = await lockBookingById(conn, bookingId);
+    const event = await seatReturn.lockEvent(conn, seen.eventId);
+    const booking = await bookings.lockById(conn, bookingId);
     if (!event || !booking) throw notFound('Booking'); // cannot happen: bookings reference their event
     if (booking.status === 'cancelled') return { booking, changed: false };
     const now = deps.now();
@@ -44,9 +44,9 @@ export async function cancelBooking(deps: CancelBookingDeps, bookingId: string, 
       throw new AppError('CONFLICT', 'The event has started: its bookings can no longer be cancelled');
     }
     const cancelled: Booking & { cancelledAt: Date } = { ...booking, status: 'cancelled', cancelledAt: now };
-    await markCancelled(conn, booking.id, now);
-    await seatReturnRepo.giveSeatsBack(conn, booking.eventId, booking.quantity, now);
-    await outboxRepo.insertMany(conn, [cancelledMessage(cancelled)]);
+    await bookings.markCancelled(conn, booking.id, now);
+    await seatReturn.giveSeatsBack(conn, booking.eventId, booking.quantity, now);
+    await outbox.insertMany(conn, [cancelledMessage(cancelled)]);
     return { booking: cancelled as Booking, changed: true };
   });
   if (result.changed) deps.onCommitted();

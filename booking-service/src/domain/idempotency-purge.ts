@@ -1,6 +1,5 @@
 import type { Logger } from '@ebs/service-kit/observability';
-import type { Pool } from 'mysql2/promise';
-import { idempotencyRepo } from '../data/idempotency.repo';
+import type { IdempotencyRepo } from '../data/idempotency.repo';
 import { IDEMPOTENCY_TTL_MS } from './idempotency';
 
 export type KeyPurger = {
@@ -15,7 +14,7 @@ export type KeyPurger = {
  * Every replica runs it; batches of `batchSize` rows keep each DELETE short next to live bookings.
  */
 export function createKeyPurger(deps: {
-  pool: Pool;
+  idempotency: IdempotencyRepo;
   logger: Logger;
   now: () => Date;
   everyMs: number;
@@ -28,7 +27,7 @@ export function createKeyPurger(deps: {
     const before = new Date(deps.now().getTime() - IDEMPOTENCY_TTL_MS);
     let total = 0;
     for (;;) {
-      const n = await idempotencyRepo.purgeBatch(deps.pool, before, deps.batchSize);
+      const n = await deps.idempotency.purgeBatch(before, deps.batchSize);
       total += n;
       if (n < deps.batchSize) return total;
     }

@@ -1,7 +1,6 @@
 import { AppError } from '@ebs/service-kit/errors';
-import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { BookingsRepo } from '../data/bookings.repo';
-import { type IdempotencyRecord, idempotencyRepo } from '../data/idempotency.repo';
+import type { IdempotencyRecord, IdempotencyRepo } from '../data/idempotency.repo';
 import { type BookingView, bookingView } from './booking-view';
 
 /** A remembered key answers for 24 h; older rows count as absent and are purged. */
@@ -17,13 +16,19 @@ export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{0,254}[\x21-\x7e]$/;
 export type KeyedRequest = { userId: string; key: string; eventId: string; quantity: number };
 
 /**
- * Called once per request inside the booking's transaction, after its seats were found free and before
- * anything is written: remembers the key with the booking's id and returns true, or returns false when
- * another request with this key has committed (on any replica): then the request must write nothing and
- * take no seats, and the caller fails it with KeyTaken (the key's holder answers it). Refused requests
- * never reach it, so they leave no key.
+ * The claim of an Idempotency-Key, carried as data by a keyed booking request (for the user the booking is
+ * for). The booking's group transaction writes it, after the request's seats were found free and before
+ * anything else is written: the key row names the booking. When another request with this key has committed
+ * (on any replica) the request writes nothing and takes no seats, and fails with KeyTaken (the key's holder
+ * answers it). Refused requests never claim, so they leave no key.
  */
-export type ClaimKey = (conn: PoolConnection, bookingId: string) => Promise<boolean>;
+export type KeyClaim = {
+  key: string;
+  /** The key row's created_at (the idempotency clock, which tests inject). */
+  at: Date;
+  /** A row of this key created at or before this has expired: it is replaced, not a conflict. */
+  expiredAt?: Date;
+};
 
 /** The outcome of a request whose key another request committed first; `run` answers it from that one. */
 export class KeyTaken extends Error {
@@ -43,13 +48,17 @@ export type Idempotency = {
    *   another body is 409 CONFLICT (the first may still fail, and then the key is free);
    * - a remembered key (committed booking, younger than 24 h): same body -> that booking (replayed),
    *   another body -> 422 IDEMPOTENCY_MISMATCH; nothing is booked;
-   * - else `attempt(claim)` books; when its claim finds the key taken meanwhile (another replica committed
+   * - else `attempt(claim)` books, its request carrying `claim`; when the claim finds the key taken meanwhile (another replica committed
    *   it first), the remembered key answers as above.
    */
-  run: (req: KeyedRequest, attempt: (claim: ClaimKey) => Promise<BookingView>) => Promise<Keyed<BookingView>>;
+  run: (req: KeyedRequest, attempt: (claim: KeyClaim) => Promise<BookingView>) => Promise<Keyed<BookingView>>;
 };
 
-export function createIdempotency(deps: { pool: Pool; bookings: BookingsRepo; now: () => Date }): Idempotency {
+export function createIdempotency(deps: {
+  idempotency: IdempotencyRepo;
+  bookings: BookingsRepo;
+  now: () => Date;
+}): Idempotency {
   const inFlight = new Map<string, { fingerprint: string; outcome: Promise<BookingView> }>();
 
   async function answerFromRecord(record: IdempotencyRecord, req: KeyedRequest): Promise<Keyed<BookingView>> {
@@ -77,24 +86,21 @@ export function createIdempotency(deps: { pool: Pool; bookings: BookingsRepo; no
       }
       const outcome = (async (): Promise<Keyed<BookingView>> => {
         const cutoff = new Date(deps.now().getTime() - IDEMPOTENCY_TTL_MS);
-        const known = await idempotencyRepo.find(deps.pool, req.userId, req.key);
+        const known = await deps.idempotency.find(req.userId, req.key);
         if (known && known.createdAt > cutoff) return answerFromRecord(known, req);
-        const claim: ClaimKey = async (conn, bookingId) => {
-          const record = { ...req, bookingId, createdAt: deps.now() };
-          return idempotencyRepo.claim(conn, record, known ? cutoff : undefined);
-        };
+        const claim: KeyClaim = { key: req.key, at: deps.now(), ...(known ? { expiredAt: cutoff } : {}) };
         try {
           return { result: await attempt(claim), replayed: false };
         } catch (err) {
           if (err instanceof AppError && err.code === 'SOLD_OUT') {
             // Refused for seats, but another replica's request with this key may have booked before our turn
             // (our key look-up ran before its commit): then that booking is the answer, not SOLD_OUT.
-            const taken = await idempotencyRepo.find(deps.pool, req.userId, req.key);
+            const taken = await deps.idempotency.find(req.userId, req.key);
             if (taken && taken.createdAt > cutoff) return answerFromRecord(taken, req);
           }
           if (!(err instanceof KeyTaken)) throw err;
           // Another replica committed this key first (we waited on its row): its booking answers.
-          const taken = await idempotencyRepo.find(deps.pool, req.userId, req.key);
+          const taken = await deps.idempotency.find(req.userId, req.key);
           if (!taken) throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in flight');
           return answerFromRecord(taken, req);
         }

@@ -13,5 +13,5 @@ export async function placeBooking(
 ): Promise<Keyed<BookingView>> {
   if (idempotencyKey === undefined) return { result: await bookSeats(deps, input), replayed: false };
   const keyed = { userId: input.userId, key: idempotencyKey, eventId: input.eventId, quantity: input.quantity };
-  return deps.idempotency.run(keyed, (claim) => bookSeats(deps, input, claim));
+  return deps.idempotency.run(keyed, (claim) => bookSeats(deps, { ...input, idempotency: claim }));
 }

@@ -56,11 +56,11 @@ export function bookingsRouter(
   });
 
   router.get('/', async (req, res) => {
-    res.json(await listBookings(deps, parseInput(listBookingsQuery, req.query), callerOf(req)));
+    res.json(await listBookings(deps.repos, parseInput(listBookingsQuery, req.query), callerOf(req)));
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(await getBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
+    res.json(await getBooking(deps.repos, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
   });
 
   router.post('/:id/cancel', async (req, res) => {

@@ -6,7 +6,7 @@ import type { NatsLink } from '@ebs/service-kit/messaging';
 import type { Logger } from '@ebs/service-kit/observability';
 import type { Pool } from 'mysql2/promise';
 import { headers as natsHeaders } from 'nats';
-import { type OutboxLease, type OutboxMessage, type OutboxRow, outboxRepo } from '../data/outbox.repo';
+import type { OutboxLease, OutboxMessage, OutboxRepo, OutboxRow } from '../data/outbox.repo';
 
 export type RelayResult = { published: number; duplicates: number; failed: number };
 
@@ -62,6 +62,7 @@ const LEASE_MARGIN_MS = 1_000;
  */
 export function createOutboxRelay(deps: {
   pool: Pool;
+  outbox: OutboxRepo;
   nats: NatsLink;
   logger: Logger;
   pollMs: number;
@@ -69,7 +70,7 @@ export function createOutboxRelay(deps: {
   leaseMs: number;
   retentionHours: number;
 }): OutboxRelay {
-  const { pool, nats, logger, pollMs, batchSize } = deps;
+  const { pool, outbox, nats, logger, pollMs, batchSize } = deps;
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 100);
   const encoder = new TextEncoder();
   let timer: NodeJS.Timeout | undefined;
@@ -89,8 +90,7 @@ export function createOutboxRelay(deps: {
   async function releaseWaiting(at: Date): Promise<number> {
     const waiting = handedOver.splice(0);
     try {
-      await outboxRepo.release(
-        pool,
+      await outbox.release(
         owner,
         waiting.map((r) => r.msgId),
         at,
@@ -126,7 +126,7 @@ export function createOutboxRelay(deps: {
         const limit = batchSize - rows.length;
         const claimed = await withTransaction(
           pool,
-          (conn) => outboxRepo.claimDue(conn, owner, limit, now, new Date(now.getTime() + deps.leaseMs)),
+          (conn) => outbox.claimDue(conn, owner, limit, now, new Date(now.getTime() + deps.leaseMs)),
           { isolationLevel: 'READ COMMITTED' },
         );
         rows.push(...claimed);
@@ -160,12 +160,12 @@ export function createOutboxRelay(deps: {
           maxAttempts = Math.max(maxAttempts, row.attempts);
         }
       }
-      await outboxRepo.markPublished(pool, publishedIds, new Date());
+      await outbox.markPublished(publishedIds, new Date());
       const failed = new Set(failedIds);
       unsettled = handed.filter((r) => failed.has(r.msgId));
       if (failedIds.length === 0) return { published: publishedIds.length, duplicates, failed: 0 };
       const retryAt = new Date(Date.now() + Math.min(pollMs * 2 ** maxAttempts, MAX_BACKOFF_MS));
-      await outboxRepo.markFailed(pool, owner, failedIds, firstError, retryAt);
+      await outbox.markFailed(owner, failedIds, firstError, retryAt);
       unsettled = [];
       // NATS failing: what was handed over meanwhile is released too (due with these), so rows never pile up
       // in memory while publishes time out; until a pass succeeds, no new lease is given.
@@ -184,7 +184,7 @@ export function createOutboxRelay(deps: {
     let total = 0;
     // Short batches, so a purge never holds many row locks; at most 100 of them per run.
     for (let i = 0; i < 100; i++) {
-      const n = await outboxRepo.purgePublished(pool, before, PURGE_BATCH);
+      const n = await outbox.purgePublished(before, PURGE_BATCH);
       total += n;
       if (n < PURGE_BATCH) break;
     }

@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
-import { createBookingsRepo } from '../../src/data/bookings.repo';
+import { createRepos, type Repos } from '../../src/data/repos';
 import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
 import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
 import { createOutboxRelay, type OutboxRelay } from '../../src/messaging/outbox-relay';
@@ -22,9 +22,16 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
 export type TestApp = {
   app: Express;
   pool: Pool;
+  /** The repositories the service runs with (built once, as main.ts does). */
+  repos: Repos;
   nats: NatsLink;
   relay: OutboxRelay;
   rush: BookingRush;
+  /**
+   * The server's thread ids (CONNECTION_ID()) of every connection this app's pool opened, so a test can look
+   * at its own sessions only (e.g. in information_schema.INNODB_TRX), never at other suites' or databases'.
+   */
+  connectionIds: () => number[];
   /** Listens on a free loopback port (for real concurrent HTTP); returns the base URL. */
   listen: () => Promise<string>;
   close: () => Promise<void>;
@@ -41,6 +48,9 @@ export function createTestApp(
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
   const pool = createPool(config.db);
+  const connectionIds = new Set<number>();
+  pool.on('connection', (conn) => connectionIds.add(conn.threadId));
+  const repos = createRepos(pool);
   const nats = createNatsLink({
     url: config.nats.url,
     name: 'booking-test',
@@ -50,11 +60,12 @@ export function createTestApp(
       relay.kick();
     },
   });
-  const relay = createOutboxRelay({ pool, nats, logger, ...config.outbox });
+  const relay = createOutboxRelay({ pool, outbox: repos.outbox, nats, logger, ...config.outbox });
   if (opts.startRelay) relay.start();
-  const rush = createBookingRush({ pool, bookings: createBookingsRepo(pool), logger, outbox: relay }, config.rush);
+  const rush = createBookingRush({ pool, repos, logger, outbox: relay }, config.rush);
   const app = buildApp({
     pool,
+    repos,
     logger,
     auth: createTokenVerifier(config.auth, logger),
     natsConnected: nats.isConnected,
@@ -66,9 +77,11 @@ export function createTestApp(
   return {
     app,
     pool,
+    repos,
     nats,
     relay,
     rush,
+    connectionIds: () => [...connectionIds],
     listen: () =>
       new Promise((resolve) => {
         const s = app.listen(0, '127.0.0.1', LISTEN_BACKLOG, () =>
