@@ -11,7 +11,9 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  // One worker: suites share this run's database and assert exact totals and orderings.
-  maxWorkers: 1,
+  // Each worker gets a nats-server of its own (global-setup); suites share the run's database and Redis and
+  // assert only on their own rows and keys (tests about a whole table use a database of their own).
+  setupFiles: ['<rootDir>/test/support/worker-nats.ts'],
+  maxWorkers: 2,
   testTimeout: 30000,
 };

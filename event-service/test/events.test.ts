@@ -3,18 +3,23 @@ import { adminAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { ISO_MS_Z, newEventBody, seatsOf } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp, createTestAppOnOwnDatabase, type TestApp } from './support/test-app';
 
 let t: TestApp;
-beforeAll(() => {
+// Tests about the whole events table (exact totals, newest first, nothing stored) run on a database of
+// their own: suites in other workers add events to the run's database at any time.
+let own: TestApp;
+beforeAll(async () => {
   t = createTestApp();
+  own = await createTestAppOnOwnDatabase();
 });
 afterAll(async () => {
   await t.close();
+  await own.close();
 });
 
 async function countEvents(): Promise<number> {
-  const [rows] = await t.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM events');
+  const [rows] = await own.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM events');
   return Number(rows[0]?.n);
 }
 
@@ -89,7 +94,7 @@ describe('POST /events', () => {
     'when %s, then 400 VALIDATION_FAILED naming it and nothing is stored',
     async (_, change, field) => {
       const before = await countEvents();
-      const res = await request(t.app).post('/events').set(adminAuth()).send(newEventBody(change));
+      const res = await request(own.app).post('/events').set(adminAuth()).send(newEventBody(change));
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
       expect(res.body.error.details).toEqual([{ field, message: expect.any(String) }]);
@@ -119,15 +124,15 @@ describe('POST /events', () => {
 
 describe('GET /events', () => {
   test('when events exist, then newest first with the exact total', async () => {
-    const before = (await request(t.app).get('/events').expect(200)).body.pagination.total;
+    const before = (await request(own.app).get('/events').expect(200)).body.pagination.total;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
-      ids.push((await request(t.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body.id);
-    const res = await request(t.app).get('/events?limit=2&offset=0');
+      ids.push((await request(own.app).post('/events').set(adminAuth()).send(newEventBody()).expect(201)).body.id);
+    const res = await request(own.app).get('/events?limit=2&offset=0');
     expect(res.status).toBe(200);
     expect(res.body.pagination).toEqual({ limit: 2, offset: 0, total: before + 3 });
     expect(res.body.data.map((e: { id: string }) => e.id)).toEqual([ids[2], ids[1]]);
-    const next = await request(t.app).get('/events?limit=2&offset=2');
+    const next = await request(own.app).get('/events?limit=2&offset=2');
     expect(next.body.data[0].id).toBe(ids[0]);
     expect(next.body.data[0]).not.toHaveProperty('cached');
   });
