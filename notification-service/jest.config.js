@@ -11,7 +11,10 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  // One worker: suites share this run's database and assert exact totals and orderings.
-  maxWorkers: 1,
+  // Each worker gets a nats-server of its own (global-setup), so a durable consumer, its pending counts and
+  // its metrics belong to the suites of that worker; suites share the run's database and assert only on
+  // their own rows (replaying every parked message uses a database of its own).
+  setupFiles: ['<rootDir>/test/support/worker-nats.ts'],
+  maxWorkers: 2,
   testTimeout: 30000,
 };

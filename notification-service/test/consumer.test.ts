@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createPool } from '@ebs/service-kit/db';
 import { adminAuth, type ServiceProcess, startServiceProcess } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -106,9 +107,11 @@ describe('bookings.confirmed consumer', () => {
 
   test('when messages are malformed or of an unknown subject, then each is parked and acked, and the valid one behind is stored', async () => {
     const bad = confirmedPayload({ quantity: 'lots' });
-    await pub.publishJs('bookings.confirmed', 'this is not json', undefined, { 'X-Request-Id': 'req-bad-1' });
+    const requestId = `req-bad-${randomUUID()}`;
+    const rebooked = confirmedPayload();
+    await pub.publishJs('bookings.confirmed', 'this is not json', undefined, { 'X-Request-Id': requestId });
     await pub.publishJs('bookings.confirmed', bad);
-    await pub.publishJs('bookings.rebooked', confirmedPayload());
+    await pub.publishJs('bookings.rebooked', rebooked);
     const good = confirmedPayload();
     await pub.publishJs('bookings.confirmed', good);
 
@@ -120,7 +123,11 @@ describe('bookings.confirmed consumer', () => {
     expect(info.num_pending).toBe(0);
     expect(info.num_redelivered).toBe(0);
 
-    const parked = (await parkedRows(t.pool, CONSUMER_NAME)).slice(-3);
+    // This test's three messages, in the order they came (other suites park messages in the same table).
+    const parked = (await parkedRows(t.pool, CONSUMER_NAME)).filter(
+      (r) =>
+        r.headers?.includes(requestId) || r.payload.includes(bad.bookingId) || r.payload.includes(rebooked.bookingId),
+    );
     expect(parked).toEqual([
       expect.objectContaining({
         stream: 'BOOKINGS',
@@ -132,7 +139,7 @@ describe('bookings.confirmed consumer', () => {
       expect.objectContaining({ subject: 'bookings.confirmed', reason: expect.stringContaining('quantity') }),
       expect.objectContaining({ subject: 'bookings.rebooked', reason: 'unknown subject bookings.rebooked' }),
     ]);
-    expect(JSON.parse(parked[0]?.headers)).toMatchObject({ 'X-Request-Id': ['req-bad-1'] });
+    expect(JSON.parse(parked[0]?.headers)).toMatchObject({ 'X-Request-Id': [requestId] });
     expect(Number(parked[1]?.stream_seq)).toBe(Number(parked[0]?.stream_seq) + 1);
     expect(JSON.parse(parked[1]?.payload)).toEqual(bad);
   });

@@ -6,20 +6,24 @@ import request from 'supertest';
 import { createParkedMessagesRepo } from '../src/data/parked-messages.repo';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import { cancelledPayload, confirmedPayload, insertEvent, notificationRows, parkedRows } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestAppOnOwnDatabase, type TestApp } from './support/test-app';
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
+// The replay goes over every parked message: on a database of its own, where only this file parks any
+// (suites in other workers park messages, some of which a replay would store).
+let t: TestApp & { database: string };
+beforeAll(async () => {
+  t = await createTestAppOnOwnDatabase();
 });
 afterAll(async () => {
   await t.close();
 });
 
-/** `npm run replay-parked` as an operator runs it (the build), on this run's database. */
+/** `npm run replay-parked` as an operator runs it (the build), on this file's database. */
 async function replay(...args: string[]): Promise<string> {
   const script = path.resolve(__dirname, '..', 'dist', 'replay-parked.js');
-  const { stdout } = await promisify(execFile)(process.execPath, [script, ...args], { env: process.env });
+  const { stdout } = await promisify(execFile)(process.execPath, [script, ...args], {
+    env: { ...process.env, MYSQL_DB: t.database },
+  });
   return stdout;
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
 import type { DurableConsumer } from '@ebs/service-kit/messaging';
@@ -10,6 +11,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
+import { migrateDatabase } from './infra';
 
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...overrides });
@@ -58,6 +60,35 @@ export function createTestApp(
       await consumer.stop();
       await nats.close();
       await pool.end();
+    },
+  };
+}
+
+/**
+ * The service over a database of its own, migrated like this run's: for tests whose subject is a whole table
+ * (replaying every parked message), which suites running beside them in other workers would otherwise
+ * change. close() drops the database, then closes as above.
+ */
+export async function createTestAppOnOwnDatabase(
+  overrides: NodeJS.ProcessEnv = {},
+): Promise<TestApp & { database: string }> {
+  const database = `${process.env.MYSQL_DB}_own_${randomBytes(3).toString('hex')}`;
+  await migrateDatabase(
+    {
+      host: process.env.MYSQL_HOST ?? '127.0.0.1',
+      port: Number(process.env.MYSQL_PORT),
+      user: process.env.MYSQL_USER ?? '',
+      password: process.env.MYSQL_PASSWORD ?? '',
+    },
+    database,
+  );
+  const own = createTestApp({ ...overrides, MYSQL_DB: database });
+  return {
+    ...own,
+    database,
+    close: async () => {
+      await own.pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await own.close();
     },
   };
 }
