@@ -16,10 +16,11 @@ import path from 'node:path';
 export function prune(lock, readManifest, target, { prod = false, devOnly } = {}) {
   const pkgs = lock.packages;
   const keepDev = (name) => !prod && (devOnly ? devOnly.test(name) : true);
-  // Peers are followed unless optional (the kit's nats: only a service that uses messaging installs it).
+  // Peers are followed; an optional one (the kit's nats: only a service that uses messaging installs it) only
+  // for the build, where the compiler needs its types.
   const requiredPeers = (entry) =>
     Object.fromEntries(
-      Object.entries(entry.peerDependencies ?? {}).filter(([n]) => !entry.peerDependenciesMeta?.[n]?.optional),
+      Object.entries(entry.peerDependencies ?? {}).filter(([n]) => !prod || !entry.peerDependenciesMeta?.[n]?.optional),
     );
   const depsOf = (entry, isWorkspace) => ({
     ...(entry.dependencies ?? {}),

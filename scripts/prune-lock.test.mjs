@@ -67,3 +67,11 @@ test('when the build closure is pruned with --dev-only, then it adds the compile
 test('when the workspace is unknown, then pruning says so', () => {
   assert.throws(() => prune(lock, manifest, 'no-such-service', { prod: true }), /no workspace no-such-service/);
 });
+
+test('when a package has an optional peer (the kit: nats), then the runtime closure leaves it out and the build has it', () => {
+  const runtime = prune(lock, manifest, 'user-service', { prod: true }).lock.packages;
+  const build = prune(lock, manifest, 'user-service', { devOnly: /^(typescript|@types\/.*)$/ }).lock.packages;
+  assert.equal(runtime['node_modules/nats'], undefined);
+  assert.ok(build['node_modules/nats']);
+  assert.ok(prune(lock, manifest, 'booking-service', { prod: true }).lock.packages['node_modules/nats']);
+});
