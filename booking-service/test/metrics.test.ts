@@ -77,8 +77,9 @@ describe('GET /metrics', () => {
   });
 
   test('when a booking waits in the outbox, then outbox_backlog counts it and outbox_oldest_age_seconds is its age; publishing clears both', async () => {
-    // Suites of this run share its database one after another: rows earlier suites left unpublished (some leased
-    // by a relay that was killed on purpose) are set aside, so the backlog seen below is this test's alone.
+    // The gauge counts the whole outbox table. Suites of one jest worker share its database one after another
+    // (each worker has its own): rows earlier suites left unpublished (some leased by a relay that was killed on
+    // purpose) are set aside, so the backlog seen below is this test's alone.
     await t.pool.query('UPDATE outbox SET published_at = CURRENT_TIMESTAMP(3) WHERE published_at IS NULL');
     const userId = await insertUser(t.pool);
     const eventId = await insertEvent(t.pool, 1);
