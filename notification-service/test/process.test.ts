@@ -85,12 +85,12 @@ describe('the service process', () => {
     try {
       const payload = confirmedPayload();
       await pub.publishJs('bookings.confirmed', payload, `${payload.bookingId}.confirmed`, {
-        'X-Request-Id': 'req-i15-42',
+        'X-Request-Id': 'req-handled-42',
       });
-      const line = () => svc.logs.find((l) => l.msg === 'message handled' && l.requestId === 'req-i15-42');
+      const line = () => svc.logs.find((l) => l.msg === 'message handled' && l.requestId === 'req-handled-42');
       expect(await waitFor(async () => line() !== undefined, 5_000)).toBe(true);
       expect(line()).toMatchObject({ level: 30, subject: 'bookings.confirmed', consumer: 'notification-service' });
-      expect(svc.logs.filter((l) => l.requestId === 'req-i15-42')).toHaveLength(1);
+      expect(svc.logs.filter((l) => l.requestId === 'req-handled-42')).toHaveLength(1);
     } finally {
       svc.proc.kill('SIGTERM');
       await svc.exited;
