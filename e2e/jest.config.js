@@ -1,18 +1,8 @@
-/** @type {import('jest').Config} */
-module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-    ],
-  },
-  // Each file starts a whole stack of its own (fresh database, own NATS): one at a time on 2 cores.
-  maxWorkers: 1,
-  // How the run finds MySQL (and Redis): test-support's one rule (environment/.env, local, testcontainers).
+// Each file starts a whole stack of its own (fresh database, own NATS): one at a time on 2 cores. global-setup
+// finds MySQL and Redis by test-support's rule.
+module.exports = require('@ebs/test-support/jest-config')({
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  maxWorkers: 1,
   testTimeout: 120000,
-};
+});

@@ -1,31 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { testKeyPairEnv } from '@ebs/service-kit/testing';
-import { migrateDatabase, resolveMysql, resolveNats } from './infra';
+import { testRunSetup } from '@ebs/test-support';
 
-// Runs once per jest run: fresh databases and a nats-server of this run's own (temporary JetStream store), so
-// streams and consumers of one run never meet another's. One database per jest worker (worker-db.ts picks a
-// suite's by JEST_WORKER_ID): the outbox relay, the backlog gauge and the key purge work on whole tables by
-// design, so suites that run at the same time must not share them; the suites of one worker run one after
-// another, as they always did.
-export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
-  const mysql = await resolveMysql();
-  const base = `ebs_test_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const workers = Math.max(1, globalConfig.maxWorkers);
-  const databases = Array.from({ length: workers }, (_, i) => `${base}_w${i + 1}`);
-  await Promise.all(databases.map((database) => migrateDatabase(mysql.target, database)));
-  const nats = await resolveNats();
-  Object.assign(process.env, {
-    ...testKeyPairEnv(),
-    MYSQL_HOST: mysql.target.host,
-    MYSQL_PORT: String(mysql.target.port),
-    MYSQL_USER: mysql.target.user,
-    MYSQL_PASSWORD: mysql.target.password,
-    MYSQL_DB: databases[0],
-    TEST_MYSQL_DBS: databases.join(','),
-    NATS_URL: nats.url,
-  });
-  (globalThis as { __stopInfra?: () => Promise<unknown> }).__stopInfra = async () => {
-    await nats.stop?.();
-    await mysql.stop?.();
-  };
-}
+// Runs once per jest run: a database per jest worker and a nats-server of the run's own (temporary JetStream
+// store). Tests assert on the rows they made, but some code under test works on whole tables by design: every
+// outbox relay claims and publishes all due rows (another suite's relay would publish this suite's rows, to its
+// own NATS), the outbox_backlog gauge counts the table, the key purge deletes every expired key. So suites that
+// run at the same time never share a database; the suites of one worker run one after another. Server-wide
+// views (information_schema) are filtered by the suite's own connections (rush.test.ts).
+export default testRunSetup({ databases: 'per-worker', nats: 'one', env: testKeyPairEnv });
