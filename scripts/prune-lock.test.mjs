@@ -75,3 +75,18 @@ test('when a package has an optional peer (the kit: nats), then the runtime clos
   assert.ok(build['node_modules/nats']);
   assert.ok(prune(lock, manifest, 'booking-service', { prod: true }).lock.packages['node_modules/nats']);
 });
+
+test('when a service uses the kit’s messaging, then its runtime closure has the NATS client (an optional peer of the kit)', async () => {
+  const { readdirSync } = await import('node:fs');
+  const sources = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(path.join(dir, e.name)) : [readFileSync(path.join(dir, e.name), 'utf8')],
+    );
+  for (const service of ['user-service', 'event-service', 'booking-service', 'notification-service']) {
+    const usesMessaging = sources(path.join(ROOT, service, 'src')).some((s) =>
+      s.includes("'@ebs/service-kit/messaging'"),
+    );
+    const closure = prune(lock, manifest, service, { prod: true }).lock.packages;
+    assert.equal(Boolean(closure['node_modules/nats']), usesMessaging, `${service}: messaging ${usesMessaging}`);
+  }
+});
