@@ -3,6 +3,7 @@
 
 export * from './bookings-stream';
 export * from './http-edge-suite';
+export * from './openapi-suite';
 export * from './prom-text';
 export * from './service-process';
 export * from './tokens';
