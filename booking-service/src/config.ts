@@ -1,7 +1,11 @@
-import path from 'node:path';
 import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
-import { baseEnvSchema, ConfigError, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
-import dotenv from 'dotenv';
+import {
+  baseEnvSchema,
+  ConfigError,
+  environmentWithDotEnv,
+  parseEnv,
+  serviceConfigFrom,
+} from '@ebs/service-kit/config';
 import { z } from 'zod';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
@@ -40,7 +44,7 @@ const schema = baseEnvSchema.extend({
 });
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
+export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
   const e = parseEnv(schema, env);
   if (e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS !== undefined && e.NODE_ENV === 'production') {
     throw new ConfigError(
@@ -48,12 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
     );
   }
   return {
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    logPretty: e.LOG_PRETTY,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    http: httpConfigFrom(e),
-    db: dbConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
+    ...serviceConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
     auth: verifyConfigFrom(e),
     nats: {
       url: e.NATS_URL,
@@ -77,12 +76,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
-
-/** .env in the working folder or its parent (the repo root); variables already set win. */
-function readEnv(): NodeJS.ProcessEnv {
-  dotenv.config({
-    path: [path.resolve(process.cwd(), '.env'), path.resolve(process.cwd(), '..', '.env')],
-    quiet: true,
-  });
-  return process.env;
-}

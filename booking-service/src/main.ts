@@ -51,10 +51,9 @@ function main(): void {
   });
   serve({
     app,
-    port: config.port,
     service: SERVICE,
     logger,
-    http: config.http,
+    config,
     steps: [
       // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
       { name: 'outbox relay', close: () => relay.stop() },

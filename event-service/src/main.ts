@@ -44,10 +44,9 @@ function main(): void {
   });
   serve({
     app,
-    port: config.port,
     service: SERVICE,
     logger,
-    http: config.http,
+    config,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then Redis and MySQL.
       { name: 'cache-refresh consumer', close: () => cacheRefresh.stop() },

@@ -1,7 +1,5 @@
-import path from 'node:path';
 import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
-import { baseEnvSchema, dbConfigFrom, httpConfigFrom, parseEnv } from '@ebs/service-kit/config';
-import dotenv from 'dotenv';
+import { baseEnvSchema, environmentWithDotEnv, parseEnv, serviceConfigFrom } from '@ebs/service-kit/config';
 import { z } from 'zod';
 
 const schema = baseEnvSchema.extend({
@@ -15,27 +13,13 @@ const schema = baseEnvSchema.extend({
 });
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = readEnv()) {
+export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
   const e = parseEnv(schema, env);
   return {
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    logPretty: e.LOG_PRETTY,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    http: httpConfigFrom(e),
-    db: dbConfigFrom(e),
+    ...serviceConfigFrom(e),
     auth: verifyConfigFrom(e),
     nats: { url: e.NATS_URL, ackWaitMs: e.NATS_ACK_WAIT_MS },
   };
 }
 
 export type Config = ReturnType<typeof loadConfig>;
-
-/** .env in the working folder or its parent (the repo root); variables already set win. */
-function readEnv(): NodeJS.ProcessEnv {
-  dotenv.config({
-    path: [path.resolve(process.cwd(), '.env'), path.resolve(process.cwd(), '..', '.env')],
-    quiet: true,
-  });
-  return process.env;
-}

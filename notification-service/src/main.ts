@@ -30,10 +30,9 @@ function main(): void {
   const app = buildApp({ pool, notifications, logger, auth, natsConnected: nats.isConnected });
   serve({
     app,
-    port: config.port,
     service: SERVICE,
     logger,
-    http: config.http,
+    config,
     steps: [
       // Stop pulling and finish (and ack) the message in hand, then drain NATS, then close the pool.
       { name: 'bookings consumer', close: () => consumer.stop() },

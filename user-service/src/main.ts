@@ -18,10 +18,9 @@ function main(): void {
   const app = buildApp({ pool, logger, signingKey, tokenTtlSeconds: config.auth.ttlSeconds });
   serve({
     app,
-    port: config.port,
     service: SERVICE,
     logger,
-    http: config.http,
+    config,
     steps: [{ name: 'mysql pool', close: () => pool.end() }],
   });
   if (config.admin) bootstrapAdmin(createUsersRepo(pool), logger, config.admin);

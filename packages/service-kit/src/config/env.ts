@@ -1,3 +1,5 @@
+import path from 'node:path';
+import dotenv from 'dotenv';
 import { z } from 'zod';
 import type { DbConfig } from '../db/pool';
 
@@ -90,4 +92,30 @@ export function httpConfigFrom(e: z.output<typeof baseEnvSchema>): HttpConfig {
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
+}
+
+/**
+ * What every service's config holds, from the shared variables: port, logs, the HTTP server's bounds and the
+ * MySQL pool (lockWaitTimeoutSeconds for services that take row locks).
+ */
+export function serviceConfigFrom(e: z.output<typeof baseEnvSchema>, lockWaitTimeoutSeconds?: number) {
+  return {
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+    http: httpConfigFrom(e),
+    db: dbConfigFrom(e, lockWaitTimeoutSeconds),
+  };
+}
+
+/**
+ * The environment, with .env from the working folder or its parent (the repository root) loaded into it;
+ * variables already set win. A service's config.ts, the only reader of the environment, calls it.
+ */
+export function environmentWithDotEnv(): NodeJS.ProcessEnv {
+  dotenv.config({
+    path: [path.resolve(process.cwd(), '.env'), path.resolve(process.cwd(), '..', '.env')],
+    quiet: true,
+  });
+  return process.env;
 }

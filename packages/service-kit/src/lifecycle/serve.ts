@@ -24,13 +24,14 @@ export const LISTEN_BACKLOG = 4096;
  */
 export function serve(opts: {
   app: Express;
-  port: number;
   service: string;
   logger: Logger;
-  http: HttpConfig;
+  /** The service's config: the port to listen on and the HTTP server's bounds. */
+  config: { port: number; http: HttpConfig };
   steps: ShutdownStep[];
 }): Server {
-  const { logger, http } = opts;
+  const { logger } = opts;
+  const { port, http } = opts.config;
   installCrashHandlers(logger);
   const server = createServer(
     {
@@ -50,13 +51,13 @@ export function serve(opts: {
   });
   // A listen error (e.g. EADDRINUSE) stops the process: "listening" is logged only once it listens.
   const onListenError = (err: Error) => {
-    logger.fatal({ err, port: opts.port }, `${opts.service} could not listen`);
+    logger.fatal({ err, port: port }, `${opts.service} could not listen`);
     process.exit(1);
   };
   server.once('error', onListenError);
-  server.listen({ port: opts.port, backlog: LISTEN_BACKLOG }, () => {
+  server.listen({ port: port, backlog: LISTEN_BACKLOG }, () => {
     server.off('error', onListenError);
-    logger.info({ port: opts.port }, `${opts.service} listening`);
+    logger.info({ port: port }, `${opts.service} listening`);
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed');
