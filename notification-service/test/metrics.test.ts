@@ -1,9 +1,10 @@
 import {
   adminAuth,
   createBookingsStream,
-  parsePrometheusText,
   type Sample,
   sampleValue,
+  scrapeMetrics,
+  scrapeMetricsUntil,
 } from '@ebs/service-kit/testing';
 import { connect, headers, type NatsConnection } from 'nats';
 import request from 'supertest';
@@ -26,23 +27,9 @@ afterAll(async () => {
   await t.close();
 });
 
-async function scrape(): Promise<Sample[]> {
-  const res = await request(t.app).get('/metrics');
-  expect(res.status).toBe(200);
-  expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parsePrometheusText(res.text);
-}
+const scrape = (): Promise<Sample[]> => scrapeMetrics(t.app);
 
-/** Scrapes until check passes or 5 s have gone by; returns the last scrape. */
-async function scrapeUntil(check: (m: Sample[]) => boolean): Promise<Sample[]> {
-  const deadline = Date.now() + 5_000;
-  let m = await scrape();
-  while (!check(m) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    m = await scrape();
-  }
-  return m;
-}
+const scrapeUntil = (check: (m: Sample[]) => boolean): Promise<Sample[]> => scrapeMetricsUntil(t.app, check);
 
 describe('GET /metrics', () => {
   test('when a booking message is consumed, then consumer deliveries (ack), lag and the stored notification show', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth, parsePrometheusText, type Sample, sampleValue } from '@ebs/service-kit/testing';
+import { adminAuth, type Sample, sampleValue, scrapeMetrics } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -12,12 +12,7 @@ afterAll(async () => {
   await t.close();
 });
 
-async function scrape(): Promise<Sample[]> {
-  const res = await request(t.app).get('/metrics');
-  expect(res.status).toBe(200);
-  expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-  return parsePrometheusText(res.text);
-}
+const scrape = (): Promise<Sample[]> => scrapeMetrics(t.app);
 
 describe('GET /metrics', () => {
   test('when scraped, then it parses as Prometheus text with the process metrics', async () => {

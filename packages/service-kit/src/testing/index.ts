@@ -6,4 +6,5 @@ export * from './http-edge-suite';
 export * from './openapi-suite';
 export * from './prom-text';
 export * from './service-process';
+export * from './stream-ownership-suite';
 export * from './tokens';

@@ -1,3 +1,6 @@
+import type { Express } from 'express';
+import request from 'supertest';
+
 // A small parser of the Prometheus text exposition format (version 0.0.4), strict enough to fail on a
 // malformed line: comments are # HELP / # TYPE, every other line is `name{label="value",...} number`.
 
@@ -36,4 +39,23 @@ export function parsePrometheusText(text: string): Sample[] {
 export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return found.reduce((sum, s) => sum + s.value, 0);
+}
+
+/** GET /metrics of an app: 200 in the Prometheus text format (version 0.0.4), parsed. */
+export async function scrapeMetrics(app: Express): Promise<Sample[]> {
+  const res = await request(app).get('/metrics');
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(res.text);
+}
+
+/** Scrapes until check passes or `ms` have gone by; returns the last scrape (the caller asserts on it). */
+export async function scrapeMetricsUntil(app: Express, check: (m: Sample[]) => boolean, ms = 5_000): Promise<Sample[]> {
+  const deadline = Date.now() + ms;
+  let m = await scrapeMetrics(app);
+  while (!check(m) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    m = await scrapeMetrics(app);
+  }
+  return m;
 }
