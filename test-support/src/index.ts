@@ -4,4 +4,4 @@ export { findBinary, type OwnServer, startOwnNats, startOwnRedis, startOwnServer
 export { canConnect, dockerAnswers } from './probe';
 export { type MysqlTarget, resolveMysql, resolveNats, resolveRedis, type Source } from './resolve';
 export { infraMode, REPO_ROOT, setting } from './settings';
-export { type TestRunOptions, testRunSetup, testRunTeardown, useWorkerInfra } from './test-run';
+export { onOwnDatabase, type TestRunOptions, testRunSetup, testRunTeardown, useWorkerInfra } from './test-run';

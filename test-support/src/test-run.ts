@@ -100,3 +100,33 @@ export async function testRunTeardown(): Promise<void> {
   }
   await Promise.all((stops.__ebsTestRunStops ?? []).map((s) => s()));
 }
+
+/**
+ * An app (as `create` builds it) over a database of its own, migrated like the run's: for tests whose subject
+ * is a whole table (its exact total, "newest first" over every row, "nothing was stored"), which suites running
+ * beside them in other workers would otherwise change. close() drops the database, then closes the app.
+ */
+export async function onOwnDatabase<
+  T extends { pool: { query: (sql: string) => Promise<unknown> }; close: () => Promise<void> },
+>(create: (env: NodeJS.ProcessEnv) => T, overrides: NodeJS.ProcessEnv = {}): Promise<T & { database: string }> {
+  const env = process.env;
+  const database = `${env.MYSQL_DB}_own_${randomBytes(3).toString('hex')}`;
+  await migrateDatabase(
+    {
+      host: env.MYSQL_HOST ?? '127.0.0.1',
+      port: Number(env.MYSQL_PORT),
+      user: env.MYSQL_USER ?? '',
+      password: env.MYSQL_PASSWORD ?? '',
+    },
+    database,
+  );
+  const own = create({ ...overrides, MYSQL_DB: database });
+  return {
+    ...own,
+    database,
+    close: async () => {
+      await own.pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await own.close();
+    },
+  };
+}

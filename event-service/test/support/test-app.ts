@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
 import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
@@ -13,7 +12,7 @@ import { createEventsRepo, type EventsRepo } from '../../src/data/events.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { createRedisClient } from '../../src/data/redis-client';
 import { startCacheRefreshConsumer } from '../../src/messaging/cache-refresh.consumer';
-import { migrateDatabase } from './infra';
+import { onOwnDatabase } from './infra';
 
 /** The config tests run with: this run's database and key prefix, quiet logs unless LOG_LEVEL is set. */
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
@@ -60,28 +59,7 @@ export function createTestApp(
   };
 }
 
-/**
- * The app over a database of its own, migrated like this run's: for tests whose subject is a whole table
- * (its exact total, "newest first" over every row, "nothing was stored"), which suites running beside
- * them in other workers would otherwise change. close() drops the database, then closes as above.
- */
-export async function createTestAppOnOwnDatabase(overrides: NodeJS.ProcessEnv = {}): Promise<TestApp> {
-  const database = `${process.env.MYSQL_DB}_own_${randomBytes(3).toString('hex')}`;
-  await migrateDatabase(
-    {
-      host: process.env.MYSQL_HOST ?? '127.0.0.1',
-      port: Number(process.env.MYSQL_PORT),
-      user: process.env.MYSQL_USER ?? '',
-      password: process.env.MYSQL_PASSWORD ?? '',
-    },
-    database,
-  );
-  const own = createTestApp({ ...overrides, MYSQL_DB: database });
-  return {
-    ...own,
-    close: async () => {
-      await own.pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await own.close();
-    },
-  };
-}
+/** The app over a database of its own, for tests about a whole table (test-support's onOwnDatabase). */
+export const createTestAppOnOwnDatabase = (
+  overrides: NodeJS.ProcessEnv = {},
+): Promise<TestApp & { database: string }> => onOwnDatabase(createTestApp, overrides);

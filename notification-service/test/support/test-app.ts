@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
 import type { DurableConsumer } from '@ebs/service-kit/messaging';
@@ -11,7 +10,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
-import { migrateDatabase } from './infra';
+import { onOwnDatabase } from './infra';
 
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...overrides });
@@ -64,31 +63,7 @@ export function createTestApp(
   };
 }
 
-/**
- * The service over a database of its own, migrated like this run's: for tests whose subject is a whole table
- * (replaying every parked message), which suites running beside them in other workers would otherwise
- * change. close() drops the database, then closes as above.
- */
-export async function createTestAppOnOwnDatabase(
+/** The service over a database of its own, for tests about a whole table (test-support's onOwnDatabase). */
+export const createTestAppOnOwnDatabase = (
   overrides: NodeJS.ProcessEnv = {},
-): Promise<TestApp & { database: string }> {
-  const database = `${process.env.MYSQL_DB}_own_${randomBytes(3).toString('hex')}`;
-  await migrateDatabase(
-    {
-      host: process.env.MYSQL_HOST ?? '127.0.0.1',
-      port: Number(process.env.MYSQL_PORT),
-      user: process.env.MYSQL_USER ?? '',
-      password: process.env.MYSQL_PASSWORD ?? '',
-    },
-    database,
-  );
-  const own = createTestApp({ ...overrides, MYSQL_DB: database });
-  return {
-    ...own,
-    database,
-    close: async () => {
-      await own.pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await own.close();
-    },
-  };
-}
+): Promise<TestApp & { database: string }> => onOwnDatabase(createTestApp, overrides);
