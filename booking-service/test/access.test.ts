@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   adminAuth,
   customerAuth,
+  expectForbidden,
+  expectUnauthenticated,
   hostileAuthorizations,
   mintToken,
   startServiceProcess,
@@ -19,17 +21,6 @@ beforeAll(() => {
 afterAll(async () => {
   await t.close();
 });
-
-function expectUnauthenticated(res: request.Response): void {
-  expect(res.status).toBe(401);
-  expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-}
-
-function expectForbidden(res: request.Response): void {
-  expect(res.status).toBe(403);
-  expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
-}
 
 const book = (auth: Record<string, string>, body: Record<string, unknown>) =>
   request(t.app).post('/bookings').set(auth).send(body);

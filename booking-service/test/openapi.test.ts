@@ -5,8 +5,8 @@ import { createTestApp } from './support/test-app';
 // The kit's OpenAPI suite (valid 3.1, matches the router, Swagger UI), then this service's own operations.
 const app = describeOpenApiDocs({
   createApp: () => createTestApp(),
-  servedRoute: { method: 'POST', path: '/bookings' },
-  droppedGetRoute: '/bookings/:id',
+  served: 'POST /bookings',
+  droppedGet: '/bookings/:id',
 });
 
 describe("this service's operations in GET /openapi.json", () => {

@@ -1,13 +1,12 @@
 import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
 import { runService, serve } from '@ebs/service-kit/lifecycle';
-import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
+import { createNatsLink, type NatsLink, parkInMysql } from '@ebs/service-kit/messaging';
 import { createLogger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createEventsCache } from './data/events.cache';
 import { createEventsRepo } from './data/events.repo';
-import { createParkedMessagesRepo } from './data/parked-messages.repo';
 import { createRedisClient } from './data/redis-client';
 import { startCacheRefreshConsumer } from './messaging/cache-refresh.consumer';
 
@@ -29,7 +28,7 @@ function main(): void {
     nats,
     events,
     cache,
-    parked: createParkedMessagesRepo(pool),
+    park: parkInMysql(pool),
     logger,
   });
   const auth = createTokenVerifier(config.auth, logger);

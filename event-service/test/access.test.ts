@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth, customerAuth, hostileAuthorizations } from '@ebs/service-kit/testing';
+import {
+  adminAuth,
+  customerAuth,
+  expectForbidden,
+  expectUnauthenticated,
+  hostileAuthorizations,
+} from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { newEventBody, seatsOf } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -24,17 +30,6 @@ const createEvent = async () =>
     id: string;
     name: string;
   };
-
-function expectUnauthenticated(res: request.Response): void {
-  expect(res.status).toBe(401);
-  expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-}
-
-function expectForbidden(res: request.Response): void {
-  expect(res.status).toBe(403);
-  expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
-}
 
 describe('POST /events', () => {
   test('when an admin creates an event, then 201', async () => {

@@ -5,8 +5,8 @@ import { createTestApp } from './support/test-app';
 // The kit's OpenAPI suite (valid 3.1, matches the router, Swagger UI), then this service's own operations.
 const app = describeOpenApiDocs({
   createApp: () => createTestApp(),
-  servedRoute: { method: 'PATCH', path: '/events/:id' },
-  droppedGetRoute: '/events/:id',
+  served: 'PATCH /events/:id',
+  droppedGet: '/events/:id',
 });
 
 describe("this service's operations in GET /openapi.json", () => {

@@ -1,6 +1,6 @@
 // @ebs/test-support: the one copy of how tests of every package find and start their infrastructure.
 export { migrateDatabase } from './migrate';
-export { findBinary, type OwnServer, startOwnNats, startOwnRedis, startOwnServer } from './own-servers';
+export { findBinary, freePort, type OwnServer, startOwnNats, startOwnRedis, startOwnServer } from './own-servers';
 export { canConnect, dockerAnswers } from './probe';
 export { type MysqlTarget, resolveMysql, resolveNats, resolveRedis, type Source } from './resolve';
 export { infraMode, REPO_ROOT, setting } from './settings';

@@ -84,3 +84,15 @@ export async function startOwnNats(): Promise<OwnServer & { storeDir: string }> 
   ]);
   return { ...server, url: `nats://127.0.0.1:${server.port}`, storeDir };
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,6 +1,12 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createLogger } from '@ebs/service-kit/observability';
-import { adminAuth, customerAuth, hostileAuthorizations } from '@ebs/service-kit/testing';
+import {
+  adminAuth,
+  customerAuth,
+  expectForbidden,
+  expectUnauthenticated,
+  hostileAuthorizations,
+} from '@ebs/service-kit/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
@@ -25,17 +31,6 @@ async function signUp(app = t.app, email = uniqueEmail(), password = PASSWORD): 
 
 const login = (email: string, password: string, app = t.app) =>
   request(app).post('/auth/token').send({ email, password });
-
-function expectUnauthenticated(res: request.Response): void {
-  expect(res.status).toBe(401);
-  expect(res.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
-  expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-}
-
-function expectForbidden(res: request.Response): void {
-  expect(res.status).toBe(403);
-  expect(res.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
-}
 
 describe('POST /auth/token', () => {
   test('when email and password are right, then 200 with a Bearer JWT: sub, role customer, iat, exp 1 h, kid of the JWKS', async () => {

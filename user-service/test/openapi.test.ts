@@ -3,11 +3,7 @@ import request from 'supertest';
 import { createTestApp } from './support/test-app';
 
 // The kit's OpenAPI suite (valid 3.1, matches the router, Swagger UI), then this service's own operations.
-const app = describeOpenApiDocs({
-  createApp: () => createTestApp(),
-  servedRoute: { method: 'POST', path: '/users' },
-  droppedGetRoute: '/users/:id',
-});
+const app = describeOpenApiDocs({ createApp: () => createTestApp(), served: 'POST /users', droppedGet: '/users/:id' });
 
 describe("this service's operations in GET /openapi.json", () => {
   test('when the user operations are read, then they carry their error codes and bearer security where the access table requires it', async () => {

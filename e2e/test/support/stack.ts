@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '@ebs/test-support';
 import mysql, { type Pool } from 'mysql2/promise';
 
 // The whole system as real processes, the way `npm start` runs it, on a fresh database, a Redis key prefix
@@ -16,17 +17,6 @@ const ROOT = (() => {
   while (!existsSync(path.join(dir, 'db', 'migrations')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
 })();
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {

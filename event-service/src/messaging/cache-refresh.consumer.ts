@@ -1,12 +1,11 @@
 import { BOOKINGS_FILTER, BOOKINGS_STREAM, eventOfMessage } from '@ebs/contracts';
 import { isDbUnavailable } from '@ebs/service-kit/db';
-import type { NatsLink } from '@ebs/service-kit/messaging';
+import type { NatsLink, ParkedMessage } from '@ebs/service-kit/messaging';
 import { type DurableConsumer, lookUpStream, type Outcome, startDurableConsumer } from '@ebs/service-kit/messaging';
 import type { Logger } from '@ebs/service-kit/observability';
 import { z } from 'zod';
 import type { EventsCache } from '../data/events.cache';
 import type { EventsRepo } from '../data/events.repo';
-import type { ParkedMessagesRepo } from '../data/parked-messages.repo';
 import { refreshCachedEvents } from '../domain/refresh-cache';
 
 export const CONSUMER_NAME = 'event-service-cache';
@@ -23,7 +22,9 @@ export function startCacheRefreshConsumer(deps: {
   nats: NatsLink;
   events: EventsRepo;
   cache: EventsCache;
-  parked: ParkedMessagesRepo;
+  /** Where a message that cannot be handled is kept for an operator (no replay here: every cached read is
+   * checked against MySQL, src/domain/get-event.ts). */
+  park: (m: ParkedMessage) => Promise<void>;
   logger: Logger;
 }): DurableConsumer {
   return startDurableConsumer({
@@ -44,7 +45,7 @@ export function startCacheRefreshConsumer(deps: {
         return done.get(p.data.eventId) ? 'done' : 'retry';
       });
     },
-    park: (m) => deps.parked.park(m),
+    park: deps.park,
     isTransient: isDbUnavailable,
     logger: deps.logger,
   });

@@ -1,6 +1,6 @@
 import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
-import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
+import { createNatsLink, type NatsLink, parkInMysql } from '@ebs/service-kit/messaging';
 import { createLogger } from '@ebs/service-kit/observability';
 import type { Express } from 'express';
 import type Redis from 'ioredis';
@@ -9,7 +9,6 @@ import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createEventsCache, type EventsCache } from '../../src/data/events.cache';
 import { createEventsRepo, type EventsRepo } from '../../src/data/events.repo';
-import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { createRedisClient } from '../../src/data/redis-client';
 import { startCacheRefreshConsumer } from '../../src/messaging/cache-refresh.consumer';
 import { onOwnDatabase } from './infra';
@@ -41,7 +40,7 @@ export function createTestApp(
   const events = opts.events ? opts.events(pool) : createEventsRepo(pool);
   const nats = opts.withConsumer ? createNatsLink({ url: config.nats.url, name: 'event-test', logger }) : undefined;
   const consumer = nats
-    ? startCacheRefreshConsumer({ nats, events, cache, parked: createParkedMessagesRepo(pool), logger })
+    ? startCacheRefreshConsumer({ nats, events, cache, park: parkInMysql(pool), logger })
     : undefined;
   const app = buildApp({ pool, cache, logger, auth: createTokenVerifier(config.auth, logger), events });
   return {

@@ -1,4 +1,4 @@
-import type { ParkedMessage } from '@ebs/service-kit/messaging';
+import { type ParkedMessage, parkInMysql } from '@ebs/service-kit/messaging';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
 export type ParkedRow = ParkedMessage & { id: number; parkedAt: Date };
@@ -20,14 +20,8 @@ export type ParkedMessagesRepo = ReturnType<typeof createParkedMessagesRepo>;
 /** Messages the consumer could not handle, kept for an operator (db/migrations/009_parked_messages.sql). */
 export function createParkedMessagesRepo(pool: Pool) {
   return {
-    /** Keeps the message; parking one again (redelivered before its ack arrived) changes nothing. */
-    async park(m: ParkedMessage): Promise<void> {
-      await pool.execute(
-        `INSERT INTO parked_messages (consumer, stream, stream_seq, subject, headers, payload, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id`,
-        [m.consumer, m.stream, m.streamSeq, m.subject, m.headers, Buffer.from(m.payload), m.reason],
-      );
-    },
+    /** Keeps the message (the kit's parking, shared by every consumer). */
+    park: parkInMysql(pool),
 
     /** Not yet replayed, in parking order, after `afterId`; `onlyId` narrows it to one message. */
     async pending(consumer: string, page: { afterId: number; limit: number; onlyId?: number }): Promise<ParkedRow[]> {

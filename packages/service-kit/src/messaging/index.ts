@@ -2,4 +2,5 @@
 export * from './consumer-metrics';
 export * from './durable-consumer';
 export * from './nats-link';
+export * from './parked-messages';
 export * from './stream-lookup';

@@ -2,6 +2,7 @@
 // a Prometheus text parser. Only tests import this entry.
 
 export * from './bookings-stream';
+export * from './contract-errors';
 export * from './http-edge-suite';
 export * from './openapi-suite';
 export * from './prom-text';

@@ -4,13 +4,15 @@ import request from 'supertest';
 import { listRoutes } from '../http/route-table';
 import { compareWithRoutes, type OpenApiDocument } from '../observability/openapi';
 
-/** What the OpenAPI suite needs of a service: how to build its app, and two of its routes. */
+/**
+ * What the OpenAPI suite needs of a service: how to build its app; `served`, a route it must serve and document
+ * ('POST /bookings'); `droppedGet`, a GET route the suite leaves out of the router's list to prove the comparison
+ * names it ('/bookings/:id').
+ */
 export type OpenApiSpec = {
   createApp: () => { app: Express; close: () => Promise<void> };
-  /** A route the service must serve (and document), e.g. { method: 'POST', path: '/bookings' }. */
-  servedRoute: { method: string; path: string };
-  /** A GET route the suite leaves out of the router's list to prove the comparison names it, e.g. '/bookings/:id'. */
-  droppedGetRoute: string;
+  served: string;
+  droppedGet: string;
 };
 
 /**
@@ -38,18 +40,19 @@ export function describeOpenApiDocs(spec: OpenApiSpec): () => Express {
     test('when compared with the Express router stack, then every route has a spec path and every spec path a route', async () => {
       const doc = (await request(t.app).get('/openapi.json')).body as OpenApiDocument;
       expect(compareWithRoutes(doc, listRoutes(t.app))).toEqual({ withoutSpec: [], withoutRoute: [] });
-      expect(listRoutes(t.app)).toEqual(expect.arrayContaining([spec.servedRoute]));
+      const [method, path] = spec.served.split(' ');
+      expect(listRoutes(t.app)).toEqual(expect.arrayContaining([{ method, path }]));
     });
 
     test('when a route exists without a spec path, or a spec path without a route, then the comparison names both', async () => {
       const doc = (await request(t.app).get('/openapi.json')).body as OpenApiDocument;
       const routes = [
-        ...listRoutes(t.app).filter((r) => r.path !== spec.droppedGetRoute || r.method !== 'GET'),
+        ...listRoutes(t.app).filter((r) => r.path !== spec.droppedGet || r.method !== 'GET'),
         { method: 'GET', path: '/extra' },
       ];
       expect(compareWithRoutes(doc, routes)).toEqual({
         withoutSpec: ['GET /extra'],
-        withoutRoute: [`GET ${spec.droppedGetRoute}`],
+        withoutRoute: [`GET ${spec.droppedGet}`],
       });
     });
   });

@@ -1,17 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '@ebs/test-support';
 
 export type ServiceProcess = {
   proc: ChildProcess;
@@ -70,3 +59,5 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv = {}, service?:
   proc.kill('SIGKILL');
   throw new Error(`service did not start on ${port}: ${err}`);
 }
+
+export { freePort };
