@@ -1,11 +1,9 @@
 import type { TokenVerifier } from '@ebs/service-kit/auth';
-import { pingDb } from '@ebs/service-kit/db';
-import { errorMiddleware, notFoundRoute } from '@ebs/service-kit/errors';
-import { httpEdge, requestContext } from '@ebs/service-kit/http';
-import { healthRouter } from '@ebs/service-kit/lifecycle';
+import { mysqlCheck } from '@ebs/service-kit/db';
+import { createServiceApp } from '@ebs/service-kit/lifecycle';
+import { natsCheck } from '@ebs/service-kit/messaging';
 import type { Logger } from '@ebs/service-kit/observability';
-import { docsRouter, httpMetrics, metricsRouter } from '@ebs/service-kit/observability';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import type { Repos } from './data/repos';
 import type { BookingRush } from './domain/book-seats';
@@ -38,42 +36,26 @@ export type AppDeps = {
 export function buildApp(deps: AppDeps): Express {
   const { pool, repos, logger } = deps;
   watchOutbox(repos.outbox);
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(requestContext(logger));
-  app.use(httpMetrics());
-  app.use(httpEdge());
-  // The API's routes first: every layer a request passes costs a match, and bookings are the hot path.
   const now = deps.now ?? (() => new Date());
   const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
-  if (answerDelayMs) app.use('/bookings', delayBookingAnswers(answerDelayMs));
-  app.use(
-    '/bookings',
-    bookingsRouter({
-      pool,
-      repos,
-      rush: deps.rush,
-      auth: deps.auth,
-      onCommitted: deps.onCancelCommitted,
-      now,
-      idempotency: createIdempotency({ idempotency: repos.idempotency, bookings: repos.bookings, now }),
-    }),
-  );
-  app.use(
-    healthRouter([
-      { name: 'mysql', check: () => pingDb(pool), required: true },
-      {
-        name: 'nats',
-        check: async () => {
-          if (!deps.natsConnected()) throw new Error('nats disconnected');
-        },
-        required: false,
-      },
-    ]),
-  );
-  app.use(metricsRouter());
-  app.use(docsRouter(buildOpenApi()));
-  app.use(notFoundRoute);
-  app.use(errorMiddleware(logger));
-  return app;
+  return createServiceApp({
+    logger,
+    routes: (app) => {
+      if (answerDelayMs) app.use('/bookings', delayBookingAnswers(answerDelayMs));
+      app.use(
+        '/bookings',
+        bookingsRouter({
+          pool,
+          repos,
+          rush: deps.rush,
+          auth: deps.auth,
+          onCommitted: deps.onCancelCommitted,
+          now,
+          idempotency: createIdempotency({ idempotency: repos.idempotency, bookings: repos.bookings, now }),
+        }),
+      );
+    },
+    checks: [mysqlCheck(pool), natsCheck(deps.natsConnected)],
+    openApi: buildOpenApi(),
+  });
 }

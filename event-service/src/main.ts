@@ -1,7 +1,7 @@
 import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
 import { runService, serve } from '@ebs/service-kit/lifecycle';
-import { createNatsLink, type NatsLink, parkInMysql } from '@ebs/service-kit/messaging';
+import { createNatsLink, natsCheck, parkInMysql } from '@ebs/service-kit/messaging';
 import { createLogger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { loadConfig } from './config';
@@ -11,10 +11,6 @@ import { createRedisClient } from './data/redis-client';
 import { startCacheRefreshConsumer } from './messaging/cache-refresh.consumer';
 
 const SERVICE = 'event-service';
-
-function assertConnected(nats: NatsLink): void {
-  if (!nats.isConnected()) throw new Error('nats disconnected');
-}
 
 function main(): void {
   const config = loadConfig();
@@ -39,7 +35,7 @@ function main(): void {
     events,
     logger,
     auth,
-    extraChecks: [{ name: 'nats', check: async () => assertConnected(nats), required: false }],
+    extraChecks: [natsCheck(nats.isConnected)],
   });
   serve({
     app,

@@ -1,11 +1,9 @@
 import type { TokenVerifier } from '@ebs/service-kit/auth';
-import { pingDb } from '@ebs/service-kit/db';
-import { errorMiddleware, notFoundRoute } from '@ebs/service-kit/errors';
-import { httpEdge, requestContext } from '@ebs/service-kit/http';
-import { healthRouter } from '@ebs/service-kit/lifecycle';
+import { mysqlCheck } from '@ebs/service-kit/db';
+import { createServiceApp } from '@ebs/service-kit/lifecycle';
+import { natsCheck } from '@ebs/service-kit/messaging';
 import type { Logger } from '@ebs/service-kit/observability';
-import { docsRouter, httpMetrics, metricsRouter } from '@ebs/service-kit/observability';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import type { NotificationsRepo } from './data/notifications.repo';
 import { notificationsRouter } from './http/notifications.routes';
@@ -23,28 +21,10 @@ export type AppDeps = {
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
 export function buildApp(deps: AppDeps): Express {
-  const { pool, logger } = deps;
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(requestContext(logger));
-  app.use(httpMetrics());
-  app.use(httpEdge());
-  app.use(
-    healthRouter([
-      { name: 'mysql', check: () => pingDb(pool), required: true },
-      {
-        name: 'nats',
-        check: async () => {
-          if (!deps.natsConnected()) throw new Error('nats disconnected');
-        },
-        required: false,
-      },
-    ]),
-  );
-  app.use(metricsRouter());
-  app.use(docsRouter(buildOpenApi()));
-  app.use('/notifications', notificationsRouter(deps));
-  app.use(notFoundRoute);
-  app.use(errorMiddleware(logger));
-  return app;
+  return createServiceApp({
+    logger: deps.logger,
+    routes: (app) => app.use('/notifications', notificationsRouter(deps)),
+    checks: [mysqlCheck(deps.pool), natsCheck(deps.natsConnected)],
+    openApi: buildOpenApi(),
+  });
 }

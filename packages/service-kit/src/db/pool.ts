@@ -164,3 +164,6 @@ export function isDbUnavailable(err: unknown): boolean {
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   return typeof message === 'string' && /^(Queue limit reached|Pool is closed)/.test(message);
 }
+
+/** The readiness check of MySQL: required, since no service can do its job without it (docs/api.md). */
+export const mysqlCheck = (pool: Pool) => ({ name: 'mysql', check: () => pingDb(pool), required: true });

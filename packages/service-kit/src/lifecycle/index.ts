@@ -2,4 +2,5 @@
 export * from './crash';
 export * from './health';
 export * from './serve';
+export * from './service-app';
 export * from './shutdown';

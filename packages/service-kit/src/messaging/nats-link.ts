@@ -107,3 +107,12 @@ export function createNatsLink(opts: {
     },
   };
 }
+
+/** The readiness report of NATS: reported, never required (bookings wait in the outbox, consumers catch up). */
+export const natsCheck = (isConnected: () => boolean) => ({
+  name: 'nats',
+  check: async () => {
+    if (!isConnected()) throw new Error('nats disconnected');
+  },
+  required: false,
+});
