@@ -6,16 +6,15 @@ import {
   parseEnv,
   serviceConfigFrom,
 } from '@ebs/service-kit/config';
+import { lockWaitEnvSchema } from '@ebs/service-kit/db';
+import { natsEnvSchema } from '@ebs/service-kit/messaging';
 import { z } from 'zod';
 import type { BookingsStreamLimits } from './messaging/bookings-stream';
 
 const schema = baseEnvSchema.extend({
   ...verifyEnvSchema,
-  NATS_URL: z
-    .string()
-    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
-    .default('nats://127.0.0.1:4222'),
-  LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+  ...natsEnvSchema,
+  ...lockWaitEnvSchema,
   /** How often the relay looks for outbox rows left over (NATS was down, a process died). */
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60000).default(500),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),

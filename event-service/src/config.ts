@@ -1,20 +1,19 @@
 import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, environmentWithDotEnv, parseEnv, serviceConfigFrom } from '@ebs/service-kit/config';
+import { lockWaitEnvSchema } from '@ebs/service-kit/db';
+import { natsEnvSchema } from '@ebs/service-kit/messaging';
 import { z } from 'zod';
 
 const schema = baseEnvSchema.extend({
   ...verifyEnvSchema,
+  ...natsEnvSchema,
+  ...lockWaitEnvSchema,
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key this service writes (tests give each run its own). */
   REDIS_KEY_PREFIX: z.string().max(100).default('ebs:'),
   /** Bound on one Redis command: past it the read falls back to MySQL. */
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10000).default(250),
   CACHE_TTL: z.coerce.number().int().min(1).max(86400).default(60),
-  LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
-  NATS_URL: z
-    .string()
-    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
-    .default('nats://127.0.0.1:4222'),
 });
 
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */

@@ -1,13 +1,11 @@
 import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, environmentWithDotEnv, parseEnv, serviceConfigFrom } from '@ebs/service-kit/config';
+import { natsEnvSchema } from '@ebs/service-kit/messaging';
 import { z } from 'zod';
 
 const schema = baseEnvSchema.extend({
   ...verifyEnvSchema,
-  NATS_URL: z
-    .string()
-    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
-    .default('nats://127.0.0.1:4222'),
+  ...natsEnvSchema,
   /** Redelivery delay of a message a dead process left unacked. */
   NATS_ACK_WAIT_MS: z.coerce.number().int().min(1000).max(600000).default(10000),
 });

@@ -1,4 +1,5 @@
 import mysql, { type ConnectionOptions, type Pool, type PoolConnection } from 'mysql2/promise';
+import { z } from 'zod';
 
 export type DbConfig = {
   host: string;
@@ -167,3 +168,8 @@ export function isDbUnavailable(err: unknown): boolean {
 
 /** The readiness check of MySQL: required, since no service can do its job without it (docs/api.md). */
 export const mysqlCheck = (pool: Pool) => ({ name: 'mysql', check: () => pingDb(pool), required: true });
+
+/** LOCK_WAIT_TIMEOUT_SECONDS, for services that take row locks: a lock wait past it fails (then 503). */
+export const lockWaitEnvSchema = {
+  LOCK_WAIT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+};

@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
+import { z } from 'zod';
 import type { Logger } from '../observability/logger';
 
 /**
@@ -116,3 +117,11 @@ export const natsCheck = (isConnected: () => boolean) => ({
   },
   required: false,
 });
+
+/** NATS_URL, for the config of every service that uses NATS: one server, or a comma-separated cluster list. */
+export const natsEnvSchema = {
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separated for a cluster)')
+    .default('nats://127.0.0.1:4222'),
+};
