@@ -6,21 +6,16 @@ import {
   expectUnauthenticated,
   hostileAuthorizations,
   mintToken,
+  oneAppPerFile,
   startServiceProcess,
 } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
 // docs/api.md "Access" for booking-service: a customer books for and sees only themselves; an admin all.
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 const book = (auth: Record<string, string>, body: Record<string, unknown>) =>
   request(t.app).post('/bookings').set(auth).send(body);

@@ -1,16 +1,10 @@
 import { withTransaction } from '@ebs/service-kit/db';
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { availableSeats, insertEvent, insertUser } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 describe('bounded waiting', () => {
   test('when another transaction holds the event row lock, then POST answers 503 within the bound and succeeds after', async () => {

@@ -1,20 +1,14 @@
 import { eventOfMessage, msgIdOf, parseBookingMessage } from '@ebs/contracts';
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { insertEvent, insertUser, type StreamMessage, streamMessages, waitFor } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
 // What booking-service publishes is what its consumers accept: the messages it puts in JetStream, as they are
 // there, parse with the schemas notification-service (parseBookingMessage) and event-service (eventOfMessage)
 // read them with, all from @ebs/contracts.
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp({}, { startRelay: true });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(() => createTestApp({}, { startRelay: true }));
 
 async function messagesOf(bookingId: string, count: number): Promise<StreamMessage[]> {
   const nc = t.nats.connection();

@@ -5,20 +5,15 @@ import {
   expectForbidden,
   expectUnauthenticated,
   hostileAuthorizations,
+  oneAppPerFile,
 } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { newEventBody, seatsOf } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
 // docs/api.md "Access" for event-service: reads are public, POST and PATCH /events are for admins.
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 const countByName = async (name: string): Promise<number> => {
   const [rows] = await t.pool.query('SELECT COUNT(*) AS n FROM events WHERE name = ?', [name]);

@@ -1,19 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import { jest } from '@jest/globals';
 import request from 'supertest';
 import { createEventsRepo } from '../src/data/events.repo';
 import { newEventBody } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 const createEvent = async (app: TestApp['app'], overrides = {}) =>
   (await request(app).post('/events').set(adminAuth()).send(newEventBody(overrides)).expect(201)).body;

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { bookDirectly, newEventBody, seatsOf } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 const createEvent = async (totalSeats: number) =>
   (await request(t.app).post('/events').set(adminAuth()).send(newEventBody({ totalSeats })).expect(201)).body as {

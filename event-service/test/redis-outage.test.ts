@@ -1,4 +1,4 @@
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { newEventBody } from './support/fixtures';
 import { type OwnServer, startOwnRedis } from './support/infra';
@@ -20,14 +20,8 @@ const until = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
 };
 
 describe('when Redis is unreachable from the start', () => {
-  let t: TestApp;
-  beforeAll(() => {
-    // Port 1: nothing listens there.
-    t = createTestApp({ REDIS_URL: 'redis://127.0.0.1:1' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  // Port 1: nothing listens there.
+  const t = oneAppPerFile(() => createTestApp({ REDIS_URL: 'redis://127.0.0.1:1' }));
 
   test('then GET /events/:id answers 200 from MySQL (cached false) without hanging', async () => {
     const created = await createEvent(t.app);

@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth, customerAuth, hostileAuthorizations } from '@ebs/service-kit/testing';
+import { adminAuth, customerAuth, hostileAuthorizations, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createNotificationsRepo } from '../src/data/notifications.repo';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
 // docs/api.md "Access" for notification-service: a customer sees their own notifications, an admin all.
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 async function seed(userId: string): Promise<string> {
   const bookingId = randomUUID();

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createNotificationsRepo } from '../src/data/notifications.repo';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 async function seed(userId: string, bookingId = randomUUID()): Promise<string> {
   await createNotificationsRepo(t.pool).insertMany([

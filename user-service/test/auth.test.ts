@@ -6,6 +6,7 @@ import {
   expectForbidden,
   expectUnauthenticated,
   hostileAuthorizations,
+  oneAppPerFile,
 } from '@ebs/service-kit/testing';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -14,13 +15,7 @@ import { createUsersRepo } from '../src/data/users.repo';
 import { ensureAdmin } from '../src/domain/admin-bootstrap';
 import { createTestApp, type TestApp } from './support/test-app';
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 const uniqueEmail = (tag = 'auth') => `${tag}-${randomUUID()}@example.com`;
 const PASSWORD = 'a long enough secret';

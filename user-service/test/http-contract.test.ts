@@ -1,14 +1,8 @@
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
 
-let t: TestApp;
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 describe('error bodies', () => {
   test('when the JSON is malformed, then 400 INVALID_JSON in the contract shape', async () => {

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth, type Sample, sampleValue, scrapeMetrics } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile, type Sample, sampleValue, scrapeMetrics } from '@ebs/service-kit/testing';
 import request from 'supertest';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
-let t: TestApp;
-
-beforeAll(() => {
-  t = createTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = oneAppPerFile(createTestApp);
 
 const scrape = (): Promise<Sample[]> => scrapeMetrics(t.app);
 

@@ -1,6 +1,7 @@
 // Test helpers every service's tests use: the HTTP-edge suite, real tokens, a service started as a process,
 // a Prometheus text parser. Only tests import this entry.
 
+export * from './app-per-file';
 export * from './bookings-stream';
 export * from './contract-errors';
 export * from './http-edge-suite';
