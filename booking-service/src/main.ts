@@ -49,19 +49,15 @@ function main(): void {
     now,
     testHooks: config.testHooks,
   });
-  serve({
-    app,
-    service: SERVICE,
-    logger,
-    config,
-    steps: [
-      // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
-      { name: 'outbox relay', close: () => relay.stop() },
-      { name: 'idempotency key purge', close: () => purger.stop() },
-      { name: 'nats', close: () => nats.close() },
-      { name: 'mysql pool', close: () => pool.end() },
-    ],
-  });
+  // What closes on SIGTERM, in order, once the drain is over.
+  const closing = [
+    // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
+    { name: 'outbox relay', close: () => relay.stop() },
+    { name: 'idempotency key purge', close: () => purger.stop() },
+    { name: 'nats', close: () => nats.close() },
+    { name: 'mysql pool', close: () => pool.end() },
+  ];
+  serve({ app, service: SERVICE, logger, config, steps: closing });
 }
 
 runService(SERVICE, main);

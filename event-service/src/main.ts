@@ -37,19 +37,15 @@ function main(): void {
     auth,
     extraChecks: [natsCheck(nats.isConnected)],
   });
-  serve({
-    app,
-    service: SERVICE,
-    logger,
-    config,
-    steps: [
-      // Stop pulling and finish (and ack) the message in hand, then drain NATS, then Redis and MySQL.
-      { name: 'cache-refresh consumer', close: () => cacheRefresh.stop() },
-      { name: 'nats', close: () => nats.close() },
-      { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
-      { name: 'mysql pool', close: () => pool.end() },
-    ],
-  });
+  // What closes on SIGTERM, in order, once the drain is over.
+  const closing = [
+    // Stop pulling and finish (and ack) the message in hand, then drain NATS, then Redis and MySQL.
+    { name: 'cache-refresh consumer', close: () => cacheRefresh.stop() },
+    { name: 'nats', close: () => nats.close() },
+    { name: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) },
+    { name: 'mysql pool', close: () => pool.end() },
+  ];
+  serve({ app, service: SERVICE, logger, config, steps: closing });
 }
 
 runService(SERVICE, main);

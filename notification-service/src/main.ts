@@ -28,18 +28,14 @@ function main(): void {
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
   const app = buildApp({ pool, notifications, logger, auth, natsConnected: nats.isConnected });
-  serve({
-    app,
-    service: SERVICE,
-    logger,
-    config,
-    steps: [
-      // Stop pulling and finish (and ack) the message in hand, then drain NATS, then close the pool.
-      { name: 'bookings consumer', close: () => consumer.stop() },
-      { name: 'nats', close: () => nats.close() },
-      { name: 'mysql pool', close: () => pool.end() },
-    ],
-  });
+  // What closes on SIGTERM, in order, once the drain is over.
+  const closing = [
+    // Stop pulling and finish (and ack) the message in hand, then drain NATS, then close the pool.
+    { name: 'bookings consumer', close: () => consumer.stop() },
+    { name: 'nats', close: () => nats.close() },
+    { name: 'mysql pool', close: () => pool.end() },
+  ];
+  serve({ app, service: SERVICE, logger, config, steps: closing });
 }
 
 runService(SERVICE, main);

@@ -1,28 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { adminAuth, customerAuth, hostileAuthorizations, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
-import { createNotificationsRepo } from '../src/data/notifications.repo';
+import { seedNotification } from './support/fixtures';
 import { createTestApp } from './support/test-app';
 
 // docs/api.md "Access" for notification-service: a customer sees their own notifications, an admin all.
 
 const t = oneAppPerFile(createTestApp);
 
-async function seed(userId: string): Promise<string> {
-  const bookingId = randomUUID();
-  await createNotificationsRepo(t.pool).insertMany([
-    {
-      id: randomUUID(),
-      type: 'booking.confirmed',
-      bookingId,
-      userId,
-      eventId: randomUUID(),
-      message: 'Your booking of 1 seat is confirmed.',
-      createdAt: new Date(),
-    },
-  ]);
-  return bookingId;
-}
+const seed = (userId: string): Promise<string> => seedNotification(t.pool, userId);
 
 const ids = (res: request.Response) => res.body.data.map((n: { bookingId: string }) => n.bookingId);
 

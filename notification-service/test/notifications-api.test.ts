@@ -2,22 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createNotificationsRepo } from '../src/data/notifications.repo';
+import { seedNotification } from './support/fixtures';
 import { createTestApp } from './support/test-app';
 
 const t = oneAppPerFile(createTestApp);
 
 async function seed(userId: string, bookingId = randomUUID()): Promise<string> {
-  await createNotificationsRepo(t.pool).insertMany([
-    {
-      id: randomUUID(),
-      type: 'booking.confirmed',
-      bookingId,
-      userId,
-      eventId: randomUUID(),
-      message: 'Your booking of 1 seat is confirmed.',
-      createdAt: new Date(),
-    },
-  ]);
+  await seedNotification(t.pool, userId, bookingId);
   await new Promise((r) => setTimeout(r, 2)); // distinct createdAt, so "newest first" is observable
   return bookingId;
 }

@@ -16,13 +16,9 @@ function main(): void {
   const signingKey = createSigningKey(config.auth.privateKey);
   logger.info({ alg: signingKey.alg, kid: signingKey.kid }, 'token signing key loaded');
   const app = buildApp({ pool, logger, signingKey, tokenTtlSeconds: config.auth.ttlSeconds });
-  serve({
-    app,
-    service: SERVICE,
-    logger,
-    config,
-    steps: [{ name: 'mysql pool', close: () => pool.end() }],
-  });
+  // What closes on SIGTERM, in order, once the drain is over.
+  const closing = [{ name: 'mysql pool', close: () => pool.end() }];
+  serve({ app, service: SERVICE, logger, config, steps: closing });
   if (config.admin) bootstrapAdmin(createUsersRepo(pool), logger, config.admin);
 }
 

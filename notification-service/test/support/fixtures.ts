@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createBookingsStream } from '@ebs/service-kit/testing';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { connect, headers, type NatsConnection } from 'nats';
+import { createNotificationsRepo } from '../../src/data/notifications.repo';
 
 export async function insertUser(pool: Pool): Promise<string> {
   const id = randomUUID();
@@ -76,4 +77,20 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000)
     await new Promise((r) => setTimeout(r, 50));
   }
   return check();
+}
+
+/** Stores one booking.confirmed notification for userId straight in MySQL; returns its bookingId. */
+export async function seedNotification(pool: Pool, userId: string, bookingId = randomUUID()): Promise<string> {
+  await createNotificationsRepo(pool).insertMany([
+    {
+      id: randomUUID(),
+      type: 'booking.confirmed',
+      bookingId,
+      userId,
+      eventId: randomUUID(),
+      message: 'Your booking of 1 seat is confirmed.',
+      createdAt: new Date(),
+    },
+  ]);
+  return bookingId;
 }

@@ -77,6 +77,15 @@ export function describeHttpEdge(spec: HttpEdgeSpec): void {
       await new Promise((r) => server.close(r));
       await t.close();
     });
+    /** A body of this Content-Type (and its exact length) to the service's body route. */
+    const sendBody = (type: string, body: string) =>
+      send(
+        base,
+        BODY_ROUTE.method,
+        BODY_ROUTE.path,
+        { 'content-type': type, 'content-length': Buffer.byteLength(body) },
+        body,
+      );
 
     describe('a body whose Content-Encoding lies', () => {
       const plain = '{"a":1}';
@@ -137,14 +146,7 @@ export function describeHttpEdge(spec: HttpEdgeSpec): void {
         'application/x-www-form-urlencoded',
         'text/json',
       ])('when a body comes as %s, then 415 UNSUPPORTED_MEDIA_TYPE in the contract shape', async (type) => {
-        const body = '{"a":1}';
-        const res = await send(
-          base,
-          BODY_ROUTE.method,
-          BODY_ROUTE.path,
-          { 'content-type': type, 'content-length': body.length },
-          body,
-        );
+        const res = await sendBody(type, '{"a":1}');
         expect(res.status).toBe(415);
         expect(res.body).toEqual(contractError('UNSUPPORTED_MEDIA_TYPE'));
       });
@@ -158,14 +160,7 @@ export function describeHttpEdge(spec: HttpEdgeSpec): void {
       test.each(['application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/vnd.ebs+json'])(
         'when a body comes as %s, then it is parsed as JSON',
         async (type) => {
-          const body = '{"a":';
-          const res = await send(
-            base,
-            BODY_ROUTE.method,
-            BODY_ROUTE.path,
-            { 'content-type': type, 'content-length': body.length },
-            body,
-          );
+          const res = await sendBody(type, '{"a":');
           expect(res.status).toBe(400);
           expect(res.body).toEqual(contractError('INVALID_JSON'));
         },
