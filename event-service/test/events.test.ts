@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth } from '@ebs/service-kit/testing';
+import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
 import { ISO_MS_Z, newEventBody, seatsOf } from './support/fixtures';
-import { createTestApp, createTestAppOnOwnDatabase, type TestApp } from './support/test-app';
+import { createTestApp, createTestAppOnOwnDatabase } from './support/test-app';
 
-let t: TestApp;
+const t = oneAppPerFile(createTestApp);
 // Tests about the whole events table (exact totals, newest first, nothing stored) run on a database of
 // their own: suites in other workers add events to the run's database at any time.
-let own: TestApp;
-beforeAll(async () => {
-  t = createTestApp();
-  own = await createTestAppOnOwnDatabase();
-});
-afterAll(async () => {
-  await t.close();
-  await own.close();
-});
+const own = oneAppPerFile(createTestAppOnOwnDatabase);
 
 async function countEvents(): Promise<number> {
   const [rows] = await own.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM events');

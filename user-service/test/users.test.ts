@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { adminAuth, customerAuth } from '@ebs/service-kit/testing';
+import { adminAuth, customerAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import request from 'supertest';
-import { createTestApp, createTestAppOnOwnDatabase, type TestApp } from './support/test-app';
+import { createTestApp, createTestAppOnOwnDatabase } from './support/test-app';
 
-let t: TestApp;
+const t = oneAppPerFile(createTestApp);
 // Tests about the whole users table (exact totals, newest first, nothing stored) run on a database of
 // their own: suites in other workers add users to the run's database at any time.
-let own: TestApp;
-beforeAll(async () => {
-  t = createTestApp();
-  own = await createTestAppOnOwnDatabase();
-});
-afterAll(async () => {
-  await t.close();
-  await own.close();
-});
+const own = oneAppPerFile(createTestAppOnOwnDatabase);
 
 const PASSWORD = 'correct horse battery';
 const uniqueEmail = (tag = 'u') => `${tag}-${randomUUID()}@example.com`;
