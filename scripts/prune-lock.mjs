@@ -54,11 +54,12 @@ export function prune(lock, readManifest, target, { prod = false, devOnly } = {}
     }
     const isWorkspace = !loc.includes('node_modules/');
     if (isWorkspace) workspaces.push(loc);
-    const optional = { ...(entry.optionalDependencies ?? {}), ...(entry.peerDependenciesMeta ?? {}) };
+    const optional = (name) =>
+      name in (entry.optionalDependencies ?? {}) || entry.peerDependenciesMeta?.[name]?.optional === true;
     for (const name of Object.keys(depsOf(entry, isWorkspace))) {
       const at = resolve(loc, name);
       if (at) queue.push(at);
-      else if (!(name in optional) && !(name in (entry.peerDependencies ?? {})))
+      else if (!optional(name))
         throw new Error(`${loc} needs ${name}, which package-lock.json does not hold: run npm install`);
     }
   }

@@ -90,3 +90,12 @@ test('when a service uses the kit’s messaging, then its runtime closure has th
     assert.equal(Boolean(closure['node_modules/nats']), usesMessaging, `${service}: messaging ${usesMessaging}`);
   }
 });
+
+test('when a dependency or a required peer is missing from the lock, then pruning fails naming it', () => {
+  const broken = structuredClone(lock);
+  broken.packages['packages/service-kit'].peerDependencies = { 'left-pad-peer': '1' };
+  assert.throws(() => prune(broken, manifest, 'booking-service', { prod: true }), /needs left-pad-peer/);
+  const missingDep = structuredClone(lock);
+  delete missingDep.packages['node_modules/express'];
+  assert.throws(() => prune(missingDep, manifest, 'booking-service', { prod: true }), /needs express/);
+});

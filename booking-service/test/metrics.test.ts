@@ -17,6 +17,12 @@ afterAll(async () => {
 const scrape = (): Promise<Sample[]> => scrapeMetrics(t.app);
 
 describe('GET /metrics', () => {
+  test('when scraped, then no consumer metric is listed (booking-service consumes nothing)', async () => {
+    const text = (await request(t.app).get('/metrics')).text;
+    expect(text).toContain('# HELP bookings_total');
+    expect(text).not.toMatch(/^# (HELP|TYPE) consumer_/m);
+  });
+
   test('when scraped, then it parses as Prometheus text with the process metrics', async () => {
     const m = await scrape();
     expect(sampleValue(m, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);

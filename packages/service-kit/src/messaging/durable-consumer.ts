@@ -13,7 +13,7 @@ import {
   nanos,
 } from 'nats';
 import type { Logger } from '../observability/logger';
-import { countDelivery, type DeliveryOutcome } from './consumer-metrics';
+import { consumerMetrics, countDelivery, type DeliveryOutcome } from './consumer-metrics';
 import type { NatsLink } from './nats-link';
 
 /** One delivered message as a handler sees it: its subject and parsed JSON payload. */
@@ -97,6 +97,7 @@ export function startDurableConsumer(opts: {
   /** First redelivery delay after a failure; it doubles with every delivery, up to 30 s. */
   retryBaseMs?: number;
 }): DurableConsumer {
+  consumerMetrics(); // registered now: /metrics lists the consumer's families from the start
   const { nats, stream, durable, logger } = opts;
   const maxBatch = opts.maxBatch ?? 256;
   const retryBaseMs = opts.retryBaseMs ?? 1_000;

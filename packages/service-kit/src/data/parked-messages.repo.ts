@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import type { ParkedMessage } from './durable-consumer';
+import type { ParkedMessage } from '../messaging/durable-consumer';
 
 /**
  * Where a durable consumer parks what it cannot handle, kept for an operator (db/migrations/009_parked_messages.sql):
