@@ -10,7 +10,8 @@ build() { # package -> builds it, output kept together
     echo "==> $1: build FAILED"; echo "$out"; return 1
   fi
 }
-# The contracts, the kit, test-support and db first, in that order: the other packages import them.
+# The contracts, test-support, the kit and db first, in that order (the kit's test helpers import test-support;
+# the others import all of them).
 failed=()
 for p in "${FIRST_PACKAGES[@]}"; do
   [ -f "$p/package.json" ] && { build "$p" || failed+=("$p"); }
