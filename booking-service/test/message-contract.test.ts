@@ -1,4 +1,4 @@
-import { eventOfMessage, msgIdOf, parseBookingMessage } from '@ebs/contracts';
+import { bookingMessageHeaders, eventOfMessage, msgIdOf, parseBookingMessage } from '@ebs/contracts';
 import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { insertEvent, insertUser, type StreamMessage, streamMessages, waitFor } from './support/fixtures';
@@ -45,6 +45,9 @@ describe('the booking messages in JetStream', () => {
     });
     expect(confirmedMsg?.msgId).toBe(msgIdOf(made.body.id, 'confirmed'));
     expect(cancelledMsg?.msgId).toBe(msgIdOf(made.body.id, 'cancelled'));
-    for (const m of [confirmedMsg, cancelledMsg]) expect(eventOfMessage.parse(m?.data)).toEqual({ eventId });
+    for (const m of [confirmedMsg, cancelledMsg]) {
+      expect(eventOfMessage.parse(m?.data)).toEqual({ eventId });
+      expect(bookingMessageHeaders.safeParse({ 'Nats-Msg-Id': m?.msgId }).success).toBe(true);
+    }
   });
 });

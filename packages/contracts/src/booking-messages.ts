@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { uuid } from './ids';
+import { isSaneRequestId, uuid } from './ids';
 
 // The booking messages (docs/messaging.md): one subject per kind, one payload schema per kind, one msgID rule.
 // booking-service builds them with bookingMessage(); notification-service and event-service parse them with
@@ -43,6 +43,22 @@ export const msgIdOf = (bookingId: string, kind: BookingMessageKind): string => 
 /** Header names the messages carry: the msgID, and the id of the HTTP request that caused the message. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/**
+ * The headers of a booking message: its msgID (`<bookingId>.<kind>`, what JetStream's duplicate window keys on)
+ * and, when the message came from an HTTP request, that request's id (sane, else left out by the publisher).
+ */
+export const bookingMessageHeaders = z.object({
+  [MSG_ID_HEADER]: z
+    .string()
+    .regex(
+      new RegExp(
+        `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(${Object.keys(BOOKING_SUBJECTS).join('|')})$`,
+      ),
+      'must be <bookingId>.<kind>',
+    ),
+  [REQUEST_ID_HEADER]: z.string().refine(isSaneRequestId, 'must be 1-128 of A-Z a-z 0-9 . _ : -').optional(),
+});
 
 export type OutgoingBookingMessage<K extends BookingMessageKind = BookingMessageKind> = {
   kind: K;

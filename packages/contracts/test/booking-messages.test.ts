@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   BOOKING_SUBJECTS,
   bookingMessage,
+  bookingMessageHeaders,
   eventOfMessage,
   isSaneRequestId,
   isUuid,
@@ -82,5 +83,21 @@ describe('ids', () => {
     expect(isSaneRequestId('a b')).toBe(false);
     expect(isSaneRequestId('a\nb')).toBe(false);
     expect(isSaneRequestId('x'.repeat(129))).toBe(false);
+  });
+});
+
+describe('booking message headers', () => {
+  test('when a message carries its msgID and a sane request id, then the headers parse; a bad msgID does not', () => {
+    const bookingId = randomUUID();
+    expect(
+      bookingMessageHeaders.safeParse({ 'Nats-Msg-Id': msgIdOf(bookingId, 'cancelled'), 'X-Request-Id': 'req-1' })
+        .success,
+    ).toBe(true);
+    expect(bookingMessageHeaders.safeParse({ 'Nats-Msg-Id': `${bookingId}.refunded` }).success).toBe(false);
+    expect(bookingMessageHeaders.safeParse({ 'Nats-Msg-Id': bookingId }).success).toBe(false);
+    expect(
+      bookingMessageHeaders.safeParse({ 'Nats-Msg-Id': msgIdOf(bookingId, 'confirmed'), 'X-Request-Id': 'a b' })
+        .success,
+    ).toBe(false);
   });
 });
