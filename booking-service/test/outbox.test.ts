@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { withTransaction } from '@ebs/service-kit/db';
 import { adminAuth } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -15,6 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await nats.stop();
+  rmSync(nats.storeDir, { recursive: true, force: true });
 });
 
 async function withWatcher<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { BOOKINGS_STREAM } from '@ebs/contracts';
 import { type OwnServer, startOwnNats } from '@ebs/test-support';
 import { connect, type NatsConnection } from 'nats';
@@ -24,6 +25,7 @@ export function describeStreamOwnership(spec: StreamOwnershipSpec): void {
   afterEach(async () => {
     await nc.close();
     await nats.stop();
+    rmSync(nats.storeDir, { recursive: true, force: true });
   });
 
   const consumerExists = async () =>
