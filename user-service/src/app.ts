@@ -17,7 +17,10 @@ export type AppDeps = { pool: Pool; logger: Logger; signingKey: SigningKey; toke
 export function buildApp({ pool, logger, signingKey, tokenTtlSeconds }: AppDeps): Express {
   const users = createUsersRepo(pool);
   // This service verifies tokens with its own public key: no HTTP to itself.
-  const auth = createTokenVerifier({ publicKey: signingKey.publicKey, jwksUrl: '' }, logger);
+  const auth = createTokenVerifier(
+    { publicKey: signingKey.publicKey, jwksUrl: '', issuer: signingKey.issuer, audience: signingKey.audience },
+    logger,
+  );
   return createServiceApp({
     logger,
     routes: (app) => {

@@ -1,9 +1,10 @@
-import { privateKeySchema } from '@ebs/service-kit/auth';
+import { privateKeySchema, tokenClaimsEnvSchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, environmentWithDotEnv, parseEnv, serviceConfigFrom } from '@ebs/service-kit/config';
 import { z } from 'zod';
 
 const schema = baseEnvSchema
   .extend({
+    ...tokenClaimsEnvSchema,
     /** The token signing key (PKCS#8 PEM, Ed25519 or P-256); the public half is served as the JWKS. */
     JWT_PRIVATE_KEY: z
       .string({ error: 'required: a PKCS#8 PEM private key (see .env.example)' })
@@ -24,7 +25,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
   const e = parseEnv(schema, env);
   return {
     ...serviceConfigFrom(e),
-    auth: { privateKey: e.JWT_PRIVATE_KEY, ttlSeconds: e.JWT_TTL_SECONDS },
+    auth: {
+      privateKey: e.JWT_PRIVATE_KEY,
+      ttlSeconds: e.JWT_TTL_SECONDS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+    },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
   };
 }

@@ -13,7 +13,7 @@ function main(): void {
   const config = loadConfig();
   const logger = createLogger(SERVICE, config.logLevel, config.logPretty);
   const pool = createPool(config.db);
-  const signingKey = createSigningKey(config.auth.privateKey);
+  const signingKey = createSigningKey(config.auth.privateKey, config.auth);
   logger.info({ alg: signingKey.alg, kid: signingKey.kid }, 'token signing key loaded');
   const app = buildApp({ pool, logger, signingKey, tokenTtlSeconds: config.auth.ttlSeconds });
   // What closes on SIGTERM, in order, once the drain is over.

@@ -28,7 +28,7 @@ const login = (email: string, password: string, app = t.app) =>
   request(app).post('/auth/token').send({ email, password });
 
 describe('POST /auth/token', () => {
-  test('when email and password are right, then 200 with a Bearer JWT: sub, role customer, iat, exp 1 h, kid of the JWKS', async () => {
+  test('when email and password are right, then 200 with a Bearer JWT: sub, role customer, iss, aud, iat, exp 1 h, kid of the JWKS', async () => {
     const user = await signUp();
     const res = await login(user.email.toUpperCase(), PASSWORD);
     expect(res.status).toBe(200);
@@ -37,12 +37,29 @@ describe('POST /auth/token', () => {
     const claims = decodeJwt(res.body.accessToken);
     const jwks = (await request(t.app).get('/.well-known/jwks.json').expect(200)).body;
     expect(header).toMatchObject({ alg: 'EdDSA', kid: jwks.keys[0].kid });
-    expect(claims).toMatchObject({ sub: user.id, role: 'customer' });
+    expect(claims).toMatchObject({ sub: user.id, role: 'customer', iss: 'ebs-user-service', aud: 'ebs' });
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(3600);
     expect(Math.abs((claims.iat ?? 0) - Date.now() / 1000)).toBeLessThan(60);
     // The JWKS verifies it, and the token opens the user's own record.
     await jwtVerify(res.body.accessToken, createLocalJWKSet(jwks), { algorithms: ['EdDSA'] });
     await request(t.app).get(`/users/${user.id}`).set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
+  });
+
+  test('when JWT_ISSUER and JWT_AUDIENCE are set, then tokens carry them, and a token of another issuer is 401 here', async () => {
+    const other = createTestApp({ JWT_ISSUER: 'issuer-b', JWT_AUDIENCE: 'audience-b' });
+    try {
+      const user = await signUp(other.app);
+      const res = await login(user.email, PASSWORD, other.app);
+      expect(decodeJwt(res.body.accessToken)).toMatchObject({ iss: 'issuer-b', aud: 'audience-b' });
+      await request(other.app)
+        .get(`/users/${user.id}`)
+        .set('Authorization', `Bearer ${res.body.accessToken}`)
+        .expect(200);
+      // A token of the default issuer, signed with the same key, is refused by this configuration.
+      expectUnauthenticated(await request(other.app).get(`/users/${user.id}`).set(customerAuth(user.id)));
+    } finally {
+      await other.close();
+    }
   });
 
   test('when the JWKS is read, then it holds only the public key (no private part)', async () => {

@@ -1,13 +1,18 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
 import * as jose from 'jose';
-import { createTokenVerifier } from '../src/auth';
+import { createTokenVerifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../src/auth';
 import { mintToken, testPrivateKey } from '../src/testing';
 
 // The token verifier remembers a token whose signature it checked, until its exp and for at most a minute, so a
 // client's repeated requests cost one signature check. These tests pin what must still hold with that.
 
 const publicKey = () => createPublicKey(testPrivateKey());
-const cfg = () => ({ publicKey: publicKey(), jwksUrl: 'http://127.0.0.1:1/unused' });
+const cfg = () => ({
+  publicKey: publicKey(),
+  jwksUrl: 'http://127.0.0.1:1/unused',
+  issuer: DEFAULT_ISSUER,
+  audience: DEFAULT_AUDIENCE,
+});
 
 /** A clock the test moves; starts at the real time (mintToken stamps iat/exp from Date.now()). */
 function manualClock() {

@@ -9,11 +9,14 @@ export type SigningKey = {
   publicKey: KeyObject;
   /** What GET /.well-known/jwks.json serves. */
   jwks: { keys: JWK[] };
+  /** Claims iss and aud of every token it signs (user-service verifies its own tokens against them too). */
+  issuer: string;
+  audience: string;
   sign: (claims: { sub: string; role: Role }, ttlSeconds: number) => Promise<string>;
 };
 
 /** The signing key from JWT_PRIVATE_KEY; the algorithm follows the key (Ed25519: EdDSA, P-256: ES256). */
-export function createSigningKey(privateKey: KeyObject): SigningKey {
+export function createSigningKey(privateKey: KeyObject, claims: { issuer: string; audience: string }): SigningKey {
   const alg = algorithmOf(privateKey);
   const publicKey = createPublicKey(privateKey);
   const jwk = publicKey.export({ format: 'jwk' }) as JWK;
@@ -23,11 +26,15 @@ export function createSigningKey(privateKey: KeyObject): SigningKey {
     kid,
     publicKey,
     jwks: { keys: [{ ...jwk, kid, alg, use: 'sig' }] },
+    issuer: claims.issuer,
+    audience: claims.audience,
     sign: ({ sub, role }, ttlSeconds) => {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ role })
         .setProtectedHeader({ alg, kid, typ: 'JWT' })
         .setSubject(sub)
+        .setIssuer(claims.issuer)
+        .setAudience(claims.audience)
         .setIssuedAt(now)
         .setExpirationTime(now + ttlSeconds)
         .sign(privateKey);

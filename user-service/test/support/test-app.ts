@@ -21,7 +21,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { logger?
   const app = buildApp({
     pool,
     logger: opts.logger ?? createLogger('test', config.logLevel),
-    signingKey: createSigningKey(config.auth.privateKey),
+    signingKey: createSigningKey(config.auth.privateKey, config.auth),
     tokenTtlSeconds: config.auth.ttlSeconds,
   });
   return { app, pool, close: () => pool.end() };

@@ -60,8 +60,19 @@ export const privateKeySchema = keySchema(
   'must be a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") of an Ed25519 or EC P-256 key; see .env.example',
 );
 
+/** Who issues tokens and for whom (claims iss and aud): user-service signs them, every service checks them. */
+export const DEFAULT_ISSUER = 'ebs-user-service';
+export const DEFAULT_AUDIENCE = 'ebs';
+
+/** JWT_ISSUER and JWT_AUDIENCE, for user-service (signing) and every verifying service alike. */
+export const tokenClaimsEnvSchema = {
+  JWT_ISSUER: z.string().min(1).max(200).default(DEFAULT_ISSUER),
+  JWT_AUDIENCE: z.string().min(1).max(200).default(DEFAULT_AUDIENCE),
+};
+
 /** The variables of token verification, for each service's config schema. */
 export const verifyEnvSchema = {
+  ...tokenClaimsEnvSchema,
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3001/.well-known/jwks.json'),
   /** When set, verification uses this key only and never fetches the JWKS. */
   JWT_PUBLIC_KEY: keySchema(
@@ -70,11 +81,19 @@ export const verifyEnvSchema = {
   ).optional(),
 };
 
-export type VerifyConfig = { publicKey?: KeyObject; jwksUrl: string };
+/** A token with another issuer or audience is refused (401), whatever its signature. */
+export type VerifyConfig = { publicKey?: KeyObject; jwksUrl: string; issuer: string; audience: string };
 
-export const verifyConfigFrom = (e: { AUTH_JWKS_URL: string; JWT_PUBLIC_KEY?: KeyObject }): VerifyConfig => ({
+export const verifyConfigFrom = (e: {
+  AUTH_JWKS_URL: string;
+  JWT_PUBLIC_KEY?: KeyObject;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}): VerifyConfig => ({
   publicKey: e.JWT_PUBLIC_KEY,
   jwksUrl: e.AUTH_JWKS_URL,
+  issuer: e.JWT_ISSUER,
+  audience: e.JWT_AUDIENCE,
 });
 
 export type TokenVerifier = {
@@ -118,10 +137,12 @@ export function createTokenVerifier(cfg: VerifyConfig, logger?: Logger, clock: (
       }
       let payload: unknown;
       try {
-        // jwtVerify checks the signature, alg against the allow-list, exp and nbf (no clock tolerance).
+        // jwtVerify checks the signature, alg against the allow-list, iss, aud, exp and nbf (no clock tolerance).
         ({ payload } = await jwtVerify(token, key as KeyObject, {
           algorithms,
-          requiredClaims: ['sub', 'exp', 'iat'],
+          issuer: cfg.issuer,
+          audience: cfg.audience,
+          requiredClaims: ['sub', 'exp', 'iat', 'iss', 'aud'],
           currentDate: new Date(clock()),
         }));
       } catch (err) {

@@ -40,11 +40,14 @@ export type MintOptions = {
   /** Another signing key (e.g. a stranger's); Ed25519 signs EdDSA, P-256 signs ES256. */
   key?: KeyObject;
   kid?: string;
+  /** Claims iss and aud; default: what the services accept by default. */
+  issuer?: string;
+  audience?: string;
 };
 
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** A token as user-service issues it: sub, role, iat, exp. */
+/** A token as user-service issues it: sub, role, iss, aud, iat, exp. */
 export function mintToken(sub: string, role: Role = 'customer', opts: MintOptions = {}): string {
   const key = opts.key ?? testPrivateKey();
   const ec = key.asymmetricKeyType === 'ec';
@@ -53,6 +56,8 @@ export function mintToken(sub: string, role: Role = 'customer', opts: MintOption
   const payload = {
     role,
     sub,
+    iss: opts.issuer ?? process.env.JWT_ISSUER ?? 'ebs-user-service',
+    aud: opts.audience ?? process.env.JWT_AUDIENCE ?? 'ebs',
     iat: now,
     exp: now + (opts.expiresIn ?? 3600),
     ...(opts.notBefore !== undefined ? { nbf: now + opts.notBefore } : {}),
