@@ -13,6 +13,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Node's lookup in a lock's packages map: <from>/node_modules/<name>, then each enclosing node_modules up. */
+export function resolveIn(packages, from, name) {
+  let base = from;
+  for (;;) {
+    const key = `${base ? `${base}/` : ''}node_modules/${name}`;
+    if (packages[key]) return key;
+    if (base === '') return undefined;
+    const i = base.lastIndexOf('/node_modules/');
+    base = i >= 0 ? base.slice(0, i) : '';
+  }
+}
+
 export function prune(lock, readManifest, target, { prod = false, devOnly } = {}) {
   const pkgs = lock.packages;
   const keepDev = (name) => !prod && (devOnly ? devOnly.test(name) : true);
@@ -28,17 +40,7 @@ export function prune(lock, readManifest, target, { prod = false, devOnly } = {}
     ...requiredPeers(entry),
     ...(isWorkspace ? Object.fromEntries(Object.entries(entry.devDependencies ?? {}).filter(([n]) => keepDev(n))) : {}),
   });
-  // Node's lookup: <from>/node_modules/<name>, then each enclosing node_modules up to the root.
-  const resolve = (from, name) => {
-    let base = from;
-    for (;;) {
-      const key = `${base ? `${base}/` : ''}node_modules/${name}`;
-      if (pkgs[key]) return key;
-      if (base === '') return undefined;
-      const i = base.lastIndexOf('/node_modules/');
-      base = i >= 0 ? base.slice(0, i) : '';
-    }
-  };
+  const resolve = (from, name) => resolveIn(pkgs, from, name);
   if (!pkgs[target]) throw new Error(`no workspace ${target} in package-lock.json`);
   const keep = new Set();
   const workspaces = [];
@@ -95,16 +97,6 @@ export function prune(lock, readManifest, target, { prod = false, devOnly } = {}
  */
 export function hoist(packages) {
   const isPackage = (k) => k.includes('node_modules/') && !packages[k]?.link;
-  const resolveIn = (pk, from, name) => {
-    let base = from;
-    for (;;) {
-      const key = `${base ? `${base}/` : ''}node_modules/${name}`;
-      if (pk[key]) return key;
-      if (base === '') return undefined;
-      const i = base.lastIndexOf('/node_modules/');
-      base = i >= 0 ? base.slice(0, i) : '';
-    }
-  };
   const versionOf = (pk, k) => (k ? (pk[k].link ? `link:${pk[k].resolved}` : pk[k].version) : undefined);
   // What each package (by its own name@version and place) resolves each dependency to, as versions.
   const resolution = (pk) => {

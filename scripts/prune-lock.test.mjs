@@ -3,22 +3,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { prune } from './prune-lock.mjs';
+import { prune, resolveIn } from './prune-lock.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
 const manifest = (w) => JSON.parse(readFileSync(path.join(ROOT, w, 'package.json'), 'utf8'));
 
-/** Node's lookup of `name` from `from` in a lock's packages map: the version it finds. */
+/** The version Node's lookup of `name` from `from` finds in a lock's packages map. */
 function versionFrom(pkgs, from, name) {
-  let base = from;
-  for (;;) {
-    const e = pkgs[`${base ? `${base}/` : ''}node_modules/${name}`];
-    if (e) return e.link ? pkgs[e.resolved].version : e.version;
-    if (base === '') return undefined;
-    const i = base.lastIndexOf('/node_modules/');
-    base = i >= 0 ? base.slice(0, i) : '';
-  }
+  const key = resolveIn(pkgs, from, name);
+  if (!key) return undefined;
+  return pkgs[key].link ? pkgs[pkgs[key].resolved].version : pkgs[key].version;
 }
 
 for (const service of ['user-service', 'event-service', 'booking-service', 'notification-service', 'db']) {
