@@ -1,6 +1,7 @@
 import type { TokenVerifier } from '@ebs/service-kit/auth';
 import { mysqlCheck } from '@ebs/service-kit/db';
-import { createServiceApp, type DependencyCheck } from '@ebs/service-kit/lifecycle';
+import { createServiceApp } from '@ebs/service-kit/lifecycle';
+import { natsCheck } from '@ebs/service-kit/messaging';
 import type { Logger } from '@ebs/service-kit/observability';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
@@ -16,8 +17,8 @@ export type AppDeps = {
   logger: Logger;
   /** Verifies bearer tokens (POST and PATCH /events are for admins). */
   auth: TokenVerifier;
-  /** Extra readiness reports (e.g. nats); never required. */
-  extraChecks?: DependencyCheck[];
+  /** NATS is reported by /ready (never required: reads do not need it) when the service has a link. */
+  natsConnected?: () => boolean;
   /** Defaults to the MySQL repository over pool; tests pass one they observe. */
   events?: EventsRepo;
 };
@@ -36,7 +37,7 @@ export function buildApp(deps: AppDeps): Express {
     checks: [
       mysqlCheck(pool),
       { name: 'redis', check: () => cache.ping(), required: false },
-      ...(deps.extraChecks ?? []),
+      ...(deps.natsConnected ? [natsCheck(deps.natsConnected)] : []),
     ],
     openApi: buildOpenApi(),
   });

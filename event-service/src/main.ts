@@ -1,7 +1,7 @@
 import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
 import { runService, serve } from '@ebs/service-kit/lifecycle';
-import { createNatsLink, natsCheck, parkInMysql } from '@ebs/service-kit/messaging';
+import { createNatsLink, parkInMysql } from '@ebs/service-kit/messaging';
 import { createLogger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { loadConfig } from './config';
@@ -35,7 +35,7 @@ function main(): void {
     events,
     logger,
     auth,
-    extraChecks: [natsCheck(nats.isConnected)],
+    natsConnected: nats.isConnected,
   });
   // What closes on SIGTERM, in order, once the drain is over.
   const closing = [
