@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { withTransaction } from '@ebs/service-kit/db';
 import { adminAuth } from '@ebs/service-kit/testing';
+import { type OwnServer, startOwnNats } from '@ebs/test-support';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { insertEvent, insertUser, outboxOf, streamMessages, waitFor } from './support/fixtures';
-import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
 
 // These tests stop and restart NATS, so they use a nats-server of their own.

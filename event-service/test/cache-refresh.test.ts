@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { adminAuth, createBookingsStream, type ServiceProcess, startServiceProcess } from '@ebs/service-kit/testing';
+import { startOwnRedis } from '@ebs/test-support';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { createEventsRepo } from '../src/data/events.repo';
 import { CONSUMER_NAME } from '../src/messaging/cache-refresh.consumer';
 import { bookDirectly, newEventBody } from './support/fixtures';
-import { startOwnRedis } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;

@@ -1,7 +1,7 @@
 import { adminAuth, oneAppPerFile } from '@ebs/service-kit/testing';
+import { type OwnServer, startOwnRedis } from '@ebs/test-support';
 import request from 'supertest';
 import { newEventBody } from './support/fixtures';
-import { type OwnServer, startOwnRedis } from './support/infra';
 import { createTestApp, type TestApp } from './support/test-app';
 
 const createEvent = async (app: TestApp['app']) =>

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
+import { type OwnServer, startOwnNats } from '@ebs/test-support';
 import { AckPolicy, DeliverPolicy } from 'nats';
 import { CONSUMER_NAME, FILTER_SUBJECT } from '../src/messaging/bookings.consumer';
 import { cancelledPayload, confirmedPayload, notificationRows, publisher, waitFor } from './support/fixtures';
-import { type OwnServer, startOwnNats } from './support/infra';
 import { createTestApp } from './support/test-app';
 
 /**

@@ -10,9 +10,10 @@ import { resolveMysql, resolveNats, resolveRedis } from './resolve';
 export type TestRunOptions = {
   /**
    * 'shared': one database for the run (suites assert only on their own rows); 'per-worker': one per jest
-   * worker, for code under test that works on whole tables by design (an outbox relay, a purge).
+   * worker, for code under test that works on whole tables by design (an outbox relay, a purge); 'none': the
+   * tests make their own (the migration tests, the e2e stacks) and only need to know where MySQL is.
    */
-  databases: 'shared' | 'per-worker';
+  databases: 'shared' | 'per-worker' | 'none';
   /** 'none', one nats-server for the run, or one per jest worker (durable consumers, pending counts, metrics). */
   nats: 'none' | 'one' | 'per-worker';
   /** A Redis key prefix of this run's own (removed at the end). */
@@ -31,7 +32,11 @@ export function testRunSetup(opts: TestRunOptions): (globalConfig: { maxWorkers:
     const db = await resolveMysql();
     const base = `ebs_test_${process.pid}_${randomBytes(3).toString('hex')}`;
     const databases =
-      opts.databases === 'per-worker' ? Array.from({ length: workers }, (_, i) => `${base}_w${i + 1}`) : [base];
+      opts.databases === 'none'
+        ? []
+        : opts.databases === 'per-worker'
+          ? Array.from({ length: workers }, (_, i) => `${base}_w${i + 1}`)
+          : [base];
     await Promise.all(databases.map((database) => migrateDatabase(db.target, database)));
     const redis = opts.redis ? await resolveRedis() : undefined;
     const nats = await Promise.all(
@@ -48,8 +53,7 @@ export function testRunSetup(opts: TestRunOptions): (globalConfig: { maxWorkers:
       MYSQL_PORT: String(db.target.port),
       MYSQL_USER: db.target.user,
       MYSQL_PASSWORD: db.target.password,
-      MYSQL_DB: databases[0],
-      TEST_MYSQL_DBS: databases.join(','),
+      ...(databases.length > 0 ? { MYSQL_DB: databases[0], TEST_MYSQL_DBS: databases.join(',') } : {}),
       ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${base}:` } : {}),
       ...(natsUrls.length > 0 ? { NATS_URL: natsUrls[0], NATS_URLS: natsUrls.join(' ') } : {}),
     });

@@ -2,6 +2,7 @@ import { createTokenVerifier } from '@ebs/service-kit/auth';
 import { createPool } from '@ebs/service-kit/db';
 import { createNatsLink, type NatsLink, parkInMysql } from '@ebs/service-kit/messaging';
 import { createLogger } from '@ebs/service-kit/observability';
+import { onOwnDatabase } from '@ebs/test-support';
 import type { Express } from 'express';
 import type Redis from 'ioredis';
 import type { Pool } from 'mysql2/promise';
@@ -11,7 +12,6 @@ import { createEventsCache, type EventsCache } from '../../src/data/events.cache
 import { createEventsRepo, type EventsRepo } from '../../src/data/events.repo';
 import { createRedisClient } from '../../src/data/redis-client';
 import { startCacheRefreshConsumer } from '../../src/messaging/cache-refresh.consumer';
-import { onOwnDatabase } from './infra';
 
 /** The config tests run with: this run's database and key prefix, quiet logs unless LOG_LEVEL is set. */
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {

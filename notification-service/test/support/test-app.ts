@@ -3,6 +3,7 @@ import { createPool } from '@ebs/service-kit/db';
 import type { DurableConsumer } from '@ebs/service-kit/messaging';
 import { createNatsLink, type NatsLink } from '@ebs/service-kit/messaging';
 import { createLogger } from '@ebs/service-kit/observability';
+import { onOwnDatabase } from '@ebs/test-support';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
@@ -10,7 +11,6 @@ import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
 import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
-import { onOwnDatabase } from './infra';
 
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...overrides });

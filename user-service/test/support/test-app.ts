@@ -1,11 +1,11 @@
 import { createPool } from '@ebs/service-kit/db';
 import { createLogger, type Logger } from '@ebs/service-kit/observability';
+import { onOwnDatabase } from '@ebs/test-support';
 import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createSigningKey } from '../../src/domain/signing-key';
-import { onOwnDatabase } from './infra';
 
 /** The config tests run with: this run's database and key (from global-setup), quiet logs unless LOG_LEVEL is set. */
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
