@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { withTransaction } from '@ebs/service-kit/db';
-import { adminAuth } from '@ebs/service-kit/testing';
-import { type OwnServer, startOwnNats } from '@ebs/test-support';
+import { adminAuth, ownNats } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
@@ -10,14 +8,7 @@ import { insertEvent, insertUser, outboxOf, streamMessages, waitFor } from './su
 import { createTestApp, type TestApp } from './support/test-app';
 
 // These tests stop and restart NATS, so they use a nats-server of their own.
-let nats: OwnServer & { storeDir: string };
-beforeAll(async () => {
-  nats = await startOwnNats();
-});
-afterAll(async () => {
-  await nats.stop();
-  rmSync(nats.storeDir, { recursive: true, force: true });
-});
+const nats = ownNats('file');
 
 async function withWatcher<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
   const nc = await connect({ servers: nats.url });

@@ -1,31 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import {
   adminAuth,
-  createBookingsStream,
+  bookingsStreamPerFile,
+  oneAppPerFile,
   type Sample,
   sampleValue,
   scrapeMetrics,
   scrapeMetricsUntil,
 } from '@ebs/service-kit/testing';
-import { connect, headers, type NatsConnection } from 'nats';
+import { headers } from 'nats';
 import request from 'supertest';
 import { CONSUMER_NAME } from '../src/messaging/cache-refresh.consumer';
 import { newEventBody } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
-let t: TestApp;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  // booking-service creates the stream; this service only looks it up.
-  nc = await connect({ servers: process.env.NATS_URL });
-  await createBookingsStream(nc);
-  t = createTestApp({}, { withConsumer: true });
-  await t.nats?.firstConnect;
-});
-afterAll(async () => {
-  await nc.close();
-  await t.close();
+// booking-service creates the stream; this service only looks it up.
+const stream = bookingsStreamPerFile();
+const t = oneAppPerFile(async () => {
+  const app = createTestApp({}, { withConsumer: true });
+  await app.nats?.firstConnect;
+  return app;
 });
 
 const scrape = (): Promise<Sample[]> => scrapeMetrics(t.app);
@@ -35,7 +29,7 @@ const scrapeUntil = (check: (m: Sample[]) => boolean): Promise<Sample[]> => scra
 async function publish(payload: string, requestId?: string): Promise<void> {
   const h = headers();
   if (requestId) h.set('X-Request-Id', requestId);
-  await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode(payload), {
+  await stream.nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode(payload), {
     msgID: randomUUID(),
     headers: h,
   });

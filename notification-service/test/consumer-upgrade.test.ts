@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { type OwnServer, startOwnNats } from '@ebs/test-support';
+import { ownNats } from '@ebs/service-kit/testing';
+import type { OwnServer } from '@ebs/test-support';
 import { AckPolicy, DeliverPolicy } from 'nats';
 import { CONSUMER_NAME, FILTER_SUBJECT } from '../src/messaging/bookings.consumer';
 import { cancelledPayload, confirmedPayload, notificationRows, publisher, waitFor } from './support/fixtures';
@@ -26,14 +26,7 @@ async function previousVersion(nats: OwnServer, subjects: Array<['confirmed' | '
 }
 
 describe('when the service starts on a consumer of the previous version (filter bookings.confirmed)', () => {
-  let nats: OwnServer & { storeDir: string };
-  beforeEach(async () => {
-    nats = await startOwnNats();
-  });
-  afterEach(async () => {
-    await nats.stop();
-    rmSync(nats.storeDir, { recursive: true, force: true });
-  });
+  const nats = ownNats('test');
 
   test('when a cancellation already lies behind its position, then the consumer restarts there and stores it', async () => {
     const c1 = confirmedPayload();

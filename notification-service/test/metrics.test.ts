@@ -1,30 +1,24 @@
 import {
   adminAuth,
-  createBookingsStream,
+  bookingsStreamPerFile,
+  oneAppPerFile,
   type Sample,
   sampleValue,
   scrapeMetrics,
   scrapeMetricsUntil,
 } from '@ebs/service-kit/testing';
-import { connect, headers, type NatsConnection } from 'nats';
+import { headers } from 'nats';
 import request from 'supertest';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import { confirmedPayload } from './support/fixtures';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp } from './support/test-app';
 
-let t: TestApp;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  // booking-service creates the stream; this service only looks it up.
-  nc = await connect({ servers: process.env.NATS_URL });
-  await createBookingsStream(nc);
-  t = createTestApp();
-  await t.nats.firstConnect;
-});
-afterAll(async () => {
-  await nc.close();
-  await t.close();
+// booking-service creates the stream; this service only looks it up.
+const stream = bookingsStreamPerFile();
+const t = oneAppPerFile(async () => {
+  const app = createTestApp();
+  await app.nats.firstConnect;
+  return app;
 });
 
 const scrape = (): Promise<Sample[]> => scrapeMetrics(t.app);
@@ -39,7 +33,7 @@ describe('GET /metrics', () => {
     const p = confirmedPayload();
     const h = headers();
     h.set('X-Request-Id', 'metrics-notify-1');
-    await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode(JSON.stringify(p)), {
+    await stream.nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode(JSON.stringify(p)), {
       msgID: `${p.bookingId}.confirmed`,
       headers: h,
     });
@@ -63,7 +57,7 @@ describe('GET /metrics', () => {
     const consumer = { consumer: CONSUMER_NAME };
     const parked = (m: Sample[]) => sampleValue(m, 'consumer_messages_parked_total', consumer);
     const before = await scrape();
-    await nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode('not json'), {
+    await stream.nc.jetstream().publish('bookings.confirmed', new TextEncoder().encode('not json'), {
       msgID: `bad-${Date.now()}`,
     });
     const after = await scrapeUntil((m) => parked(m) > parked(before));

@@ -1,5 +1,5 @@
 import { BOOKINGS_FILTER, BOOKINGS_STREAM } from '@ebs/contracts';
-import { type NatsConnection, nanos, StorageType } from 'nats';
+import { connect, type NatsConnection, nanos, StorageType } from 'nats';
 
 /**
  * Creates the BOOKINGS stream as booking-service does (it alone owns its configuration); an existing one is
@@ -18,4 +18,20 @@ export async function createBookingsStream(nc: NatsConnection, duplicateWindowSe
   } catch {
     await jsm.streams.update(BOOKINGS_STREAM, { subjects: [BOOKINGS_FILTER], duplicate_window });
   }
+}
+
+/**
+ * For a consumer's tests: a connection to the run's NATS with the BOOKINGS stream made as booking-service makes
+ * it, opened before the file's first test (declare it before the app) and closed after its last.
+ */
+export function bookingsStreamPerFile(): { nc: NatsConnection } {
+  const stream = {} as { nc: NatsConnection };
+  beforeAll(async () => {
+    stream.nc = await connect({ servers: process.env.NATS_URL });
+    await createBookingsStream(stream.nc);
+  });
+  afterAll(async () => {
+    await stream.nc?.close();
+  });
+  return stream;
 }

@@ -6,6 +6,7 @@ export * from './bookings-stream';
 export * from './contract-errors';
 export * from './http-edge-suite';
 export * from './openapi-suite';
+export * from './own-nats';
 export * from './prom-text';
 export * from './service-process';
 export * from './stream-ownership-suite';
