@@ -8,6 +8,8 @@ import { isSaneRequestId, uuid } from './ids';
 export const BOOKING_SUBJECTS = {
   confirmed: 'bookings.confirmed',
   cancelled: 'bookings.cancelled',
+  expired: 'bookings.expired',
+  offered: 'bookings.offered',
 } as const;
 
 export type BookingMessageKind = keyof typeof BOOKING_SUBJECTS;
@@ -27,15 +29,28 @@ export const bookingConfirmedPayload = z.object({
 /** bookings.cancelled: the booking as confirmed, plus when it was cancelled. */
 export const bookingCancelledPayload = bookingConfirmedPayload.extend({ cancelledAt: timestamp });
 
+/** bookings.expired: a hold was not confirmed by expiresAt; its seats came back. */
+export const bookingExpiredPayload = bookingConfirmedPayload.extend({ expiresAt: timestamp });
+
+/**
+ * bookings.offered: seats that came back were held for a waitlist entry (`waitlistEntryId`); the user confirms
+ * the hold `bookingId` by `expiresAt` (POST /bookings/:id/confirm), else it expires and moves down the line.
+ */
+export const bookingOfferedPayload = bookingConfirmedPayload.extend({ expiresAt: timestamp, waitlistEntryId: uuid });
+
 export const BOOKING_PAYLOADS = {
   confirmed: bookingConfirmedPayload,
   cancelled: bookingCancelledPayload,
+  expired: bookingExpiredPayload,
+  offered: bookingOfferedPayload,
 } as const satisfies Record<BookingMessageKind, z.ZodType>;
 
 /** The payload of one kind, as the publisher writes it (ids already lower-case, timestamps ISO 8601 UTC). */
 export type BookingPayload<K extends BookingMessageKind> = z.input<(typeof BOOKING_PAYLOADS)[K]>;
 export type BookingConfirmedPayload = BookingPayload<'confirmed'>;
 export type BookingCancelledPayload = BookingPayload<'cancelled'>;
+export type BookingExpiredPayload = BookingPayload<'expired'>;
+export type BookingOfferedPayload = BookingPayload<'offered'>;
 
 /** The msgID (header Nats-Msg-Id) of a booking message: `<bookingId>.<kind>`; JetStream drops a re-publish. */
 export const msgIdOf = (bookingId: string, kind: BookingMessageKind): string => `${bookingId}.${kind}`;
