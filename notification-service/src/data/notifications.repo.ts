@@ -1,7 +1,15 @@
 import type { Page } from '@ebs/service-kit/http';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
-export type NotificationType = 'booking.confirmed' | 'booking.cancelled';
+/** Every type a notification can have, one per kind of booking message (DESIGN §3 notification-service). */
+export const NOTIFICATION_TYPES = [
+  'booking.confirmed',
+  'booking.cancelled',
+  'booking.expired',
+  'waitlist.offered',
+] as const;
+
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 export type Notification = {
   id: string;

@@ -1,5 +1,6 @@
 import { buildOpenApiDocument, type OpenApiDocument } from '@ebs/service-kit/observability';
 import { z } from 'zod';
+import { NOTIFICATION_TYPES } from '../data/notifications.repo';
 import { listNotificationsQuery } from './notifications.routes';
 
 // The OpenAPI document of notification-service: the query schema is the one notifications.routes.ts validates with.
@@ -9,7 +10,7 @@ const id = z.string().meta({ format: 'uuid' });
 const notification = z
   .object({
     id,
-    type: z.enum(['booking.confirmed', 'booking.cancelled']),
+    type: z.enum(NOTIFICATION_TYPES),
     bookingId: id,
     userId: id,
     eventId: id,

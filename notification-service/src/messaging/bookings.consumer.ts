@@ -9,7 +9,7 @@ import { recordBookingMessages } from '../domain/record-booking-messages';
 
 /** The durable consumer's name: kept from the first version, so its position in the stream is kept too. */
 export const CONSUMER_NAME = 'notification-service';
-/** bookings.confirmed and bookings.cancelled; anything else under bookings. is parked, never lost. */
+/** bookings.confirmed, .cancelled, .expired and .offered; anything else under bookings. is parked, never lost. */
 export const FILTER_SUBJECT = BOOKINGS_FILTER;
 
 /**
