@@ -6,6 +6,7 @@ import { type Stack, startStack } from '../../e2e/test/support/stack';
 import { countBy, createClient, percentile } from './client';
 import { describeCpu, startCpu } from './cpu';
 import { rawBook, rawBookGroup } from './raw';
+import { type BenchUser, createEvents, createUsers, type RushResult, rushWith } from './rush';
 
 // npm run bench [SEATS=3000] [CONC=64] [BURST=2000] [READ_SECONDS=5] [WARM=3000] [SMOKE=1: tiny sizes, for CI]
 const SMOKE = process.env.SMOKE === '1';
@@ -19,84 +20,6 @@ const EVENTS_SPREAD = SMOKE ? 10 : 50;
 const WARM = Number(process.env.WARM ?? (SMOKE ? 100 : 3000));
 /** Seats per transaction of the raw grouped baseline: about what each replica's groups hold at CONC. */
 const RAW_GROUP = Math.max(1, Math.round(CONC / 2));
-
-type RushResult = {
-  bookingsPerSec: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  statuses: Record<string, number>;
-  ms: number;
-};
-
-/** A signed-up customer and the Authorization header of their token: bookings are made as the customer. */
-type BenchUser = { id: string; auth: Record<string, string> };
-
-async function createUsers(stack: Stack, n: number): Promise<BenchUser[]> {
-  const client = createClient(16);
-  const users: BenchUser[] = [];
-  for (let i = 0; i < n; i++) {
-    const credentials = { email: `bench-${i}-${Date.now()}@example.com`, password: 'bench password' };
-    const r = await client.request('POST', `${stack.users.url}/users`, { name: `Bench ${i}`, ...credentials });
-    const login = await client.request('POST', `${stack.users.url}/auth/token`, credentials);
-    const { accessToken } = JSON.parse(login.body) as { accessToken: string };
-    users.push({ id: JSON.parse(r.body).id, auth: { Authorization: `Bearer ${accessToken}` } });
-  }
-  client.close();
-  return users;
-}
-
-async function createEvents(stack: Stack, count: number, seats: number): Promise<string[]> {
-  const client = createClient(4);
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const r = await client.request(
-      'POST',
-      `${stack.events.url}/events`,
-      { name: `Rush ${i}`, startsAt: '2099-06-01T19:30:00Z', totalSeats: seats },
-      stack.adminAuth,
-    );
-    ids.push(JSON.parse(r.body).id);
-  }
-  client.close();
-  return ids;
-}
-
-type Attempt = { booked: boolean; soldOut: boolean; ms: number; outcome: string | number };
-
-/** `conc` workers book one seat at a time, spreading over `events`, until every event is sold out. */
-async function rushWith(
-  conc: number,
-  events: string[],
-  bookOne: (worker: number, i: number, eventId: string) => Promise<Attempt>,
-): Promise<RushResult> {
-  const latencies: number[] = [];
-  const outcomes: Array<string | number> = [];
-  const soldOut = new Set<string>();
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: conc }, async (_, w) => {
-      for (let i = 0; soldOut.size < events.length; i++) {
-        const eventId = events[(w + i) % events.length] as string;
-        if (soldOut.has(eventId)) continue;
-        const a = await bookOne(w, i, eventId);
-        outcomes.push(a.outcome);
-        if (a.booked) latencies.push(a.ms);
-        else if (a.soldOut) soldOut.add(eventId);
-      }
-    }),
-  );
-  const ms = Date.now() - started;
-  latencies.sort((a, b) => a - b);
-  return {
-    bookingsPerSec: (latencies.length / ms) * 1000,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
-    statuses: countBy(outcomes),
-    ms,
-  };
-}
 
 /** The rush through the service, alternating between the two booking replicas. */
 async function serviceRush(stack: Stack, users: BenchUser[], events: string[], conc = CONC): Promise<RushResult> {
