@@ -7,11 +7,12 @@ import type { Express } from 'express';
 import type { Pool } from 'mysql2/promise';
 import type { Repos } from './data/repos';
 import type { BookingRush } from './domain/book-seats';
-import { createIdempotency } from './domain/idempotency';
+import { createIdempotency, createWaitlistIdempotency } from './domain/idempotency';
 import { bookingsRouter } from './http/bookings.routes';
 import { buildOpenApi } from './http/openapi';
 import { delayBookingAnswers } from './http/test-hooks';
-import { watchOutbox } from './metrics';
+import { waitlistRouter } from './http/waitlist.routes';
+import { watchOutbox, watchWaitlist } from './metrics';
 
 export type AppDeps = {
   pool: Pool;
@@ -24,8 +25,13 @@ export type AppDeps = {
   natsConnected: () => boolean;
   /** The per-event booking queues of this replica (createBookingRush). */
   rush: BookingRush;
-  /** Called after each committed cancellation (the outbox relay's kick; bookings tell the rush's own). */
+  /**
+   * Called after each committed cancel, confirm, expiry or waitlist change that wrote outbox messages (the
+   * outbox relay's kick; bookings tell the rush's own).
+   */
   onCancelCommitted: () => void;
+  /** An offer to the waitlist lasts this long (OFFER_TTL_SECONDS). */
+  offerTtlSeconds: number;
   /** The clock of cancellations and Idempotency-Keys (tests inject one); default: the system clock. */
   now?: () => Date;
   /** Test-only hooks from config (never set in production). */
@@ -36,7 +42,9 @@ export type AppDeps = {
 export function buildApp(deps: AppDeps): Express {
   const { pool, repos, logger } = deps;
   watchOutbox(repos.outbox);
+  watchWaitlist(repos.waitlist);
   const now = deps.now ?? (() => new Date());
+  const seats = { pool, repos, onCommitted: deps.onCancelCommitted, now, offerTtlSeconds: deps.offerTtlSeconds };
   const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
   return createServiceApp({
     logger,
@@ -45,13 +53,22 @@ export function buildApp(deps: AppDeps): Express {
       app.use(
         '/bookings',
         bookingsRouter({
-          pool,
-          repos,
+          ...seats,
           rush: deps.rush,
           auth: deps.auth,
-          onCommitted: deps.onCancelCommitted,
-          now,
           idempotency: createIdempotency({ idempotency: repos.idempotency, bookings: repos.bookings, now }),
+        }),
+      );
+      app.use(
+        '/waitlist',
+        waitlistRouter({
+          ...seats,
+          auth: deps.auth,
+          waitlistIdempotency: createWaitlistIdempotency({
+            idempotency: repos.idempotency,
+            waitlist: repos.waitlist,
+            now,
+          }),
         }),
       );
     },

@@ -34,6 +34,12 @@ const schema = baseEnvSchema.extend({
   /** How often expired (> 24 h) Idempotency-Keys are purged, and how many rows one DELETE takes. */
   IDEMPOTENCY_PURGE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
   IDEMPOTENCY_PURGE_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** How long a hold (POST /bookings with hold: true) lasts before it expires and its seats come back. */
+  HOLD_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** How long a waitlist entry has to confirm the hold offered to it. */
+  OFFER_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** The pause between two passes of the hold sweeper (expiry is due within 5 s of expiresAt). */
+  HOLD_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   NODE_ENV: z.string().optional(),
   /**
    * TEST ONLY: holds each POST /bookings answer this long after its commit, so a test can SIGKILL a replica
@@ -68,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
       retentionHours: e.OUTBOX_RETENTION_HOURS,
     },
     rush: { maxWaitMs: e.BOOKING_MAX_WAIT_MS, maxGroupSize: e.BOOKING_GROUP_SIZE },
+    holds: { holdTtlSeconds: e.HOLD_TTL_SECONDS, offerTtlSeconds: e.OFFER_TTL_SECONDS, sweepMs: e.HOLD_SWEEP_MS },
     idempotencyPurge: { everyMs: e.IDEMPOTENCY_PURGE_MS, batchSize: e.IDEMPOTENCY_PURGE_BATCH },
     /** Test-only hooks (absent in production). */
     testHooks: { bookingAnswerDelayMs: e.TEST_HOOK_BOOKING_ANSWER_DELAY_MS },

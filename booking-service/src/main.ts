@@ -7,6 +7,7 @@ import { buildApp } from './app';
 import { loadConfig } from './config';
 import { createRepos } from './data/repos';
 import { createBookingRush } from './domain/book-seats';
+import { createHoldSweeper } from './domain/expire-holds';
 import { createKeyPurger } from './domain/idempotency-purge';
 import { ensureBookingsStream } from './messaging/bookings-stream';
 import { createOutboxRelay } from './messaging/outbox-relay';
@@ -33,7 +34,11 @@ function main(): void {
   // Keys are fetched now and cached: a booking never waits on user-service.
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
-  const rush = createBookingRush({ pool, repos, logger, outbox: relay }, config.rush);
+  const { holdTtlSeconds, offerTtlSeconds, sweepMs } = config.holds;
+  const rush = createBookingRush({ pool, repos, logger, outbox: relay, holdTtlSeconds, offerTtlSeconds }, config.rush);
+  // Every replica sweeps: holds past expiresAt are released exactly once, whichever replicas live.
+  const sweeper = createHoldSweeper({ pool, repos, logger, outbox: relay, everyMs: sweepMs, offerTtlSeconds });
+  sweeper.start();
   const now = () => new Date();
   const purger = createKeyPurger({ idempotency: repos.idempotency, logger, now, ...config.idempotencyPurge });
   purger.start();
@@ -46,11 +51,14 @@ function main(): void {
     natsConnected: nats.isConnected,
     rush,
     onCancelCommitted: relay.kick,
+    offerTtlSeconds,
     now,
     testHooks: config.testHooks,
   });
   // What closes on SIGTERM, in order, once the drain is over.
   const closing = [
+    // A pass in hand ends first, so the messages it commits are handed to the relay before it stops.
+    { name: 'hold sweeper', close: () => sweeper.stop() },
     // Committed bookings not yet published stay in the outbox; a replica or the next start sends them.
     { name: 'outbox relay', close: () => relay.stop() },
     { name: 'idempotency key purge', close: () => purger.stop() },

@@ -2,6 +2,7 @@ import { isDbUnavailable } from '@ebs/service-kit/db';
 import { AppError } from '@ebs/service-kit/errors';
 import { client } from '@ebs/service-kit/observability';
 import type { OutboxBacklog, OutboxRepo } from './data/outbox.repo';
+import type { WaitlistRepo } from './data/waitlist.repo';
 
 // booking-service's own Prometheus metrics (lib/metrics.ts has the process and HTTP ones). Code that books
 // calls the named functions below, one line each.
@@ -85,4 +86,67 @@ new client.Gauge({
 /** Lets the outbox gauges read the backlog from this repository at scrape time. */
 export function watchOutbox(outbox: Pick<OutboxRepo, 'backlog'>): void {
   readBacklog = () => outbox.backlog();
+}
+
+// Holds and the waitlist (docs/api.md "Holds", "Waitlist").
+
+export type HoldOutcome = 'created' | 'confirmed' | 'cancelled' | 'expired';
+export type OfferOutcome = 'made' | 'confirmed' | 'expired' | 'left';
+
+const holds = new client.Counter({
+  name: 'holds_total',
+  help: 'Holds by outcome: created (POST /bookings with hold, or an offer to the waitlist), confirmed, cancelled, expired',
+  labelNames: ['outcome'] as const,
+});
+
+const releaseDelay = new client.Histogram({
+  name: 'hold_release_delay_seconds',
+  help: "Time from a hold's expiresAt to the commit that gave its seats back (MySQL's clock)",
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 30, 60],
+});
+
+const offers = new client.Counter({
+  name: 'waitlist_offers_total',
+  help: 'Waitlist offers by outcome: made (a hold for the entry), confirmed, expired, left',
+  labelNames: ['outcome'] as const,
+});
+
+/** What one committed transaction did to holds and offers, counted only once it has committed. */
+export type SeatEffects = {
+  holds: Record<HoldOutcome, number>;
+  offers: Record<OfferOutcome, number>;
+  /** Per hold released as expired: seconds from its expiresAt to the release. */
+  releaseDelaysSeconds: number[];
+  /** Outbox messages written (the relay is kicked when there are any). */
+  messages: number;
+};
+
+export const noEffects = (): SeatEffects => ({
+  holds: { created: 0, confirmed: 0, cancelled: 0, expired: 0 },
+  offers: { made: 0, confirmed: 0, expired: 0, left: 0 },
+  releaseDelaysSeconds: [],
+  messages: 0,
+});
+
+/** Counts what a committed transaction did (never called for one that rolled back). */
+export function countEffects(e: SeatEffects): void {
+  for (const [outcome, n] of Object.entries(e.holds)) if (n > 0) holds.inc({ outcome }, n);
+  for (const [outcome, n] of Object.entries(e.offers)) if (n > 0) offers.inc({ outcome }, n);
+  for (const s of e.releaseDelaysSeconds) releaseDelay.observe(Math.max(0, s));
+}
+
+let readWaiting: (() => Promise<number>) | undefined;
+
+new client.Gauge({
+  name: 'waitlist_waiting',
+  help: 'Waitlist entries waiting for seats, over all events (read from MySQL at each scrape)',
+  async collect() {
+    const n = await readWaiting?.().catch(() => undefined);
+    if (n !== undefined) this.set(n);
+  },
+});
+
+/** Lets the waitlist gauge read from this repository at scrape time. */
+export function watchWaitlist(waitlist: Pick<WaitlistRepo, 'waitingCount'>): void {
+  readWaiting = () => waitlist.waitingCount();
 }

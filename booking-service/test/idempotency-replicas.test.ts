@@ -27,7 +27,13 @@ function replica(i: 0 | 1, afterClaim?: () => Promise<void>) {
     };
   }
   const rush = createBookingRush(
-    { pool, repos, logger: createLogger('test', 'silent'), outbox: { lease: () => undefined, committed: () => {} } },
+    {
+      pool,
+      repos,
+      logger: createLogger('test', 'silent'),
+      outbox: { lease: () => undefined, committed: () => {}, kick: () => {} },
+      ...testConfig().holds,
+    },
     { maxWaitMs: 10_000, maxGroupSize: 100 },
   );
   const deps = { rush };

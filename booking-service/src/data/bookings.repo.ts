@@ -6,13 +6,22 @@ export type Booking = {
   userId: string;
   eventId: string;
   quantity: number;
-  status: 'confirmed' | 'cancelled';
+  status: BookingStatus;
   createdAt: Date;
+  /** A hold's deadline (MySQL's clock): set on every booking made as a hold, whatever became of it. */
+  expiresAt?: Date;
   /** Set when (and only when) the booking is cancelled. */
   cancelledAt?: Date;
 };
 
-export type BookingFilters = { userId?: string; eventId?: string; status?: Booking['status'] };
+/** held -> confirmed | cancelled | expired; confirmed -> cancelled (docs/api.md "Holds"). */
+export const BOOKING_STATUSES = ['held', 'confirmed', 'cancelled', 'expired'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+/** A booking read under its row lock, with MySQL's clock read after the lock was taken. */
+export type LockedBooking = { booking: Booking; dbNow: Date };
+
+export type BookingFilters = { userId?: string; eventId?: string; status?: BookingStatus };
 
 type BookingRow = RowDataPacket & {
   id: string;
@@ -21,10 +30,11 @@ type BookingRow = RowDataPacket & {
   quantity: number;
   status: Booking['status'];
   created_at: Date;
+  expires_at: Date | null;
   cancelled_at: Date | null;
 };
 
-const COLUMNS = 'id, user_id, event_id, quantity, status, created_at';
+const COLUMNS = 'id, user_id, event_id, quantity, status, created_at, expires_at';
 const READ_COLUMNS = `${COLUMNS}, cancelled_at`;
 
 const toBooking = (r: BookingRow): Booking => ({
@@ -34,6 +44,7 @@ const toBooking = (r: BookingRow): Booking => ({
   quantity: r.quantity,
   status: r.status,
   createdAt: r.created_at,
+  ...(r.expires_at ? { expiresAt: r.expires_at } : {}),
   ...(r.cancelled_at ? { cancelledAt: r.cancelled_at } : {}),
 });
 
@@ -45,27 +56,71 @@ export type BookingsRepo = ReturnType<typeof createBookingsRepo>;
  */
 export function createBookingsRepo(pool: Pool) {
   return {
-    /** Reads a booking inside a transaction, locking its row until the transaction ends. */
-    async lockById(conn: PoolConnection, id: string): Promise<Booking | undefined> {
-      const [rows] = await conn.execute<BookingRow[]>(`SELECT ${READ_COLUMNS} FROM bookings WHERE id = ? FOR UPDATE`, [
-        id,
-      ]);
-      return rows[0] && toBooking(rows[0]);
+    /**
+     * Reads a booking inside a transaction, locking its row until the transaction ends, with MySQL's clock
+     * (UTC_TIMESTAMP, read by this statement: callers hold the event row lock already, so it waits for nothing).
+     * A hold is expired when its expiresAt is at or before that clock, whether or not it was swept yet.
+     */
+    async lockById(conn: PoolConnection, id: string): Promise<LockedBooking | undefined> {
+      const [rows] = await conn.execute<(BookingRow & { db_now: Date })[]>(
+        `SELECT ${READ_COLUMNS}, UTC_TIMESTAMP(3) AS db_now FROM bookings WHERE id = ? FOR UPDATE`,
+        [id],
+      );
+      const r = rows[0];
+      return r && { booking: toBooking(r), dbNow: r.db_now };
     },
 
-    /** Marks a (locked, confirmed) booking cancelled; the caller gives its seats back in the same transaction. */
+    /**
+     * The sweeper's re-check under the event row lock: of these holds, the ones still held whose expiresAt has
+     * passed by MySQL's clock, locked; each with that clock (`dbNow`).
+     */
+    async lockDueHolds(conn: PoolConnection, ids: string[]): Promise<LockedBooking[]> {
+      if (ids.length === 0) return [];
+      const [rows] = await conn.query<(BookingRow & { db_now: Date })[]>(
+        `SELECT ${READ_COLUMNS}, UTC_TIMESTAMP(3) AS db_now FROM bookings
+        WHERE id IN (?) AND status = 'held' AND expires_at <= UTC_TIMESTAMP(3) ORDER BY id FOR UPDATE`,
+        [ids],
+      );
+      return rows.map((r) => ({ booking: toBooking(r), dbNow: r.db_now }));
+    },
+
+    /**
+     * Holds whose expiresAt has passed by MySQL's clock, oldest first (ix_bookings_expiry), with their event:
+     * a plain read on the pool; the sweeper re-checks each under the locks before it expires it.
+     */
+    async dueHolds(limit: number): Promise<Array<{ id: string; eventId: string }>> {
+      const [rows] = await pool.query<RowDataPacket[]>(
+        `SELECT id, event_id FROM bookings WHERE status = 'held' AND expires_at <= UTC_TIMESTAMP(3)
+        ORDER BY expires_at LIMIT ?`,
+        [limit],
+      );
+      return rows.map((r) => ({ id: String(r.id), eventId: String(r.event_id) }));
+    },
+
+    /** Marks a (locked, held or confirmed) booking cancelled; the caller gives its seats back in the same transaction. */
     async markCancelled(conn: PoolConnection, id: string, at: Date): Promise<void> {
       await conn.execute(
-        "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'confirmed'",
+        "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status IN ('held', 'confirmed')",
         [at, id],
       );
+    },
+
+    /** Marks a (locked) hold confirmed: its seats stay taken. */
+    async markConfirmed(conn: PoolConnection, id: string): Promise<void> {
+      await conn.execute("UPDATE bookings SET status = 'confirmed' WHERE id = ? AND status = 'held'", [id]);
+    },
+
+    /** Marks (locked) holds expired; the caller gives their seats back in the same transaction. */
+    async markExpired(conn: PoolConnection, ids: string[]): Promise<void> {
+      if (ids.length === 0) return;
+      await conn.query("UPDATE bookings SET status = 'expired' WHERE id IN (?) AND status = 'held'", [ids]);
     },
 
     /** One multi-row INSERT for a group's bookings (inside its transaction). */
     async insertMany(conn: PoolConnection, bookings: Booking[]): Promise<void> {
       if (bookings.length === 0) return;
       await conn.query(`INSERT INTO bookings (${COLUMNS}) VALUES ?`, [
-        bookings.map((b) => [b.id, b.userId, b.eventId, b.quantity, b.status, b.createdAt]),
+        bookings.map((b) => [b.id, b.userId, b.eventId, b.quantity, b.status, b.createdAt, b.expiresAt ?? null]),
       ]);
     },
 

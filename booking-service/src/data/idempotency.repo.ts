@@ -1,12 +1,20 @@
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
-/** What a remembered Idempotency-Key stands for: the request's fingerprint and the booking it made. */
+/** What a key made: a booking (a hold or not) or a waitlist entry. */
+export type KeyKind = 'booking' | 'waitlist';
+
+/**
+ * What a remembered Idempotency-Key stands for: the request's fingerprint (kind, eventId, quantity, hold) and
+ * what it made (`resourceId`: the booking's or the waitlist entry's id).
+ */
 export type IdempotencyRecord = {
   userId: string;
   key: string;
+  kind: KeyKind;
   eventId: string;
   quantity: number;
-  bookingId: string;
+  hold: boolean;
+  resourceId: string;
   createdAt: Date;
 };
 
@@ -15,6 +23,8 @@ type Row = RowDataPacket & {
   idem_key: string;
   event_id: string;
   quantity: number;
+  kind: KeyKind;
+  hold: number;
   booking_id: string;
   created_at: Date;
 };
@@ -24,18 +34,20 @@ const toRecord = (r: Row): IdempotencyRecord => ({
   key: r.idem_key,
   eventId: r.event_id,
   quantity: Number(r.quantity),
-  bookingId: r.booking_id,
+  kind: r.kind,
+  hold: Number(r.hold) === 1,
+  resourceId: r.booking_id,
   createdAt: r.created_at,
 });
 
 export type IdempotencyRepo = ReturnType<typeof createIdempotencyRepo>;
 
-/** The idempotency_keys table: `claim` runs inside the booking's transaction, the others on the pool. */
+/** The idempotency_keys table: `claim` runs inside the booking's (or waitlist join's) transaction, the others on the pool. */
 export function createIdempotencyRepo(pool: Pool) {
   return {
     async find(userId: string, key: string): Promise<IdempotencyRecord | undefined> {
       const [rows] = await pool.execute<Row[]>(
-        'SELECT user_id, idem_key, event_id, quantity, booking_id, created_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?',
+        'SELECT user_id, idem_key, kind, event_id, quantity, hold, booking_id, created_at FROM idempotency_keys WHERE user_id = ? AND idem_key = ?',
         [userId, key],
       );
       return rows[0] && toRecord(rows[0]);
@@ -58,8 +70,9 @@ export function createIdempotencyRepo(pool: Pool) {
       }
       try {
         await conn.execute(
-          'INSERT INTO idempotency_keys (user_id, idem_key, event_id, quantity, booking_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [r.userId, r.key, r.eventId, r.quantity, r.bookingId, r.createdAt],
+          // booking_id holds the resource's id (a waitlist entry's when kind is 'waitlist'; column named by 008).
+          'INSERT INTO idempotency_keys (user_id, idem_key, kind, event_id, quantity, hold, booking_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [r.userId, r.key, r.kind, r.eventId, r.quantity, r.hold ? 1 : 0, r.resourceId, r.createdAt],
         );
         return true;
       } catch (err) {

@@ -1,4 +1,5 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { LockedSeats } from '../domain/seat-decisions';
 
 // The rows a booking reads and changes besides its own: the user (exists?) and the event's seat counter.
 
@@ -18,20 +19,25 @@ export function createInventoryRepo() {
      * Locks the rows of these events (SELECT ... FOR UPDATE) until the transaction ends, in primary-key order
      * (the IN list is scanned in index order; ORDER BY says so), and returns each one's free seats and start;
      * an id missing from the map has no event. Every writer of available_seats takes this lock first.
+     * `now` is MySQL's clock (UTC_TIMESTAMP) as this statement started, the batch's clock: its bookings'
+     * createdAt and its holds' expiresAt count from it (the system clock when no event was found).
      */
     async lockEvents(
       conn: PoolConnection,
       eventIds: string[],
-    ): Promise<Map<string, { availableSeats: number; startsAt: Date }>> {
+    ): Promise<{ events: Map<string, LockedSeats>; now: Date }> {
       const ids = [...new Set(eventIds)].sort();
-      if (ids.length === 0) return new Map();
+      if (ids.length === 0) return { events: new Map(), now: new Date() };
       const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT id, available_seats, starts_at FROM events WHERE id IN (?) ORDER BY id FOR UPDATE',
+        'SELECT id, available_seats, starts_at, UTC_TIMESTAMP(3) AS db_now FROM events WHERE id IN (?) ORDER BY id FOR UPDATE',
         [ids],
       );
-      return new Map(
-        rows.map((r) => [String(r.id), { availableSeats: Number(r.available_seats), startsAt: r.starts_at as Date }]),
-      );
+      return {
+        events: new Map(
+          rows.map((r) => [String(r.id), { availableSeats: Number(r.available_seats), startsAt: r.starts_at as Date }]),
+        ),
+        now: (rows[0]?.db_now as Date | undefined) ?? new Date(),
+      };
     },
 
     /** Takes the seats a batch sold, per event, in one UPDATE (under the row locks taken by lockEvents). */

@@ -4,6 +4,7 @@ import { createIdempotencyRepo } from './idempotency.repo';
 import { createInventoryRepo } from './inventory.repo';
 import { createOutboxRepo } from './outbox.repo';
 import { createSeatReturnRepo } from './seat-return.repo';
+import { createWaitlistRepo } from './waitlist.repo';
 
 /**
  * Every repository of the service, built once (main.ts) over one pool. One style throughout: a factory
@@ -17,6 +18,7 @@ export function createRepos(pool: Pool) {
     inventory: createInventoryRepo(),
     outbox: createOutboxRepo(pool),
     seatReturn: createSeatReturnRepo(),
+    waitlist: createWaitlistRepo(pool),
   };
 }
 

@@ -1,12 +1,14 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 
-// The event row a cancellation locks and gives seats back to (bookings take them in inventory.repo).
+// The one event row a cancel, a confirm, an expiry, a waitlist change or an offer locks first, and gives seats
+// back to (booking batches lock theirs in inventory.repo).
 
-export type LockedEvent = { startsAt: Date; availableSeats: number; totalSeats: number };
+/** `dbNow`: MySQL's clock (UTC_TIMESTAMP) as the locking statement started. */
+export type LockedEvent = { id: string; startsAt: Date; availableSeats: number; totalSeats: number; dbNow: Date };
 
 export type SeatReturnRepo = ReturnType<typeof createSeatReturnRepo>;
 
-/** Every function runs inside the cancellation's transaction (the caller's connection). */
+/** Every function runs inside the caller's transaction (its connection). */
 export function createSeatReturnRepo() {
   return {
     /**
@@ -15,12 +17,14 @@ export function createSeatReturnRepo() {
      */
     async lockEvent(conn: PoolConnection, eventId: string): Promise<LockedEvent | undefined> {
       const [rows] = await conn.execute<RowDataPacket[]>(
-        'SELECT starts_at, available_seats, total_seats FROM events WHERE id = ? FOR UPDATE',
+        'SELECT starts_at, available_seats, total_seats, UTC_TIMESTAMP(3) AS db_now FROM events WHERE id = ? FOR UPDATE',
         [eventId],
       );
       const r = rows[0];
       return (
         r && {
+          id: eventId,
+          dbNow: r.db_now as Date,
           startsAt: r.starts_at as Date,
           availableSeats: Number(r.available_seats),
           totalSeats: Number(r.total_seats),

@@ -2,20 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { isDbUnavailable, withTransaction } from '@ebs/service-kit/db';
 import { AppError, notFound } from '@ebs/service-kit/errors';
 import type { Logger } from '@ebs/service-kit/observability';
-import type { Pool } from 'mysql2/promise';
+import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { Booking } from '../data/bookings.repo';
 import type { OutboxLease, OutboxMessage } from '../data/outbox.repo';
 import type { Repos } from '../data/repos';
-import { startLockWait } from '../metrics';
+import { countEffects, noEffects, type SeatEffects, startLockWait } from '../metrics';
 import { createGroupQueue, type Group, type GroupQueue, type Member, type Outcome } from './booking-queue';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
 import { type KeyClaim, KeyTaken } from './idempotency';
-import { decideSeats, type SeatOutcome } from './seat-decisions';
+import { offerToLine } from './offer-to-line';
+import { decideSeats, type LockedSeats, type SeatOutcome } from './seat-decisions';
 
 export type BookSeatsInput = {
   userId: string;
   eventId: string;
   quantity: number;
+  /** A hold (docs/api.md "Holds"): the seats are taken until expiresAt unless confirmed; no message yet. */
+  hold?: boolean;
   /** The X-Request-Id of the HTTP request, carried into the outbox row and the NATS message header. */
   requestId?: string;
   /** With an Idempotency-Key: its claim, which the group transaction writes with the booking. */
@@ -36,16 +39,21 @@ export async function bookSeats(deps: BookSeatsDeps, input: BookSeatsInput): Pro
 
 export type BookGroupDeps = {
   pool: Pool;
-  repos: Pick<Repos, 'bookings' | 'idempotency' | 'inventory' | 'outbox'>;
+  repos: Pick<Repos, 'bookings' | 'idempotency' | 'inventory' | 'outbox' | 'waitlist'>;
   logger: Logger;
   /** The outbox relay: rows are written leased to it and handed over after the commit (it publishes at once). */
   outbox: OutboxHandOver;
+  /** A hold lasts this long (HOLD_TTL_SECONDS); an offer to the waitlist OFFER_TTL_SECONDS. */
+  holdTtlSeconds: number;
+  offerTtlSeconds: number;
 };
 
-/** What the rush needs of the outbox relay (OutboxRelay has both). */
+/** What the rush needs of the outbox relay (OutboxRelay has them all). */
 export type OutboxHandOver = {
   lease: () => OutboxLease | undefined;
   committed: (messages: OutboxMessage[]) => void;
+  /** Publish rows written unleased (offers the batch made to the waitlist). */
+  kick: () => void;
 };
 
 /** Rounds a batch is run when MySQL picks it as a deadlock victim or its lock wait times out. */
@@ -58,13 +66,16 @@ const RETRY_AFTER_SECONDS = '1';
  *   1. one query finds which of the batch's users exist (before any lock);
  *   2. one SELECT ... FOR UPDATE locks the batch's event rows, in primary-key order: every batch of every
  *      replica takes its locks in that order, so batches cannot deadlock one another; an unknown event -> its
- *      requests 404;
+ *      requests 404; MySQL's clock as it started is the batch's clock (createdAt, a hold's expiresAt). One
+ *      query then asks whether someone waits for any of these events: free seats an entry fits go to the
+ *      line first (offerToLine; only a higher totalSeats leaves such seats for a batch to find);
  *   3. the seats are decided (decideSeats, no I/O): per event, an unknown one -> its requests 404, a started
  *      one -> 409 CONFLICT; else its requests in arrival order: unknown user -> 404; fewer seats left than
  *      asked -> 409 SOLD_OUT (a later, smaller request may still fit); else booked. Then each booked request
  *      with an Idempotency-Key claims it, in arrival order (one INSERT; a key another request committed first
  *      fails only this request, KeyTaken, and the seats are decided again without it);
- *   4. one UPDATE of the seats of every event that sold some, one multi-row INSERT of the bookings and one of
+ *   4. one UPDATE of the seats of every event that sold some, one multi-row INSERT of the bookings (holds
+ *      with status held and expiresAt = clock + holdTtlSeconds, no message until confirmed) and one of
  *      their outbox messages (leased to this replica's relay while NATS is up); commit;
  *   5. only then is each request answered, and the messages are handed to the relay to publish at once.
  * A deadlock or lock wait timeout runs the batch again; a failure that remains answers every request of the
@@ -76,11 +87,13 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
   const pending = () => groups.flatMap((g) => g.pending());
   let booked: Booking[] = [];
   let messages: OutboxMessage[] = [];
+  let effects: SeatEffects = noEffects();
   try {
     for (let attempt = 1; pending().length > 0; attempt++) {
       outcomes.clear();
       booked = [];
       messages = [];
+      effects = noEffects();
       try {
         await withTransaction(
           deps.pool,
@@ -89,10 +102,11 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
             const userIds = [...new Set(open.flatMap((g) => g.pending().map((m) => m.input.userId)))];
             const knownUsers = await inventory.existingUsers(conn, userIds);
             const lockWait = startLockWait();
-            const events = await inventory.lockEvents(
+            const { events, now } = await inventory.lockEvents(
               conn,
               open.map((g) => g.key),
             );
+            await lineFirst(conn, deps, events, now, effects);
             const turns = open.map((g) => ({
               eventId: g.key,
               // Each request's booking id is drawn now: a key claim names it before the booking is written.
@@ -104,7 +118,6 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
               })),
             }));
             lockWait.done(turns.reduce((n, t) => n + t.requests.length, 0));
-            const now = new Date();
             const keyTaken = new Set<(typeof turns)[number]['requests'][number]>();
             let decided = decideSeats({ now, events, knownUsers, groups: turns, keyTaken });
             // Keys are claimed in arrival order: a key found taken frees its seats for the requests after it
@@ -113,13 +126,15 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
               const { request, outcome } = decided.decisions[i] as (typeof decided.decisions)[number];
               const claim = request.member.input.idempotency;
               if (!outcome.ok || !claim) continue;
-              const { userId, eventId, quantity } = request.member.input;
+              const { userId, eventId, quantity, hold } = request.member.input;
               const record = {
                 userId,
                 key: claim.key,
+                kind: 'booking' as const,
                 eventId,
                 quantity,
-                bookingId: request.bookingId,
+                hold: hold === true,
+                resourceId: request.bookingId,
                 createdAt: claim.at,
               };
               if (await idempotency.claim(conn, record, claim.expiredAt)) continue;
@@ -131,17 +146,21 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
                 outcomes.set(request.member, { ok: false, error: refusal(outcome) });
                 continue;
               }
-              const { userId, eventId, quantity, requestId } = request.member.input;
-              const b: Booking = {
-                id: request.bookingId,
-                userId,
-                eventId,
-                quantity,
-                status: 'confirmed',
-                createdAt: now,
-              };
+              const { userId, eventId, quantity, requestId, hold } = request.member.input;
+              const b: Booking = hold
+                ? {
+                    id: request.bookingId,
+                    userId,
+                    eventId,
+                    quantity,
+                    status: 'held',
+                    createdAt: now,
+                    expiresAt: new Date(now.getTime() + deps.holdTtlSeconds * 1000),
+                  }
+                : { id: request.bookingId, userId, eventId, quantity, status: 'confirmed', createdAt: now };
               booked.push(b);
-              messages.push(confirmedMessage(b, requestId));
+              if (hold) effects.holds.created += 1;
+              else messages.push(confirmedMessage(b, requestId));
               outcomes.set(request.member, { ok: true, value: b });
             }
             if (booked.length === 0) return;
@@ -170,7 +189,42 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
     return outcomes;
   }
   if (messages.length > 0) deps.outbox.committed(messages);
+  countEffects(effects);
+  if (effects.messages > 0) deps.outbox.kick();
   return outcomes;
+}
+
+/**
+ * Under the batch's event row locks: free seats of an event that someone waiting fits go to its line before
+ * the batch decides (docs/api.md "Waitlist": seats go back on sale only when no waiting entry fits). One query
+ * for the batch; the events' free seats are lowered by what the offers took.
+ */
+async function lineFirst(
+  conn: PoolConnection,
+  deps: BookGroupDeps,
+  events: Map<string, LockedSeats>,
+  now: Date,
+  effects: SeatEffects,
+): Promise<void> {
+  const open = [...events].filter(([, e]) => e.availableSeats > 0 && e.startsAt.getTime() > now.getTime());
+  if (open.length === 0) return;
+  const smallest = await deps.repos.waitlist.smallestWaiting(
+    conn,
+    open.map(([id]) => id),
+  );
+  for (const [id, e] of open) {
+    const q = smallest.get(id);
+    if (q === undefined || q > e.availableSeats) continue;
+    const taken = await offerToLine(
+      conn,
+      { repos: deps.repos, offerTtlSeconds: deps.offerTtlSeconds },
+      { id, startsAt: e.startsAt },
+      e.availableSeats,
+      now,
+      effects,
+    );
+    events.set(id, { ...e, availableSeats: e.availableSeats - taken });
+  }
 }
 
 /**

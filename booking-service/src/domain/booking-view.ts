@@ -2,8 +2,9 @@ import { type BookingConfirmedPayload, bookingMessage } from '@ebs/contracts';
 import type { Booking } from '../data/bookings.repo';
 
 /**
- * A booking as the API answers it. `cancelledAt` is present only on a cancelled booking: a confirmed one
- * keeps exactly the fields docs/api.md lists for POST /bookings' 201.
+ * A booking as the API answers it. `expiresAt` is present on a hold (held) and on a hold that expired,
+ * `cancelledAt` only on a cancelled booking: a confirmed one keeps exactly the fields docs/api.md lists for
+ * POST /bookings' 201.
  */
 export type BookingView = {
   id: string;
@@ -12,6 +13,7 @@ export type BookingView = {
   quantity: number;
   status: Booking['status'];
   createdAt: string;
+  expiresAt?: string;
   cancelledAt?: string;
 };
 
@@ -22,6 +24,7 @@ export const bookingView = (b: Booking): BookingView => ({
   quantity: b.quantity,
   status: b.status,
   createdAt: b.createdAt.toISOString(),
+  ...(b.expiresAt && (b.status === 'held' || b.status === 'expired') ? { expiresAt: b.expiresAt.toISOString() } : {}),
   ...(b.cancelledAt ? { cancelledAt: b.cancelledAt.toISOString() } : {}),
 });
 
@@ -41,7 +44,21 @@ export const confirmedMessage = (b: Booking, requestId?: string) => ({
 });
 
 /** The bookings.cancelled message of a booking just cancelled (cancelledAt set). */
-export const cancelledMessage = (b: Booking & { cancelledAt: Date }) => ({
+export const cancelledMessage = (b: Booking & { cancelledAt: Date }, requestId?: string) => ({
   ...bookingMessage('cancelled', { ...basePayload(b), cancelledAt: b.cancelledAt.toISOString() }),
   createdAt: b.cancelledAt,
+  requestId,
+});
+
+/** The bookings.expired message of a hold that expired, stamped with the time its seats came back. */
+export const expiredMessage = (b: Booking & { expiresAt: Date }, releasedAt: Date) => ({
+  ...bookingMessage('expired', { ...basePayload(b), expiresAt: b.expiresAt.toISOString() }),
+  createdAt: releasedAt,
+});
+
+/** The bookings.offered message of a hold made for a waitlist entry: confirm `bookingId` by `expiresAt`. */
+export const offeredMessage = (b: Booking & { expiresAt: Date }, waitlistEntryId: string, requestId?: string) => ({
+  ...bookingMessage('offered', { ...basePayload(b), expiresAt: b.expiresAt.toISOString(), waitlistEntryId }),
+  createdAt: b.createdAt,
+  requestId,
 });

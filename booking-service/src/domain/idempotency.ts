@@ -1,7 +1,9 @@
 import { AppError } from '@ebs/service-kit/errors';
 import type { BookingsRepo } from '../data/bookings.repo';
-import type { IdempotencyRecord, IdempotencyRepo } from '../data/idempotency.repo';
+import type { IdempotencyRecord, IdempotencyRepo, KeyKind } from '../data/idempotency.repo';
+import type { WaitlistRepo } from '../data/waitlist.repo';
 import { type BookingView, bookingView } from './booking-view';
+import { type WaitlistEntryView, waitlistEntryView } from './waitlist-view';
 
 /** A remembered key answers for 24 h; older rows count as absent and are purged. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -12,8 +14,18 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
  */
 export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{0,254}[\x21-\x7e]$/;
 
-/** A keyed POST /bookings: the key is scoped to the user the booking is for; (eventId, quantity) is its body. */
-export type KeyedRequest = { userId: string; key: string; eventId: string; quantity: number };
+/**
+ * A keyed POST /bookings or POST /waitlist: the key is scoped to the user the booking (entry) is for; its
+ * fingerprint is what it makes (kind, default a booking) and its body (eventId, quantity, hold).
+ */
+export type KeyedRequest = {
+  userId: string;
+  key: string;
+  kind?: KeyKind;
+  eventId: string;
+  quantity: number;
+  hold?: boolean;
+};
 
 /**
  * The claim of an Idempotency-Key, carried as data by a keyed booking request (for the user the booking is
@@ -40,7 +52,7 @@ export class KeyTaken extends Error {
 
 export type Keyed<T> = { result: T; replayed: boolean };
 
-export type Idempotency = {
+export type Idempotency<T = BookingView> = {
   /**
    * Runs `attempt` at most once for a (user, key) at a time in this replica and at most once ever (24 h)
    * across replicas:
@@ -51,32 +63,69 @@ export type Idempotency = {
    * - else `attempt(claim)` books, its request carrying `claim`; when the claim finds the key taken meanwhile (another replica committed
    *   it first), the remembered key answers as above.
    */
-  run: (req: KeyedRequest, attempt: (claim: KeyClaim) => Promise<BookingView>) => Promise<Keyed<BookingView>>;
+  run: (req: KeyedRequest, attempt: (claim: KeyClaim) => Promise<T>) => Promise<Keyed<T>>;
 };
 
-export function createIdempotency(deps: {
-  idempotency: IdempotencyRepo;
-  bookings: BookingsRepo;
-  now: () => Date;
-}): Idempotency {
-  const inFlight = new Map<string, { fingerprint: string; outcome: Promise<BookingView> }>();
+/** Idempotency-Key of POST /bookings (a booking or a hold). */
+export const createIdempotency = (deps: { idempotency: IdempotencyRepo; bookings: BookingsRepo; now: () => Date }) =>
+  createKeyedRuns<BookingView>({
+    ...deps,
+    what: 'booking',
+    load: async (id) => {
+      const b = await deps.bookings.findById(id);
+      return b && bookingView(b);
+    },
+  });
 
-  async function answerFromRecord(record: IdempotencyRecord, req: KeyedRequest): Promise<Keyed<BookingView>> {
-    if (record.eventId !== req.eventId || record.quantity !== req.quantity) {
+/** Idempotency-Key of POST /waitlist. */
+export const createWaitlistIdempotency = (deps: {
+  idempotency: IdempotencyRepo;
+  waitlist: WaitlistRepo;
+  now: () => Date;
+}) =>
+  createKeyedRuns<WaitlistEntryView>({
+    ...deps,
+    what: 'waitlist entry',
+    load: async (id) => {
+      const e = await deps.waitlist.findById(id);
+      return e && waitlistEntryView(e);
+    },
+  });
+
+/** Refusals after which the key is looked up again: another replica's request with it may have won meanwhile. */
+const REFUSALS_TO_RECHECK = new Set(['SOLD_OUT', 'SEATS_AVAILABLE', 'CONFLICT']);
+
+function createKeyedRuns<T>(deps: {
+  idempotency: IdempotencyRepo;
+  now: () => Date;
+  /** What a key makes here, for messages. */
+  what: string;
+  /** Reads what a remembered key made, as the API answers it. */
+  load: (id: string) => Promise<T | undefined>;
+}): Idempotency<T> {
+  const inFlight = new Map<string, { fingerprint: string; outcome: Promise<T> }>();
+
+  async function answerFromRecord(record: IdempotencyRecord, req: KeyedRequest): Promise<Keyed<T>> {
+    if (
+      record.kind !== (req.kind ?? 'booking') ||
+      record.eventId !== req.eventId ||
+      record.quantity !== req.quantity ||
+      record.hold !== (req.hold === true)
+    ) {
       throw new AppError(
         'IDEMPOTENCY_MISMATCH',
-        'This Idempotency-Key was already used with another request body (eventId, quantity)',
+        'This Idempotency-Key was already used with another request (route or body: eventId, quantity, hold)',
       );
     }
-    const booking = await deps.bookings.findById(record.bookingId);
-    if (!booking) throw new AppError('CONFLICT', 'The booking of this Idempotency-Key is not readable yet, retry');
-    return { result: bookingView(booking), replayed: true };
+    const result = await deps.load(record.resourceId);
+    if (!result) throw new AppError('CONFLICT', `The ${deps.what} of this Idempotency-Key is not readable yet, retry`);
+    return { result, replayed: true };
   }
 
   return {
     async run(req, attempt) {
       const slot = `${req.userId}\n${req.key}`;
-      const fingerprint = `${req.eventId}/${req.quantity}`;
+      const fingerprint = `${req.kind ?? 'booking'}/${req.eventId}/${req.quantity}/${req.hold === true}`;
       const running = inFlight.get(slot);
       if (running) {
         if (running.fingerprint !== fingerprint) {
@@ -84,7 +133,7 @@ export function createIdempotency(deps: {
         }
         return { result: await running.outcome, replayed: true };
       }
-      const outcome = (async (): Promise<Keyed<BookingView>> => {
+      const outcome = (async (): Promise<Keyed<T>> => {
         const cutoff = new Date(deps.now().getTime() - IDEMPOTENCY_TTL_MS);
         const known = await deps.idempotency.find(req.userId, req.key);
         if (known && known.createdAt > cutoff) return answerFromRecord(known, req);
@@ -92,9 +141,9 @@ export function createIdempotency(deps: {
         try {
           return { result: await attempt(claim), replayed: false };
         } catch (err) {
-          if (err instanceof AppError && err.code === 'SOLD_OUT') {
-            // Refused for seats, but another replica's request with this key may have booked before our turn
-            // (our key look-up ran before its commit): then that booking is the answer, not SOLD_OUT.
+          if (err instanceof AppError && REFUSALS_TO_RECHECK.has(err.code)) {
+            // Refused (no seats, seats free, an active entry), but another replica's request with this key may
+            // have won before our turn (our look-up ran before its commit): then its result is the answer.
             const taken = await deps.idempotency.find(req.userId, req.key);
             if (taken && taken.createdAt > cutoff) return answerFromRecord(taken, req);
           }

@@ -12,6 +12,7 @@ export async function placeBooking(
   idempotencyKey: string | undefined,
 ): Promise<Keyed<BookingView>> {
   if (idempotencyKey === undefined) return { result: await bookSeats(deps, input), replayed: false };
-  const keyed = { userId: input.userId, key: idempotencyKey, eventId: input.eventId, quantity: input.quantity };
+  const { userId, eventId, quantity, hold } = input;
+  const keyed = { userId, key: idempotencyKey, eventId, quantity, hold: hold === true };
   return deps.idempotency.run(keyed, (claim) => bookSeats(deps, { ...input, idempotency: claim }));
 }

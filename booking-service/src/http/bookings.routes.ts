@@ -2,10 +2,12 @@ import { callerOf, requireAuth, type TokenVerifier } from '@ebs/service-kit/auth
 import { paginationQuery, parseIdParam, parseInput, uuid } from '@ebs/service-kit/http';
 import { Router } from 'express';
 import { z } from 'zod';
+import { BOOKING_STATUSES } from '../data/bookings.repo';
 import type { BookSeatsDeps } from '../domain/book-seats';
 import { bookingUserFor } from '../domain/booking-access';
 import { getBooking, listBookings } from '../domain/bookings';
 import { type CancelBookingDeps, cancelBooking } from '../domain/cancel-booking';
+import { confirmBooking } from '../domain/confirm-booking';
 import { IDEMPOTENCY_KEY, type Idempotency } from '../domain/idempotency';
 import { placeBooking } from '../domain/place-booking';
 import { countBookingOutcome } from '../metrics';
@@ -15,6 +17,8 @@ export const createBookingBody = z.strictObject({
   userId: uuid.optional(),
   eventId: uuid,
   quantity: z.number().int().min(1).max(10).default(1),
+  /** true: a hold (status held until confirmed by expiresAt), docs/api.md "Holds". */
+  hold: z.boolean().default(false),
 });
 
 /** The optional `Idempotency-Key` request header of POST /bookings. */
@@ -29,11 +33,11 @@ export const listBookingsQuery = z.strictObject({
   ...paginationQuery,
   userId: uuid.optional(),
   eventId: uuid.optional(),
-  status: z.enum(['confirmed', 'cancelled']).optional(),
+  status: z.enum(BOOKING_STATUSES).optional(),
 });
 
-/** Cancel takes no input but the path id: an unknown body field or query parameter is a 400. */
-export const cancelInput = z.strictObject({});
+/** Cancel and confirm take no input but the path id: an unknown body field or query parameter is a 400. */
+export const noInput = z.strictObject({});
 
 export function bookingsRouter(
   deps: BookSeatsDeps & CancelBookingDeps & { idempotency: Idempotency; auth: TokenVerifier },
@@ -64,9 +68,15 @@ export function bookingsRouter(
   });
 
   router.post('/:id/cancel', async (req, res) => {
-    parseInput(cancelInput, req.body ?? {});
-    parseInput(cancelInput, req.query);
-    res.json(await cancelBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req)));
+    parseInput(noInput, req.body ?? {});
+    parseInput(noInput, req.query);
+    res.json(await cancelBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req), req.id));
+  });
+
+  router.post('/:id/confirm', async (req, res) => {
+    parseInput(noInput, req.body ?? {});
+    parseInput(noInput, req.query);
+    res.json(await confirmBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req), req.id));
   });
 
   return router;

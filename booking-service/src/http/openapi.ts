@@ -1,6 +1,9 @@
 import { buildOpenApiDocument, type OpenApiDocument } from '@ebs/service-kit/observability';
 import { z } from 'zod';
+import { BOOKING_STATUSES } from '../data/bookings.repo';
+import { WAITLIST_STATUSES } from '../data/waitlist.repo';
 import { createBookingBody, idempotencyHeader, listBookingsQuery } from './bookings.routes';
+import { joinWaitlistBody, listWaitlistQuery } from './waitlist.routes';
 
 // The OpenAPI document of booking-service: the request schemas are the ones bookings.routes.ts validates with.
 
@@ -13,11 +16,34 @@ const booking = z
     userId: id,
     eventId: id,
     quantity: z.number().int().min(1).max(10),
-    status: z.enum(['confirmed', 'cancelled']),
+    status: z.enum(BOOKING_STATUSES),
     createdAt: timestamp,
+    expiresAt: timestamp
+      .optional()
+      .meta({ description: 'Only on a hold (held) or a hold that expired: its deadline, by MySQL’s clock' }),
     cancelledAt: timestamp.optional().meta({ description: 'Only on a cancelled booking' }),
   })
   .meta({ id: 'Booking' });
+
+const waitlistEntry = z
+  .object({
+    id,
+    eventId: id,
+    userId: id,
+    quantity: z.number().int().min(1).max(10),
+    status: z.enum(WAITLIST_STATUSES),
+    position: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Only while waiting: 1 = first in line (among the waiting entries of the event)' }),
+    bookingId: id.optional().meta({ description: 'Once offered: the hold to confirm (POST /bookings/:id/confirm)' }),
+    expiresAt: timestamp.optional().meta({ description: 'Once offered: the deadline of that hold' }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'WaitlistEntry' });
 
 const replayedHeader = {
   'Idempotent-Replayed': {
@@ -39,18 +65,21 @@ export function buildOpenApi(): OpenApiDocument {
     title: 'booking-service',
     version: '1.0.0',
     description:
-      'Bookings: seats taken under the event row lock, never oversold; every confirmed booking is published to ' +
-      'NATS JetStream (bookings.confirmed) through a transactional outbox.',
+      'Bookings, holds and the waitlist: seats taken under the event row lock, never oversold; holds released ' +
+      'exactly once; seats that come back offered to the waitlist in line order; every change is published to ' +
+      'NATS JetStream (bookings.confirmed, cancelled, expired, offered) through a transactional outbox.',
     readyChecks: ['mysql', 'nats'],
     operations: [
       {
         method: 'post',
         path: '/bookings',
         tag: 'bookings',
-        summary: 'Book seats (quantity 1-10, default 1)',
+        summary: 'Book seats (quantity 1-10, default 1), or hold them for a checkout window (hold: true)',
         description:
           'One MySQL transaction: lock the event row, check seats, decrement, insert the booking and its outbox ' +
-          'message, commit. Lock waits are bounded: past the bound, 503 UNAVAILABLE. With an Idempotency-Key ' +
+          'message, commit. Lock waits are bounded: past the bound, 503 UNAVAILABLE. With hold: true the seats ' +
+          'are taken at once and the booking is held (status held, expiresAt = now + HOLD_TTL_SECONDS) until ' +
+          'confirmed; no message until then. With an Idempotency-Key ' +
           '(scoped to the caller, kept 24 h) a retry answers the booking already made (header Idempotent-Replayed: ' +
           'true) and books nothing; the same key with another body is 422 IDEMPOTENCY_MISMATCH. An event that ' +
           'has started is 409 CONFLICT.',
@@ -101,7 +130,79 @@ export function buildOpenApi(): OpenApiDocument {
           'again and returns nothing twice. An event that has started is 409 CONFLICT.',
         auth: true,
         responses: { 200: { description: 'The cancelled booking', schema: booking } },
-        errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'NOT_FOUND', 'CONFLICT', 'UNAVAILABLE'],
+        errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'NOT_FOUND', 'CONFLICT', 'HOLD_EXPIRED', 'UNAVAILABLE'],
+      },
+      {
+        method: 'post',
+        path: '/bookings/:id/confirm',
+        tag: 'bookings',
+        summary: 'Confirm a hold (its owner or an admin) before its expiresAt',
+        description:
+          'Under the event row lock, by MySQL’s clock: a hold not yet expired becomes confirmed (same id) and ' +
+          'bookings.confirmed goes to the outbox; confirming again answers the same 200. A hold past its ' +
+          'expiresAt is 409 HOLD_EXPIRED (its seats are released, swept yet or not); a cancelled one 409 CONFLICT.',
+        auth: true,
+        responses: { 200: { description: 'The confirmed booking', schema: booking } },
+        errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'NOT_FOUND', 'CONFLICT', 'HOLD_EXPIRED', 'UNAVAILABLE'],
+      },
+      {
+        method: 'post',
+        path: '/waitlist',
+        tag: 'waitlist',
+        summary: 'Join the waitlist of an event that cannot serve the quantity now',
+        description:
+          'Seats that come back to the event (a cancel, an expired or cancelled hold, a higher totalSeats) are ' +
+          'offered in line order as holds (OFFER_TTL_SECONDS): the entry becomes offered with the bookingId to ' +
+          'confirm. 409 SEATS_AVAILABLE when the event can serve the quantity now (book instead); 409 CONFLICT ' +
+          'for a second active entry of the user for the event, or an event that has started. Idempotency-Key ' +
+          'as for POST /bookings.',
+        auth: true,
+        headers: idempotencyHeader,
+        body: joinWaitlistBody,
+        responses: {
+          201: { description: 'In line (or the replay of that entry)', schema: waitlistEntry, headers: replayedHeader },
+        },
+        errors: [
+          'VALIDATION_FAILED',
+          'INVALID_JSON',
+          'PAYLOAD_TOO_LARGE',
+          'NOT_FOUND',
+          'SEATS_AVAILABLE',
+          'CONFLICT',
+          'IDEMPOTENCY_MISMATCH',
+          'UNAVAILABLE',
+        ],
+      },
+      {
+        method: 'get',
+        path: '/waitlist',
+        tag: 'waitlist',
+        summary: 'List waitlist entries, newest first, optionally by user, event and status',
+        auth: true,
+        query: listWaitlistQuery,
+        responses: { 200: { description: 'A page of entries', schema: page(waitlistEntry, 'WaitlistEntryPage') } },
+        errors: ['VALIDATION_FAILED', 'UNAVAILABLE'],
+      },
+      {
+        method: 'get',
+        path: '/waitlist/:id',
+        tag: 'waitlist',
+        summary: 'Read one waitlist entry (with its position while waiting)',
+        auth: true,
+        responses: { 200: { description: 'The entry', schema: waitlistEntry } },
+        errors: ['NOT_FOUND', 'UNAVAILABLE'],
+      },
+      {
+        method: 'post',
+        path: '/waitlist/:id/leave',
+        tag: 'waitlist',
+        summary: 'Leave the waitlist; an offered entry releases its hold to the next in line',
+        description:
+          'waiting or offered -> left (an offer’s hold is cancelled, its seats offered to the next in line); ' +
+          'leaving again answers the same 200; a confirmed or expired entry is 409 CONFLICT.',
+        auth: true,
+        responses: { 200: { description: 'The entry, left', schema: waitlistEntry } },
+        errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'NOT_FOUND', 'CONFLICT', 'HOLD_EXPIRED', 'UNAVAILABLE'],
       },
     ],
   });

@@ -11,6 +11,7 @@ import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createRepos, type Repos } from '../../src/data/repos';
 import { type BookingRush, createBookingRush } from '../../src/domain/book-seats';
+import { createHoldSweeper, type HoldSweeper } from '../../src/domain/expire-holds';
 import { ensureBookingsStream } from '../../src/messaging/bookings-stream';
 import { createOutboxRelay, type OutboxRelay } from '../../src/messaging/outbox-relay';
 
@@ -27,6 +28,8 @@ export type TestApp = {
   nats: NatsLink;
   relay: OutboxRelay;
   rush: BookingRush;
+  /** The hold sweeper; runs only when startSweeper is true (tests may call sweepOnce themselves). */
+  sweeper: HoldSweeper;
   /**
    * The server's thread ids (CONNECTION_ID()) of every connection this app's pool opened, so a test can look
    * at its own sessions only (e.g. in information_schema.INNODB_TRX), never at other suites' or databases'.
@@ -43,7 +46,7 @@ export type TestApp = {
  */
 export function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
-  opts: { startRelay?: boolean; now?: () => Date } = {},
+  opts: { startRelay?: boolean; now?: () => Date; startSweeper?: boolean } = {},
 ): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
@@ -62,7 +65,10 @@ export function createTestApp(
   });
   const relay = createOutboxRelay({ pool, outbox: repos.outbox, nats, logger, ...config.outbox });
   if (opts.startRelay) relay.start();
-  const rush = createBookingRush({ pool, repos, logger, outbox: relay }, config.rush);
+  const { holdTtlSeconds, offerTtlSeconds, sweepMs } = config.holds;
+  const rush = createBookingRush({ pool, repos, logger, outbox: relay, holdTtlSeconds, offerTtlSeconds }, config.rush);
+  const sweeper = createHoldSweeper({ pool, repos, logger, outbox: relay, everyMs: sweepMs, offerTtlSeconds });
+  if (opts.startSweeper) sweeper.start();
   const app = buildApp({
     pool,
     repos,
@@ -71,6 +77,7 @@ export function createTestApp(
     natsConnected: nats.isConnected,
     rush,
     onCancelCommitted: relay.kick,
+    offerTtlSeconds,
     now: opts.now,
   });
   let server: Server | undefined;
@@ -81,6 +88,7 @@ export function createTestApp(
     nats,
     relay,
     rush,
+    sweeper,
     connectionIds: () => [...connectionIds],
     listen: () =>
       new Promise((resolve) => {
@@ -91,6 +99,7 @@ export function createTestApp(
       }),
     close: async () => {
       server?.close();
+      await sweeper.stop();
       await relay.stop();
       await nats.close();
       await pool.end();
