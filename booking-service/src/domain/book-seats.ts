@@ -12,6 +12,7 @@ import { type BookingView, bookingView, confirmedMessage } from './booking-view'
 import { type KeyClaim, KeyTaken } from './idempotency';
 import { offerToLine } from './offer-to-line';
 import { decideSeats, type LockedSeats, type SeatOutcome } from './seat-decisions';
+import { SEAT_TRANSACTION } from './seat-transaction';
 
 export type BookSeatsInput = {
   userId: string;
@@ -171,7 +172,7 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
             await bookings.insertMany(conn, booked);
             await deps.repos.outbox.insertMany(conn, messages);
           },
-          { deadlockAttempts: 1 },
+          { ...SEAT_TRANSACTION, deadlockAttempts: 1 },
         );
         break;
       } catch (err) {

@@ -9,6 +9,7 @@ import { assertMayAccessBooking } from './booking-access';
 import { type BookingView, bookingView } from './booking-view';
 import { holdExpired } from './hold-errors';
 import { type ReturnSeatsDeps, returnSeats } from './return-seats';
+import { SEAT_TRANSACTION } from './seat-transaction';
 
 export type CancelBookingDeps = ReturnSeatsDeps & {
   pool: Pool;
@@ -45,31 +46,35 @@ export async function cancelBooking(
   if (seen.status === 'cancelled') return bookingView(seen);
   if (seen.status === 'expired') throw holdExpired();
 
-  const result = await withTransaction(deps.pool, async (conn) => {
-    const effects = noEffects();
-    const event = await seatReturn.lockEvent(conn, seen.eventId);
-    const locked = await bookings.lockById(conn, bookingId);
-    if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
-    const { booking, dbNow } = locked;
-    if (booking.status === 'cancelled') return { booking, effects, expired: false };
-    if (booking.status === 'expired') throw holdExpired();
-    if (booking.status === 'held' && (booking.expiresAt as Date).getTime() <= dbNow.getTime()) {
-      await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
-      return { booking, effects, expired: true };
-    }
-    const now = deps.now();
-    if (event.startsAt.getTime() <= now.getTime()) {
-      throw new AppError('CONFLICT', 'The event has started: its bookings can no longer be cancelled');
-    }
-    const [cancelled] = await returnSeats(
-      conn,
-      deps,
-      event,
-      { bookings: [booking], how: 'cancelled', now, dbNow, requestId },
-      effects,
-    );
-    return { booking: cancelled as Booking, effects, expired: false };
-  });
+  const result = await withTransaction(
+    deps.pool,
+    async (conn) => {
+      const effects = noEffects();
+      const event = await seatReturn.lockEvent(conn, seen.eventId);
+      const locked = await bookings.lockById(conn, bookingId);
+      if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
+      const { booking, dbNow } = locked;
+      if (booking.status === 'cancelled') return { booking, effects, expired: false };
+      if (booking.status === 'expired') throw holdExpired();
+      if (booking.status === 'held' && (booking.expiresAt as Date).getTime() <= dbNow.getTime()) {
+        await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
+        return { booking, effects, expired: true };
+      }
+      const now = deps.now();
+      if (event.startsAt.getTime() <= now.getTime()) {
+        throw new AppError('CONFLICT', 'The event has started: its bookings can no longer be cancelled');
+      }
+      const [cancelled] = await returnSeats(
+        conn,
+        deps,
+        event,
+        { bookings: [booking], how: 'cancelled', now, dbNow, requestId },
+        effects,
+      );
+      return { booking: cancelled as Booking, effects, expired: false };
+    },
+    SEAT_TRANSACTION,
+  );
   countEffects(result.effects);
   if (result.effects.messages > 0) deps.onCommitted();
   if (result.expired) throw holdExpired();

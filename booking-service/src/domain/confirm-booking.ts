@@ -8,6 +8,7 @@ import { type BookingView, bookingView, confirmedMessage } from './booking-view'
 import type { CancelBookingDeps } from './cancel-booking';
 import { holdExpired } from './hold-errors';
 import { returnSeats } from './return-seats';
+import { SEAT_TRANSACTION } from './seat-transaction';
 
 export type ConfirmBookingDeps = Omit<CancelBookingDeps, 'now'>;
 
@@ -38,34 +39,38 @@ export async function confirmBooking(
   if (seen.status === 'cancelled') throw cancelledConflict();
   if (seen.status === 'expired') throw holdExpired();
 
-  const result = await withTransaction(deps.pool, async (conn) => {
-    const effects = noEffects();
-    const event = await seatReturn.lockEvent(conn, seen.eventId);
-    const locked = await bookings.lockById(conn, bookingId);
-    if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
-    const { booking, dbNow } = locked;
-    if (booking.status === 'confirmed') return { booking, effects, expired: false };
-    if (booking.status === 'cancelled') throw cancelledConflict();
-    if (booking.status === 'expired') throw holdExpired();
-    if ((booking.expiresAt as Date).getTime() <= dbNow.getTime()) {
-      await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
-      return { booking, effects, expired: true };
-    }
-    const confirmed: Booking = { ...booking, status: 'confirmed' };
-    await bookings.markConfirmed(conn, booking.id);
-    const offers = await waitlist.lockOffersOf(conn, [booking.id]);
-    await waitlist.setStatus(
-      conn,
-      offers.map((o) => o.id),
-      'confirmed',
-      dbNow,
-    );
-    await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId)]);
-    effects.holds.confirmed += 1;
-    effects.offers.confirmed += offers.length;
-    effects.messages += 1;
-    return { booking: confirmed, effects, expired: false };
-  });
+  const result = await withTransaction(
+    deps.pool,
+    async (conn) => {
+      const effects = noEffects();
+      const event = await seatReturn.lockEvent(conn, seen.eventId);
+      const locked = await bookings.lockById(conn, bookingId);
+      if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
+      const { booking, dbNow } = locked;
+      if (booking.status === 'confirmed') return { booking, effects, expired: false };
+      if (booking.status === 'cancelled') throw cancelledConflict();
+      if (booking.status === 'expired') throw holdExpired();
+      if ((booking.expiresAt as Date).getTime() <= dbNow.getTime()) {
+        await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
+        return { booking, effects, expired: true };
+      }
+      const confirmed: Booking = { ...booking, status: 'confirmed' };
+      await bookings.markConfirmed(conn, booking.id);
+      const offers = await waitlist.lockOffersOf(conn, [booking.id]);
+      await waitlist.setStatus(
+        conn,
+        offers.map((o) => o.id),
+        'confirmed',
+        dbNow,
+      );
+      await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId)]);
+      effects.holds.confirmed += 1;
+      effects.offers.confirmed += offers.length;
+      effects.messages += 1;
+      return { booking: confirmed, effects, expired: false };
+    },
+    SEAT_TRANSACTION,
+  );
   countEffects(result.effects);
   if (result.effects.messages > 0) deps.onCommitted();
   if (result.expired) throw holdExpired();

@@ -5,6 +5,7 @@ import type { Repos } from '../data/repos';
 import { countEffects, noEffects, type SeatEffects } from '../metrics';
 import { offerToLine } from './offer-to-line';
 import { type ReturnSeatsDeps, returnSeats } from './return-seats';
+import { SEAT_TRANSACTION } from './seat-transaction';
 
 export type HoldSweeper = {
   /** One pass: expires every hold due now (in batches), then offers seats that no transaction offered yet. */
@@ -49,7 +50,7 @@ export function createHoldSweeper(deps: HoldSweeperDeps): HoldSweeper {
   let stopped = true;
 
   async function inTransaction(work: (conn: PoolConnection) => Promise<SeatEffects>): Promise<SeatEffects> {
-    const effects = await withTransaction(pool, work);
+    const effects = await withTransaction(pool, work, SEAT_TRANSACTION);
     countEffects(effects);
     if (effects.messages > 0) deps.outbox.kick();
     return effects;

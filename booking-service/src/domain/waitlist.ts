@@ -11,6 +11,7 @@ import { holdExpired } from './hold-errors';
 import { type KeyClaim, KeyTaken } from './idempotency';
 import { offerToLine } from './offer-to-line';
 import { type ReturnSeatsDeps, returnSeats } from './return-seats';
+import { SEAT_TRANSACTION } from './seat-transaction';
 import { type WaitlistEntryView, waitlistEntryView } from './waitlist-view';
 
 export type WaitlistDeps = ReturnSeatsDeps & {
@@ -44,49 +45,53 @@ const entryNotFound = () => notFound('Waitlist entry');
  */
 export async function joinWaitlist(deps: WaitlistDeps, input: JoinWaitlistInput): Promise<WaitlistEntryView> {
   const { idempotency, inventory, seatReturn, waitlist } = deps.repos;
-  const result = await withTransaction(deps.pool, async (conn) => {
-    const effects = noEffects();
-    const event = await seatReturn.lockEvent(conn, input.eventId);
-    if (!event) throw notFound('Event');
-    if (event.startsAt.getTime() <= event.dbNow.getTime()) {
-      throw new AppError('CONFLICT', 'This event has already started');
-    }
-    if (!(await inventory.existingUsers(conn, [input.userId])).has(input.userId)) throw notFound('User');
-    const offered = await offerToLine(conn, deps, event, event.availableSeats, event.dbNow, effects, input.requestId);
-    const free = event.availableSeats - offered;
-    if (input.quantity <= free) {
-      throw new AppError('SEATS_AVAILABLE', `${free} seat(s) are available for this event: book them instead`);
-    }
-    if (await waitlist.lockActive(conn, input.eventId, input.userId)) {
-      throw new AppError('CONFLICT', 'You are already on the waitlist of this event');
-    }
-    const id = randomUUID();
-    const claim = input.idempotency;
-    if (claim) {
-      const record = {
-        userId: input.userId,
-        key: claim.key,
-        kind: 'waitlist' as const,
+  const result = await withTransaction(
+    deps.pool,
+    async (conn) => {
+      const effects = noEffects();
+      const event = await seatReturn.lockEvent(conn, input.eventId);
+      if (!event) throw notFound('Event');
+      if (event.startsAt.getTime() <= event.dbNow.getTime()) {
+        throw new AppError('CONFLICT', 'This event has already started');
+      }
+      if (!(await inventory.existingUsers(conn, [input.userId])).has(input.userId)) throw notFound('User');
+      const offered = await offerToLine(conn, deps, event, event.availableSeats, event.dbNow, effects, input.requestId);
+      const free = event.availableSeats - offered;
+      if (input.quantity <= free) {
+        throw new AppError('SEATS_AVAILABLE', `${free} seat(s) are available for this event: book them instead`);
+      }
+      if (await waitlist.lockActive(conn, input.eventId, input.userId)) {
+        throw new AppError('CONFLICT', 'You are already on the waitlist of this event');
+      }
+      const id = randomUUID();
+      const claim = input.idempotency;
+      if (claim) {
+        const record = {
+          userId: input.userId,
+          key: claim.key,
+          kind: 'waitlist' as const,
+          eventId: input.eventId,
+          quantity: input.quantity,
+          hold: false,
+          resourceId: id,
+          createdAt: claim.at,
+        };
+        if (!(await idempotency.claim(conn, record, claim.expiredAt))) throw new KeyTaken();
+      }
+      const at = event.dbNow;
+      await waitlist.insert(conn, {
+        id,
         eventId: input.eventId,
+        userId: input.userId,
         quantity: input.quantity,
-        hold: false,
-        resourceId: id,
-        createdAt: claim.at,
-      };
-      if (!(await idempotency.claim(conn, record, claim.expiredAt))) throw new KeyTaken();
-    }
-    const at = event.dbNow;
-    await waitlist.insert(conn, {
-      id,
-      eventId: input.eventId,
-      userId: input.userId,
-      quantity: input.quantity,
-      status: 'waiting',
-      createdAt: at,
-      updatedAt: at,
-    });
-    return { id, effects };
-  });
+        status: 'waiting',
+        createdAt: at,
+        updatedAt: at,
+      });
+      return { id, effects };
+    },
+    SEAT_TRANSACTION,
+  );
   countEffects(result.effects);
   if (result.effects.messages > 0) deps.onCommitted();
   const entry = await waitlist.findById(result.id);
@@ -140,32 +145,36 @@ export async function leaveWaitlist(
   if (seen.status === 'left') return waitlistEntryView(seen);
   if (seen.status === 'confirmed' || seen.status === 'expired') throw ended(seen);
 
-  const result = await withTransaction(deps.pool, async (conn) => {
-    const effects = noEffects();
-    const event = await seatReturn.lockEvent(conn, seen.eventId);
-    const entry = await waitlist.lockById(conn, id);
-    if (!event || !entry) throw entryNotFound(); // cannot happen: entries are never deleted
-    if (entry.status === 'left') return { effects, expired: false };
-    if (entry.status === 'confirmed' || entry.status === 'expired') throw ended(entry);
-    const now = deps.now();
-    if (entry.status === 'waiting') {
-      await waitlist.setStatus(conn, [entry.id], 'left', now);
-      return { effects, expired: false };
-    }
-    // offered: its hold ends with it (returnSeats moves the entry to left, or to expired if the hold is due).
-    const locked = await bookings.lockById(conn, entry.bookingId as string);
-    if (locked?.booking.status !== 'held') throw ended(entry); // cannot happen: offered <=> held
-    const { booking, dbNow } = locked;
-    const due = (booking.expiresAt as Date).getTime() <= dbNow.getTime();
-    await returnSeats(
-      conn,
-      deps,
-      event,
-      { bookings: [booking], how: due ? 'expired' : 'cancelled', now: due ? dbNow : now, dbNow, requestId },
-      effects,
-    );
-    return { effects, expired: due };
-  });
+  const result = await withTransaction(
+    deps.pool,
+    async (conn) => {
+      const effects = noEffects();
+      const event = await seatReturn.lockEvent(conn, seen.eventId);
+      const entry = await waitlist.lockById(conn, id);
+      if (!event || !entry) throw entryNotFound(); // cannot happen: entries are never deleted
+      if (entry.status === 'left') return { effects, expired: false };
+      if (entry.status === 'confirmed' || entry.status === 'expired') throw ended(entry);
+      const now = deps.now();
+      if (entry.status === 'waiting') {
+        await waitlist.setStatus(conn, [entry.id], 'left', now);
+        return { effects, expired: false };
+      }
+      // offered: its hold ends with it (returnSeats moves the entry to left, or to expired if the hold is due).
+      const locked = await bookings.lockById(conn, entry.bookingId as string);
+      if (locked?.booking.status !== 'held') throw ended(entry); // cannot happen: offered <=> held
+      const { booking, dbNow } = locked;
+      const due = (booking.expiresAt as Date).getTime() <= dbNow.getTime();
+      await returnSeats(
+        conn,
+        deps,
+        event,
+        { bookings: [booking], how: due ? 'expired' : 'cancelled', now: due ? dbNow : now, dbNow, requestId },
+        effects,
+      );
+      return { effects, expired: due };
+    },
+    SEAT_TRANSACTION,
+  );
   countEffects(result.effects);
   if (result.effects.messages > 0) deps.onCommitted();
   if (result.expired) throw holdExpired();
