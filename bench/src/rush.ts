@@ -79,3 +79,40 @@ export async function rushWith(
     ms,
   };
 }
+
+/** A booking made in a rush: its id, its owner, when its 201 arrived (this process's clock) and its body. */
+export type Made = { id: string; user: BenchUser; at: number; body: Record<string, unknown> };
+
+/**
+ * The rush through the service, alternating between the two booking replicas, with `extra` added to each
+ * POST /bookings body (e.g. `{ hold: true }`); also gives each booking made, in the order the 201s arrived.
+ */
+export async function serviceRushMaking(
+  stack: Stack,
+  users: BenchUser[],
+  events: string[],
+  conc: number,
+  extra: Record<string, unknown> = {},
+): Promise<RushResult & { made: Made[] }> {
+  const client = createClient(conc);
+  const made: Made[] = [];
+  try {
+    const result = await rushWith(conc, events, async (w, i, eventId) => {
+      const replica = stack.bookings[(w + i) % 2];
+      const user = users[w % users.length] as BenchUser;
+      const r = await client.request('POST', `${replica?.url}/bookings`, { eventId, ...extra }, user.auth);
+      // A refusal other than sold out (409) or busy (429, 503) would be refused again forever: stop here.
+      if (r.status >= 400 && r.status < 500 && r.status !== 409 && r.status !== 429) {
+        throw new Error(`POST /bookings ${JSON.stringify(extra)} answered ${r.status}: ${r.body}`);
+      }
+      if (r.status === 201) {
+        const body = JSON.parse(r.body) as Record<string, unknown>;
+        made.push({ id: String(body.id), user, at: Date.now(), body });
+      }
+      return { booked: r.status === 201, soldOut: r.status === 409, ms: r.ms, outcome: r.status };
+    });
+    return { ...result, made };
+  } finally {
+    client.close();
+  }
+}
