@@ -8,9 +8,10 @@ import { describeCpu, startCpu } from './cpu';
 import { afterExpiry, confirmHolds, holdRush, releaseHistogram, waitForNotifications } from './holds';
 import { rawBook, rawBookGroup } from './raw';
 import { type BenchUser, createEvents, createUsers, type RushResult, rushWith } from './rush';
+import { insertWaiters, waitlistDrain } from './waitlist';
 
 // npm run bench [SEATS=3000] [CONC=64] [BURST=2000] [READ_SECONDS=5] [WARM=3000] [HOLD_TTL_SECONDS=10]
-//   [SMOKE=1: tiny sizes, for CI]
+//   [WAITLIST=500] [SMOKE=1: tiny sizes, for CI]
 const SMOKE = process.env.SMOKE === '1';
 const SEATS = Number(process.env.SEATS ?? (SMOKE ? 200 : 3000));
 const CONC = Number(process.env.CONC ?? (SMOKE ? 8 : 64));
@@ -29,6 +30,10 @@ const RAW_GROUP = Math.max(1, Math.round(CONC / 2));
  */
 const HOLD_TTL_SECONDS = Number(process.env.HOLD_TTL_SECONDS ?? 10);
 process.env.HOLD_TTL_SECONDS = String(HOLD_TTL_SECONDS);
+/** The waitlist drain: an event of this many seats sold out, twice as many users in line, all cancelled at once. */
+const WAITLIST = Number(process.env.WAITLIST ?? (SMOKE ? 50 : 500));
+/** Its warm-up: the same on a small event. */
+const WAITLIST_WARM = SMOKE ? 10 : 50;
 
 /** The rush through the service, alternating between the two booking replicas. */
 async function serviceRush(stack: Stack, users: BenchUser[], events: string[], conc = CONC): Promise<RushResult> {
@@ -212,13 +217,14 @@ const describeBucket = (h: { n: number; p99AtMost: number | undefined } | undefi
  * A service in production has long passed that point. The raw baselines get the same warm-up (their mysql2
  * code runs in this process), and the consumers drain the warm-up's messages before the first measurement.
  */
-async function warmUp(stack: Stack, users: BenchUser[]): Promise<void> {
+async function warmUp(stack: Stack, users: BenchUser[], waiters: string[]): Promise<void> {
   const [serviceEvent] = await createEvents(stack, 1, WARM);
   await serviceRush(stack, users, [serviceEvent as string]);
   const [rawEvent] = await createEvents(stack, 1, WARM);
   await rawRush(stack, users, [rawEvent as string]);
   await integrity(stack, [serviceEvent as string]);
-  // Holds and confirms (every one confirmed here: nothing of the warm-up expires while measuring).
+  // Holds and confirms (every one confirmed here: nothing of the warm-up expires while measuring), and a
+  // small waitlist drain.
   const [holdEvent] = await createEvents(stack, 1, WARM);
   const holds = await holdRush(stack, users, holdEvent as string, CONC);
   await confirmHolds(stack, holds.holds, CONC, { all: true });
@@ -226,6 +232,7 @@ async function warmUp(stack: Stack, users: BenchUser[]): Promise<void> {
     confirmed: 'booking.confirmed',
     expired: 'booking.expired',
   });
+  await waitlistDrain(stack, users, waiters, WAITLIST_WARM, CONC);
 }
 
 async function main() {
@@ -240,10 +247,11 @@ async function main() {
       smoke: SMOKE,
     };
     console.log(
-      `bench: SEATS=${SEATS} CONC=${CONC} BURST=${BURST} on ${machine.cores} cores, Node ${machine.node}, ${machine.database}; booking replicas with HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS}`,
+      `bench: SEATS=${SEATS} CONC=${CONC} BURST=${BURST} WAITLIST=${WAITLIST} on ${machine.cores} cores, Node ${machine.node}, ${machine.database}; booking replicas with HOLD_TTL_SECONDS=${HOLD_TTL_SECONDS}`,
     );
     const users = await createUsers(stack, Math.min(CONC, 64));
-    await warmUp(stack, users);
+    const waiters = await insertWaiters(stack, 2 * Math.max(WAITLIST, WAITLIST_WARM));
+    await warmUp(stack, users, waiters);
 
     const [rushEvent] = await createEvents(stack, 1, SEATS);
     // CPU per process from the first booking until every booking is notified (the consumers' share too; the
@@ -287,6 +295,8 @@ async function main() {
     const rawSpread = await rawRush(stack, users, rawSpreadEvents);
     const rawSpreadCpu = cpu();
 
+    const drain = await waitlistDrain(stack, users, waiters, WAITLIST, CONC);
+
     const readEvent = (await createEvents(stack, 1, 10))[0] as string;
     const noCache = await stack.extra('event-service', { REDIS_URL: 'redis://127.0.0.1:1' });
     await fetch(`${stack.events.url}/events/${readEvent}`); // fill the cache
@@ -304,7 +314,7 @@ async function main() {
     const results = {
       at: new Date().toISOString(),
       machine,
-      params: { SEATS, CONC, BURST, READ_SECONDS, EVENTS_SPREAD, RAW_GROUP, WARM, HOLD_TTL_SECONDS },
+      params: { SEATS, CONC, BURST, READ_SECONDS, EVENTS_SPREAD, RAW_GROUP, WARM, HOLD_TTL_SECONDS, WAITLIST },
       rush: { ...rush, afterSoldOut: extra, ...rushCheck },
       holds: {
         holdTtlSeconds: HOLD_TTL_SECONDS,
@@ -313,6 +323,7 @@ async function main() {
         confirm,
         expiry,
       },
+      waitlist: drain,
       burst: { ...burst, ...burstCheck },
       raw,
       rawGrouped,
@@ -348,6 +359,9 @@ async function main() {
       `| rush ratio service / raw loop | C=${CONC}: ${f(results.rushRatio, 2)}; C=${BURST}: ${f(results.burstRatio, 2)} |`,
       `| spread (${EVENTS_SPREAD} events) service | ${f(spread.bookingsPerSec)} bookings/s, p50 ${f(spread.p50)} ms, p99 ${f(spread.p99)} ms, oversold ${spreadCheck.oversold}, notified ${spreadCheck.notified}/${spreadCheck.bookings} (twice: ${spreadCheck.notifiedTwice}) |`,
       `| spread raw | ${f(rawSpread.bookingsPerSec)} bookings/s (ratio ${f(results.spreadRatio, 2)}) |`,
+      `| waitlist drain (${drain.booked} booked, ${2 * WAITLIST} waiting, all cancelled at once) | offers ${drain.offered}/${WAITLIST}, first ${WAITLIST} by join order offered and the rest waiting: ${drain.inLineOrder}, offer times out of line order ${drain.offerOrderInversions}, offers held ${drain.offersHeld}, available ${drain.available}, invariant ${drain.invariant}; joins ${f(drain.joins.perSec)}/s ${JSON.stringify(drain.joins.statuses)}; cancels ${JSON.stringify(drain.cancels.statuses)} p99 ${f(drain.cancels.p99)} ms |`,
+      `| cancel to offer | k-th offer minus k-th cancel's 200: p50 ${f(drain.cancelToOffer.p50)} ms, p99 ${f(drain.cancelToOffer.p99)} ms (negative: offered before the answer arrived); cancels sent to last offer ${f(drain.lastOfferMs)} ms |`,
+      `| waitlist notifications | waitlist.offered once for ${drain.notified.once}/${drain.notified.offers} offers (more than once: ${drain.notified.more}), offer to notification p99 ${f(drain.notified.offerToNotificationP99)} ms |`,
       `| GET /events/:id from cache | ${f(cached.rps)} req/s, p99 ${f(cached.p99)} ms |`,
       `| GET /events/:id cache bypassed (MySQL) | ${f(uncached.rps)} req/s, p99 ${f(uncached.p99)} ms |`,
       `| GET /health | ${f(health.rps)} req/s, p99 ${f(health.p99)} ms |`,
@@ -373,8 +387,20 @@ async function main() {
       expiry.release.n !== expiry.expired ||
       expiry.notified.notified < expiry.notified.bookings ||
       expiry.notified.other > 0;
+    const drainBroken =
+      drain.booked !== WAITLIST ||
+      (drain.joins.statuses['201'] ?? 0) !== 2 * WAITLIST ||
+      (drain.cancels.statuses['200'] ?? 0) !== WAITLIST ||
+      drain.offered !== WAITLIST ||
+      !drain.inLineOrder ||
+      drain.offersHeld !== drain.offered ||
+      drain.available !== 0 ||
+      !drain.invariant ||
+      drain.notified.once !== drain.offered ||
+      drain.notified.more > 0;
     const broken =
       holdsBroken ||
+      drainBroken ||
       checks.some((c) => c.oversold > 0 || !c.balanced || c.notified < c.bookings || c.notifiedTwice > 0) ||
       fivexx(rush.statuses) > 0 ||
       fivexx(burst.statuses) > 0 ||
@@ -382,7 +408,7 @@ async function main() {
       (extra['409'] ?? 0) !== 200;
     if (broken) {
       console.error(
-        'bench: a correctness check failed (oversold, unbalanced, 5xx, not notified once, a 201 after sold out, or a seat of a hold unaccounted for)',
+        'bench: a correctness check failed (oversold, unbalanced, 5xx, not notified once, a 201 after sold out, a seat of a hold unaccounted for, or an offer out of line)',
       );
       process.exitCode = 1;
     }
