@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { adminAuth, type Sample, sampleValue, scrapeMetrics } from '@ebs/service-kit/testing';
+import { onOwnDatabase } from '@ebs/test-support';
 import request from 'supertest';
 import { insertEvent, insertUser } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -94,5 +95,60 @@ describe('GET /metrics', () => {
     const cleared = await scrape();
     expect(sampleValue(cleared, 'outbox_backlog')).toBe(0);
     expect(sampleValue(cleared, 'outbox_oldest_age_seconds')).toBe(0);
+  });
+});
+
+describe('GET /metrics of holds and the waitlist', () => {
+  // A database of its own: a sweep expires every due hold of its database, and waitlist_waiting counts every
+  // entry, so no hold or entry another suite left behind can move them here. Last in the file: the gauges then
+  // read this app's database.
+  let own: TestApp;
+  beforeAll(async () => {
+    own = await onOwnDatabase(createTestApp);
+  });
+  afterAll(async () => {
+    await own.close();
+  });
+
+  test('when holds are made, confirmed, left to expire and a seat is offered to the waitlist, then holds_total, hold_release_delay_seconds, waitlist_offers_total and waitlist_waiting move by exactly that', async () => {
+    const before = await scrapeMetrics(own.app);
+    const [holder, expirer, waiter] = await Promise.all([
+      insertUser(own.pool),
+      insertUser(own.pool),
+      insertUser(own.pool),
+    ]);
+    const eventId = await insertEvent(own.pool, 2);
+    const hold = (userId: string) =>
+      request(own.app).post('/bookings').set(adminAuth()).send({ userId, eventId, hold: true });
+    const kept = await hold(holder);
+    const lapsing = await hold(expirer);
+    expect([kept.status, lapsing.status]).toEqual([201, 201]);
+    const joined = await request(own.app).post('/waitlist').set(adminAuth()).send({ userId: waiter, eventId });
+    expect(joined.status).toBe(201);
+    expect(
+      sampleValue(await scrapeMetrics(own.app), 'waitlist_waiting') - sampleValue(before, 'waitlist_waiting'),
+    ).toBe(1);
+    expect((await request(own.app).post(`/bookings/${kept.body.id}/confirm`).set(adminAuth()).send({})).status).toBe(
+      200,
+    );
+    // The second hold's deadline is moved to the past (as time would): the sweep releases it to the waiter.
+    await own.pool.query('UPDATE bookings SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 2 SECOND WHERE id = ?', [
+      lapsing.body.id,
+    ]);
+    expect(await own.sweeper.sweepOnce()).toBe(1);
+
+    const after = await scrapeMetrics(own.app);
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    // created: the two holds and the one made for the waiter's offer.
+    expect(moved('holds_total', { outcome: 'created' })).toBe(3);
+    expect(moved('holds_total', { outcome: 'confirmed' })).toBe(1);
+    expect(moved('holds_total', { outcome: 'expired' })).toBe(1);
+    expect(moved('waitlist_offers_total', { outcome: 'made' })).toBe(1);
+    expect(moved('hold_release_delay_seconds_count')).toBe(1);
+    // Released 2 s after its deadline (and a sweep later than that, never before it).
+    expect(moved('hold_release_delay_seconds_sum')).toBeGreaterThanOrEqual(2);
+    expect(moved('hold_release_delay_seconds_sum')).toBeLessThan(60);
+    expect(moved('waitlist_waiting')).toBe(0);
   });
 });
