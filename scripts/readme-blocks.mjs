@@ -1,9 +1,10 @@
 // Runs the README's marked bash blocks verbatim against a real `npm start`, so the README cannot rot.
 // A block is marked by a line `<!-- ci:run NAME ... -->` right before its ```bash fence.
 //   node scripts/readme-blocks.mjs list            names of the marked blocks
-//   node scripts/readme-blocks.mjs run [NAME...]   (npm run test:readme) starts `npm start` on 3001-3004 (fresh
+//   node scripts/readme-blocks.mjs run [NAME...]   (npm run test:readme) all blocks, or the named ones (with the demo
+//       before them, whose tokens they use); starts `npm start` on 3001-3004 (fresh
 //       database, own nats-server where installed), runs the blocks one after the other in ONE bash (as if pasted
-//       into one terminal: the race uses the demo's tokens), checks their output, stops `npm start`.
+//       into one terminal: the checkout and the race use the demo's tokens), checks their output, stops `npm start`.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,17 @@ const CHECKS = {
     assert.match(out, /idempotent-replayed: true/i, 'the retry with the same Idempotency-Key was replayed');
     assert.match(out, /"type":"booking\.confirmed"/, 'the booking was notified');
     assert.match(out, /"status":"cancelled"/, 'the booking was cancelled');
+  },
+  checkout: (out) => {
+    assert.match(out, /"status":"held"/, 'the hold answered status held');
+    assert.match(out, /"expiresAt":"[^"]+Z"/, 'the hold has its expiresAt');
+    assert.match(out, /"status":"waiting"/, 'the waitlist entry is waiting');
+    assert.match(out, /"position":1\b/, 'first in line');
+    assert.match(out, /"status":"cancelled"/, 'the booking was cancelled');
+    assert.match(out, /"status":"offered"/, 'the cancelled seat was offered to the entry');
+    assert.match(out, /"type":"waitlist\.offered"/, 'the offer was notified');
+    const confirmed = out.match(/"status":"confirmed"/g) ?? [];
+    assert.ok(confirmed.length >= 3, 'the hold, the offer and the entry ended confirmed');
   },
   race: (out) => {
     const codes = out.split('\n').filter((l) => /^\d{3}$/.test(l));
@@ -86,9 +98,12 @@ function runBash(script) {
 
 async function run(names) {
   const all = readmeBlocks();
-  const blocks = names.length > 0 ? all.filter((b) => names.includes(b.name)) : all;
-  if (blocks.length === 0)
-    throw new Error(`no README block named ${names.join(', ')} (have: ${all.map((b) => b.name)})`);
+  // The blocks after the demo use its shell function and tokens: a named block runs with the demo before it.
+  const wanted = names.length > 0 ? new Set(['demo', ...names]) : undefined;
+  const unknown = names.filter((n) => !all.some((b) => b.name === n));
+  if (unknown.length > 0)
+    throw new Error(`no README block named ${unknown.join(', ')} (have: ${all.map((b) => b.name)})`);
+  const blocks = wanted ? all.filter((b) => wanted.has(b.name)) : all;
   for (const port of PORTS)
     if (!(await portFree(port))) throw new Error(`port ${port} is in use: stop what runs there first`);
 
