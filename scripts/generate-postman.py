@@ -234,6 +234,174 @@ pm.test('only the first booking', () => {
 """),
 ]
 
+# Holds and the waitlist (docs/api.md "Holds", "Waitlist"): a hold and its confirm on an event of its own, then a
+# sold-out event whose cancelled seat goes to the second customer waiting in line, who confirms the offer.
+WAITER = [{"key": "Authorization", "value": "Bearer {{waiterToken}}"}]
+NOTIFIED_SOON = "setTimeout(() => {}, 1500); // the outbox relay and notification-service need a moment"
+checkout = [
+  req("Create an event for the checkout (admin, 2 seats)", "POST", "{{eventUrl}}/events", headers=ADMIN, body={"name": "Postman Checkout", "venue": "Blue Hall", "startsAt": "2099-06-01T19:30:00Z", "totalSeats": 2}, tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+pm.collectionVariables.set('checkoutEventId', pm.response.json().id);
+"""),
+  req("Hold a seat (hold: true): taken now, confirmed later", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "eventId": "{{checkoutEventId}}",\n  "quantity": 1,\n  "hold": true\n}', tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+const b = pm.response.json();
+pm.test('a hold of the customer, with expiresAt after createdAt', () => {
+  pm.expect(Object.keys(b).sort()).to.eql(['createdAt', 'eventId', 'expiresAt', 'id', 'quantity', 'status', 'userId']);
+  pm.expect(b.status).to.eql('held');
+  pm.expect(b.userId).to.eql(pm.collectionVariables.get('userId'));
+  pm.expect(b.eventId).to.eql(pm.collectionVariables.get('checkoutEventId'));
+  pm.expect(b.expiresAt).to.match(/Z$/);
+  pm.expect(Date.parse(b.expiresAt)).to.be.above(Date.parse(b.createdAt));
+});
+pm.collectionVariables.set('holdId', b.id);
+"""),
+  req("Event: the held seat is taken", "GET", "{{eventUrl}}/events/{{checkoutEventId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('availableSeats is 1 of 2', () => pm.expect(pm.response.json().availableSeats).to.eql(1));
+"""),
+  req("List my holds", "GET", "{{bookingUrl}}/bookings?eventId={{checkoutEventId}}&status=held", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('exactly the hold', () => {
+  const b = pm.response.json();
+  pm.expect(b.pagination.total).to.eql(1);
+  pm.expect(b.data[0].id).to.eql(pm.collectionVariables.get('holdId'));
+  pm.expect(b.data[0].status).to.eql('held');
+});
+"""),
+  req("Confirm the hold", "POST", "{{bookingUrl}}/bookings/{{holdId}}/confirm", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+const b = pm.response.json();
+pm.test('the same booking, confirmed, without expiresAt', () => {
+  pm.expect(b.id).to.eql(pm.collectionVariables.get('holdId'));
+  pm.expect(b.status).to.eql('confirmed');
+  pm.expect(b).to.not.have.property('expiresAt');
+});
+"""),
+  req("Confirm again: the same 200", "POST", "{{bookingUrl}}/bookings/{{holdId}}/confirm", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('still confirmed', () => pm.expect(pm.response.json().status).to.eql('confirmed'));
+"""),
+  req("See the confirm's notification (booking.confirmed)", "GET", "{{notificationUrl}}/notifications?bookingId={{holdId}}", headers=CUSTOMER, pre=NOTIFIED_SOON, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('one booking.confirmed notification, made at the confirm', () => {
+  const n = pm.response.json();
+  pm.expect(n.pagination.total).to.eql(1);
+  pm.expect(n.data[0].type).to.eql('booking.confirmed');
+});
+"""),
+  req("Waitlist while a seat is left -> 409 SEATS_AVAILABLE (book instead)", "POST", "{{bookingUrl}}/waitlist", headers=CUSTOMER, raw='{\n  "eventId": "{{checkoutEventId}}"\n}', tests=err(409, "SEATS_AVAILABLE")),
+  req("Create a sold-out event (admin, 1 seat)", "POST", "{{eventUrl}}/events", headers=ADMIN, body={"name": "Postman Sold Out", "startsAt": "2099-06-01T19:30:00Z", "totalSeats": 1}, tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+pm.collectionVariables.set('soldOutEventId', pm.response.json().id);
+"""),
+  req("Book its only seat", "POST", "{{bookingUrl}}/bookings", headers=CUSTOMER, raw='{\n  "eventId": "{{soldOutEventId}}"\n}', tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+pm.test('confirmed', () => pm.expect(pm.response.json().status).to.eql('confirmed'));
+pm.collectionVariables.set('soldOutBookingId', pm.response.json().id);
+"""),
+  req("Sign up a second customer (to wait in line)", "POST", "{{userUrl}}/users", raw='{\n  "name": "Grace Postman",\n  "email": "grace.{{$guid}}@example.com",\n  "password": "{{userPassword}}"\n}', tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+pm.collectionVariables.set('waiterId', pm.response.json().id);
+pm.collectionVariables.set('waiterEmail', pm.response.json().email);
+"""),
+  req("Log in (second customer): token stored in waiterToken", "POST", "{{userUrl}}/auth/token", raw='{\n  "email": "{{waiterEmail}}",\n  "password": "{{userPassword}}"\n}', tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.collectionVariables.set('waiterToken', pm.response.json().accessToken);
+"""),
+  req("Second customer books: sold out", "POST", "{{bookingUrl}}/bookings", headers=WAITER, raw='{\n  "eventId": "{{soldOutEventId}}"\n}', tests=err(409, "SOLD_OUT")),
+  req("Join the waitlist", "POST", "{{bookingUrl}}/waitlist", headers=WAITER, raw='{\n  "eventId": "{{soldOutEventId}}",\n  "quantity": 1\n}', tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+const w = pm.response.json();
+pm.test('waiting, first in line', () => {
+  pm.expect(w.status).to.eql('waiting');
+  pm.expect(w.position).to.eql(1);
+  pm.expect(w.quantity).to.eql(1);
+  pm.expect(w.userId).to.eql(pm.collectionVariables.get('waiterId'));
+  pm.expect(w.eventId).to.eql(pm.collectionVariables.get('soldOutEventId'));
+});
+pm.collectionVariables.set('entryId', w.id);
+"""),
+  req("Join again -> 409 CONFLICT (one active entry per user and event)", "POST", "{{bookingUrl}}/waitlist", headers=WAITER, raw='{\n  "eventId": "{{soldOutEventId}}"\n}', tests=err(409, "CONFLICT")),
+  req("Cancel the booking: its seat goes to the line", "POST", "{{bookingUrl}}/bookings/{{soldOutBookingId}}/cancel", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('cancelled', () => pm.expect(pm.response.json().status).to.eql('cancelled'));
+"""),
+  req("Event: the seat is not back on sale (held for the line)", "GET", "{{eventUrl}}/events/{{soldOutEventId}}", tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('availableSeats is 0', () => pm.expect(pm.response.json().availableSeats).to.eql(0));
+"""),
+  req("The entry is offered: a hold made for it", "GET", "{{bookingUrl}}/waitlist/{{entryId}}", headers=WAITER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+const w = pm.response.json();
+pm.test('offered, with the booking to confirm and its expiry, out of the line', () => {
+  pm.expect(w.status).to.eql('offered');
+  pm.expect(w.bookingId).to.match(/^[0-9a-f-]{36}$/);
+  pm.expect(w.expiresAt).to.match(/Z$/);
+  pm.expect(w).to.not.have.property('position');
+});
+pm.collectionVariables.set('offerId', w.bookingId);
+"""),
+  req("The offer is a hold of the second customer", "GET", "{{bookingUrl}}/bookings/{{offerId}}", headers=WAITER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('held for the second customer', () => {
+  const b = pm.response.json();
+  pm.expect(b.status).to.eql('held');
+  pm.expect(b.userId).to.eql(pm.collectionVariables.get('waiterId'));
+  pm.expect(b.eventId).to.eql(pm.collectionVariables.get('soldOutEventId'));
+});
+"""),
+  req("See the offer's notification (waitlist.offered)", "GET", "{{notificationUrl}}/notifications?bookingId={{offerId}}", headers=WAITER, pre=NOTIFIED_SOON, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('one waitlist.offered notification naming the booking to confirm', () => {
+  const n = pm.response.json();
+  pm.expect(n.pagination.total).to.eql(1);
+  pm.expect(n.data[0].type).to.eql('waitlist.offered');
+  pm.expect(n.data[0].userId).to.eql(pm.collectionVariables.get('waiterId'));
+  pm.expect(n.data[0].message).to.include(pm.collectionVariables.get('offerId'));
+});
+"""),
+  req("Confirm the offer", "POST", "{{bookingUrl}}/bookings/{{offerId}}/confirm", headers=WAITER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('confirmed', () => pm.expect(pm.response.json().status).to.eql('confirmed'));
+"""),
+  req("The entry is confirmed", "GET", "{{bookingUrl}}/waitlist/{{entryId}}", headers=WAITER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('confirmed, with its booking', () => {
+  const w = pm.response.json();
+  pm.expect(w.status).to.eql('confirmed');
+  pm.expect(w.bookingId).to.eql(pm.collectionVariables.get('offerId'));
+});
+"""),
+  req("Join the waitlist (first customer, to leave it)", "POST", "{{bookingUrl}}/waitlist", headers=CUSTOMER, raw='{\n  "eventId": "{{soldOutEventId}}"\n}', tests="""
+pm.test('status is 201', () => pm.response.to.have.status(201));
+pm.test('waiting, first in line', () => {
+  pm.expect(pm.response.json().status).to.eql('waiting');
+  pm.expect(pm.response.json().position).to.eql(1);
+});
+pm.collectionVariables.set('leaveEntryId', pm.response.json().id);
+"""),
+  req("Leave the waitlist", "POST", "{{bookingUrl}}/waitlist/{{leaveEntryId}}/leave", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('left', () => {
+  pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get('leaveEntryId'));
+  pm.expect(pm.response.json().status).to.eql('left');
+});
+"""),
+  req("Leave again: the same 200", "POST", "{{bookingUrl}}/waitlist/{{leaveEntryId}}/leave", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('still left', () => pm.expect(pm.response.json().status).to.eql('left'));
+"""),
+  req("List my entries that left", "GET", "{{bookingUrl}}/waitlist?eventId={{soldOutEventId}}&status=left", headers=CUSTOMER, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('exactly the entry that left', () => {
+  const w = pm.response.json();
+  pm.expect(w.pagination.total).to.eql(1);
+  pm.expect(w.data[0].id).to.eql(pm.collectionVariables.get('leaveEntryId'));
+});
+"""),
+]
+
 errors = [
   req("User: invalid fields -> 400", "POST", "{{userUrl}}/users", body={"name": "", "email": "not-an-email", "password": "short"}, tests=err(400, "VALIDATION_FAILED") + """
 pm.test('details name the three fields', () => pm.expect(pm.response.json().error.details.map((d) => d.field).sort()).to.eql(['email', 'name', 'password']));
@@ -266,6 +434,17 @@ pm.test('WWW-Authenticate: Bearer', () => pm.expect(pm.response.headers.get('WWW
   req("Booking: cancel an unknown booking -> 404", "POST", "{{bookingUrl}}/bookings/00000000-0000-4000-8000-000000000000/cancel", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
   req("Booking: cancel a malformed id -> 404", "POST", "{{bookingUrl}}/bookings/not-a-uuid/cancel", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
   req("Booking: cancel without a token -> 401", "POST", "{{bookingUrl}}/bookings/{{bookingId}}/cancel", tests=err(401, "UNAUTHENTICATED")),
+  req("Booking: confirm an unknown booking -> 404", "POST", "{{bookingUrl}}/bookings/00000000-0000-4000-8000-000000000000/confirm", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
+  req("Booking: confirm a cancelled booking -> 409", "POST", "{{bookingUrl}}/bookings/{{keyedBookingId}}/confirm", headers=CUSTOMER, tests=err(409, "CONFLICT")),
+  req("Booking: confirm without a token -> 401", "POST", "{{bookingUrl}}/bookings/{{holdId}}/confirm", tests=err(401, "UNAUTHENTICATED")),
+  req("Waitlist: a customer joins for another user -> 403", "POST", "{{bookingUrl}}/waitlist", headers=CUSTOMER, raw='{\n  "userId": "00000000-0000-4000-8000-000000000000",\n  "eventId": "{{soldOutEventId}}"\n}', tests=err(403, "FORBIDDEN")),
+  req("Waitlist: another customer's entry -> 403", "GET", "{{bookingUrl}}/waitlist/{{entryId}}", headers=CUSTOMER, tests=err(403, "FORBIDDEN")),
+  req("Waitlist: unknown event -> 404", "POST", "{{bookingUrl}}/waitlist", headers=CUSTOMER, raw='{\n  "eventId": "00000000-0000-4000-8000-000000000000"\n}', tests=err(404, "NOT_FOUND")),
+  req("Waitlist: quantity 11 -> 400", "POST", "{{bookingUrl}}/waitlist", headers=CUSTOMER, raw='{\n  "eventId": "{{soldOutEventId}}",\n  "quantity": 11\n}', tests=err(400, "VALIDATION_FAILED")),
+  req("Waitlist: unknown entry -> 404", "GET", "{{bookingUrl}}/waitlist/00000000-0000-4000-8000-000000000000", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
+  req("Waitlist: leave a malformed id -> 404", "POST", "{{bookingUrl}}/waitlist/not-a-uuid/leave", headers=CUSTOMER, tests=err(404, "NOT_FOUND")),
+  req("Waitlist: unknown status filter -> 400", "GET", "{{bookingUrl}}/waitlist?status=pending", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
+  req("Waitlist: no token -> 401", "GET", "{{bookingUrl}}/waitlist", tests=err(401, "UNAUTHENTICATED")),
   req("Bookings: unknown status filter -> 400", "GET", "{{bookingUrl}}/bookings?status=pending", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
   req("Bookings: bad userId filter -> 400", "GET", "{{bookingUrl}}/bookings?userId=abc", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
   req("Notifications: limit 0 -> 400", "GET", "{{notificationUrl}}/notifications?limit=0", headers=CUSTOMER, tests=err(400, "VALIDATION_FAILED")),
@@ -300,8 +479,9 @@ collection = {
   "item": [
     {"name": "1. Demo flow", "item": demo},
     {"name": "2. Lifecycle: retry with a key, cancel", "item": lifecycle},
-    {"name": "3. Errors", "item": errors},
-    {"name": "4. Health, docs and metrics", "item": health},
+    {"name": "3. Checkout: hold and confirm, waitlist and offer", "item": checkout},
+    {"name": "4. Errors", "item": errors},
+    {"name": "5. Health, docs and metrics", "item": health},
   ],
   "variable": [
     {"key": "userUrl", "value": "http://localhost:3001"},
@@ -318,6 +498,16 @@ collection = {
     {"key": "idemKey", "value": ""},
     {"key": "keyedBookingId", "value": ""},
     {"key": "cancelledAt", "value": ""},
+    {"key": "checkoutEventId", "value": ""},
+    {"key": "holdId", "value": ""},
+    {"key": "soldOutEventId", "value": ""},
+    {"key": "soldOutBookingId", "value": ""},
+    {"key": "waiterId", "value": ""},
+    {"key": "waiterEmail", "value": ""},
+    {"key": "waiterToken", "value": ""},
+    {"key": "entryId", "value": ""},
+    {"key": "offerId", "value": ""},
+    {"key": "leaveEntryId", "value": ""},
   ],
 }
 import os
