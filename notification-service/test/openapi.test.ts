@@ -17,4 +17,14 @@ describe("this service's operations in GET /openapi.json", () => {
     expect(list.security).toEqual([{ bearerAuth: [] }]);
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'offset', 'userId', 'bookingId']);
   });
+
+  test('when the Notification schema is read, then its type lists the four notification types', async () => {
+    const doc = (await request(app()).get('/openapi.json')).body;
+    expect(doc.components.schemas.Notification.properties.type.enum).toEqual([
+      'booking.confirmed',
+      'booking.cancelled',
+      'booking.expired',
+      'waitlist.offered',
+    ]);
+  });
 });

@@ -5,7 +5,15 @@ import { adminAuth } from '@ebs/service-kit/testing';
 import request from 'supertest';
 import { createParkedMessagesRepo } from '../src/data/parked-messages.repo';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
-import { cancelledPayload, confirmedPayload, insertEvent, notificationRows, parkedRows } from './support/fixtures';
+import {
+  cancelledPayload,
+  confirmedPayload,
+  expiredPayload,
+  insertEvent,
+  notificationRows,
+  offeredPayload,
+  parkedRows,
+} from './support/fixtures';
 import { createTestAppOnOwnDatabase, type TestApp } from './support/test-app';
 
 // The replay goes over every parked message: on a database of its own, where only this file parks any
@@ -75,6 +83,38 @@ describe('npm run replay-parked', () => {
     // Again: nothing left to replay, nothing stored twice.
     expect(await replay()).toContain('replayed 0 parked message(s)');
     expect(await notificationRows(t.pool, confirmed.bookingId)).toHaveLength(1);
+  });
+
+  test('when bookings.expired and bookings.offered were parked as unknown subjects, then replay stores their notifications once', async () => {
+    // What the version before these kinds did with them (its contracts knew only confirmed and cancelled).
+    const eventId = await insertEvent(t.pool, 5, 'Parked Gala');
+    const expired = expiredPayload({ eventId, quantity: 3 });
+    const offered = offeredPayload({ eventId, quantity: 1 });
+    const a = await park('bookings.expired', expired, 'unknown subject bookings.expired');
+    const b = await park('bookings.offered', offered, 'unknown subject bookings.offered');
+
+    expect(await replay('--id', String(a))).toContain(`replayed 1 parked message(s): ${a}`);
+    expect(await replay('--id', String(b))).toContain(`replayed 1 parked message(s): ${b}`);
+    expect(await notificationRows(t.pool, expired.bookingId)).toEqual([
+      expect.objectContaining({
+        type: 'booking.expired',
+        message:
+          'Your hold of 3 seats for "Parked Gala" on 2099-06-01T19:30:00.000Z expired at 2099-05-31T18:00:00.000Z; ' +
+          'the seats were released.',
+      }),
+    ]);
+    expect(await notificationRows(t.pool, offered.bookingId)).toEqual([
+      expect.objectContaining({
+        type: 'waitlist.offered',
+        message:
+          `1 seat for "Parked Gala" on 2099-06-01T19:30:00.000Z is held for you: confirm booking ${offered.bookingId} ` +
+          `(POST /bookings/${offered.bookingId}/confirm) by 2099-05-31T18:15:00.000Z.`,
+      }),
+    ]);
+
+    // Again: both are marked replayed, nothing is stored twice.
+    expect(await replay('--id', String(a))).toContain('replayed 0 parked message(s)');
+    expect(await notificationRows(t.pool, expired.bookingId)).toHaveLength(1);
   });
 
   test('when --id names one message, then only that one is replayed', async () => {

@@ -56,6 +56,21 @@ export const cancelledPayload = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** bookings.expired: a hold not confirmed by expiresAt. */
+export const expiredPayload = (overrides: Record<string, unknown> = {}) => ({
+  ...confirmedPayload(),
+  expiresAt: '2099-05-31T18:00:00.000Z',
+  ...overrides,
+});
+
+/** bookings.offered: seats held for a waitlist entry, to be confirmed by expiresAt. */
+export const offeredPayload = (overrides: Record<string, unknown> = {}) => ({
+  ...confirmedPayload(),
+  expiresAt: '2099-05-31T18:15:00.000Z',
+  waitlistEntryId: randomUUID(),
+  ...overrides,
+});
+
 export async function parkedRows(pool: Pool, consumer: string): Promise<RowDataPacket[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
     `SELECT id, consumer, stream, stream_seq, subject, headers, CAST(payload AS CHAR) AS payload, reason, replayed_at
