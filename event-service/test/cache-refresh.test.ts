@@ -27,7 +27,7 @@ const createEvent = async (totalSeats: number) =>
     id: string;
   };
 
-/** What booking-service's relay publishes after a booking (or a cancel) commits. */
+/** What booking-service's relay publishes after a booking, a cancel, an expired hold or an offer commits. */
 async function publish(subject: string, eventId: unknown, extra: Record<string, unknown> = {}): Promise<string> {
   const bookingId = randomUUID();
   const payload = { bookingId, userId: randomUUID(), eventId, quantity: 1, createdAt: new Date().toISOString() };
@@ -105,6 +105,41 @@ describe('cache-refresh consumer on bookings.>', () => {
       expect(await until(async () => (await t.redis.exists(`event:${event.id}`)) === 1)).toBe(true);
       expect((await request(t.app).get(`/events/${event.id}`)).body).toMatchObject({ cached: true, availableSeats: 4 });
       expect(await allAcked()).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('when bookings.expired and bookings.offered arrive, then each names its event by eventId and that event is refreshed, none parked', async () => {
+    // An expired hold gave its seats back; an offer held the seats that came back for a waitlist entry.
+    const lapsed = await createEvent(6);
+    expect(await bookDirectly(t.pool, lapsed.id, 2)).toBe(true);
+    await t.pool.query('UPDATE events SET available_seats = available_seats + 2 WHERE id = ?', [lapsed.id]);
+    const offeredTo = await createEvent(3);
+    expect(await bookDirectly(t.pool, offeredTo.id, 3)).toBe(true);
+    const c = createTestApp({}, { withConsumer: true });
+    try {
+      const expiresAt = new Date(Date.now() + 900_000).toISOString();
+      const expired = await publish('bookings.expired', lapsed.id, { expiresAt });
+      const offered = await publish('bookings.offered', offeredTo.id, { expiresAt, waitlistEntryId: randomUUID() });
+      for (const id of [lapsed.id, offeredTo.id]) {
+        expect(await until(async () => (await t.redis.exists(`event:${id}`)) === 1)).toBe(true);
+      }
+      expect(await allAcked()).toBe(true);
+      expect((await consumerInfo()).num_redelivered).toBe(0);
+      const [parked] = await t.pool.query<RowDataPacket[]>(
+        'SELECT CAST(payload AS CHAR) AS payload FROM parked_messages WHERE consumer = ?',
+        [CONSUMER_NAME],
+      );
+      expect(parked.filter((r) => r.payload.includes(expired) || r.payload.includes(offered))).toEqual([]);
+      expect((await request(t.app).get(`/events/${lapsed.id}`)).body).toMatchObject({
+        cached: true,
+        availableSeats: 6,
+      });
+      expect((await request(t.app).get(`/events/${offeredTo.id}`)).body).toMatchObject({
+        cached: true,
+        availableSeats: 0,
+      });
     } finally {
       await c.close();
     }

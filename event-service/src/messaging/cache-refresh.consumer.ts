@@ -9,12 +9,16 @@ import type { EventsRepo } from '../data/events.repo';
 import { refreshCachedEvents } from '../domain/refresh-cache';
 
 export const CONSUMER_NAME = 'event-service-cache';
-/** bookings.confirmed and bookings.cancelled (and whatever else booking-service adds under bookings.). */
+/**
+ * bookings.confirmed, .cancelled, .expired and .offered (and whatever else booking-service adds under bookings.):
+ * each names the event whose seats it moved, which is all this consumer reads (@ebs/contracts eventOfMessage).
+ */
 export const FILTER_SUBJECT = BOOKINGS_FILTER;
 
 /**
- * The durable consumer `event-service-cache` on bookings.>: per fetched batch, re-reads each booked or
- * cancelled event once and stores it in the cache (a rush of 200 bookings of one event is one refresh).
+ * The durable consumer `event-service-cache` on bookings.>: per fetched batch, re-reads each event whose seats
+ * a message moved (booked, cancelled, held for a waitlist entry, released by an expired hold) once and stores it
+ * in the cache (a rush of 200 bookings of one event is one refresh).
  * A Redis write that fails is nak'ed and retried; a message without a valid eventId is parked. Replicas share
  * the consumer.
  */
