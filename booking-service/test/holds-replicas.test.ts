@@ -55,19 +55,45 @@ describe('confirm racing expiry over two replicas', () => {
       // Each hold gets two confirms, one on each replica, fired at its expiresAt (MySQL's clock, moved to this
       // process's) plus an offset spread from -700 ms to +300 ms over the holds: early ones find it held, late
       // ones expired (swept or not), those near the boundary race the sweepers.
-      const skew = (await mysqlNow(pool)) - Date.now();
-      const answers: Reply[][] = await Promise.all(
+      // MySQL's clock minus this process's, bounded on both sides by the round trip of the reading.
+      const before = Date.now();
+      const dbNow = await mysqlNow(pool);
+      const after = Date.now();
+      const [skewLow, skewHigh] = [dbNow - after, dbNow - before];
+      const timed: Array<Array<{ r: Reply; sentBy: number; answeredBy: number }>> = await Promise.all(
         holds.map(async (h, i) => {
           const offset = -700 + Math.round((1000 * i) / (N - 1));
-          const fireAt = Date.parse(String(h.body.expiresAt)) - skew + offset;
+          const fireAt = Date.parse(String(h.body.expiresAt)) - skewLow + offset;
           await at(fireAt);
           const auth = customerAuth(owners[i] as string);
-          return Promise.all([
-            confirm(urls[i % 2] as string, ids[i] as string, auth),
-            confirm(urls[(i + 1) % 2] as string, ids[i] as string, auth),
-          ]);
+          return Promise.all(
+            [urls[i % 2], urls[(i + 1) % 2]].map(async (url) => {
+              // By MySQL's clock: sent no earlier than sentBy, answered no later than answeredBy.
+              const sentBy = Date.now() + skewLow;
+              const r = await confirm(url as string, ids[i] as string, auth);
+              return { r, sentBy, answeredBy: Date.now() + skewHigh };
+            }),
+          );
         }),
       );
+      const answers: Reply[][] = timed.map((pair) => pair.map((x) => x.r));
+      // MySQL's clock decides: a hold is confirmed only by a confirm sent before its expiresAt (a later one may
+      // answer the same 200: already confirmed), and no confirm answered before expiresAt finds it expired.
+      const misjudged = timed.flatMap((pair, i) => {
+        const expiresAt = Date.parse(String(holds[i]?.body.expiresAt));
+        const confirmedLate = pair.some(({ r }) => r.status === 200) && pair.every(({ sentBy }) => sentBy > expiresAt);
+        const expiredEarly = pair.some(({ r, answeredBy }) => r.status === 409 && answeredBy < expiresAt);
+        return confirmedLate || expiredEarly
+          ? [
+              {
+                id: ids[i],
+                expiresAt: holds[i]?.body.expiresAt,
+                pair: pair.map(({ r, sentBy, answeredBy }) => ({ status: r.status, sentBy, answeredBy })),
+              },
+            ]
+          : [];
+      });
+      expect(misjudged).toEqual([]);
 
       // Nothing stays held: the sweepers expire whatever was not confirmed.
       expect(
