@@ -5,6 +5,7 @@ import {
   book,
   bookingRow,
   brokenInvariant,
+  call,
   cancel,
   confirm,
   entriesOf,
@@ -340,6 +341,70 @@ describe('a higher totalSeats', () => {
       expect(await availableSeats(a.pool, eventId)).toBe(0);
     } finally {
       await s.close();
+    }
+  });
+
+  test('when totalSeats is raised and a booking of the event comes before any sweep, then that booking transaction offers the new seat to the line first and the booking is 409 SOLD_OUT', async () => {
+    const [u1, stranger, owner] = [await insertUser(a.pool), await insertUser(a.pool), await insertUser(a.pool)];
+    const eventId = await insertEvent(a.pool, 1);
+    expect((await book(url, owner, eventId, 1)).status).toBe(201);
+    const [waiting] = (await line(eventId, [[u1, 1]])) as [Json];
+
+    await raiseTotalSeats(a.pool, eventId, 1); // no app of this test sweeps
+    const res = await book(url, stranger, eventId, 1);
+    expect([res.status, res.body.error?.code]).toEqual([409, 'SOLD_OUT']);
+    expect(await entry(waiting.id)).toMatchObject({ status: 'offered', bookingId: expect.any(String) });
+    expect(await seatLedger(a.pool, eventId)).toEqual({ total: 2, available: 0, held: 1, confirmed: 1 });
+  });
+});
+
+describe('holds that end give their seats to the line', () => {
+  test('when a plain hold expires with the sweeper running, then its seats go to the waiting entries in line order, not back on sale', async () => {
+    const s = createTestApp({ HOLD_TTL_SECONDS: '1', HOLD_SWEEP_MS: '200' }, { startRelay: true, startSweeper: true });
+    try {
+      const sUrl = await s.listen();
+      const [holder, u1, u2] = [await insertUser(a.pool), await insertUser(a.pool), await insertUser(a.pool)];
+      const eventId = await insertEvent(a.pool, 2);
+      const held = await call(sUrl, 'POST', '/bookings', { eventId, quantity: 2, hold: true }, customerAuth(holder));
+      expect(held.status).toBe(201);
+      const [e1, e2] = (await line(eventId, [
+        [u1, 1],
+        [u2, 1],
+      ])) as [Json, Json];
+
+      expect(
+        await until(async () => (await entry(e1.id)).status === 'offered' && (await entry(e2.id)).status === 'offered'),
+      ).toBe(true);
+      expect((await bookingRow(a.pool, String(held.body.id)))?.status).toBe('expired');
+      expect(await outboxKinds(a.pool, String(held.body.id))).toEqual(['expired']);
+      expect(await seatLedger(a.pool, eventId)).toEqual({ total: 2, available: 0, held: 2, confirmed: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('when a hold past its expiresAt is confirmed (not swept), then 409 HOLD_EXPIRED and that transaction offers its seats to the line', async () => {
+    const quick = createTestApp({ HOLD_TTL_SECONDS: '1' });
+    try {
+      const quickUrl = await quick.listen();
+      const [holder, u1] = [await insertUser(a.pool), await insertUser(a.pool)];
+      const eventId = await insertEvent(a.pool, 2);
+      const held = await call(
+        quickUrl,
+        'POST',
+        '/bookings',
+        { eventId, quantity: 2, hold: true },
+        customerAuth(holder),
+      );
+      const [waiting] = (await line(eventId, [[u1, 2]])) as [Json];
+      await untilMysqlPast(a.pool, String(held.body.expiresAt));
+
+      const res = await confirm(url, String(held.body.id), customerAuth(holder));
+      expect([res.status, res.body.error?.code]).toEqual([409, 'HOLD_EXPIRED']);
+      expect(await entry(waiting.id)).toMatchObject({ status: 'offered', bookingId: expect.any(String) });
+      expect(await seatLedger(a.pool, eventId)).toEqual({ total: 2, available: 0, held: 2, confirmed: 0 });
+    } finally {
+      await quick.close();
     }
   });
 });

@@ -139,13 +139,13 @@ describe('joining the waitlist', () => {
     expect(await waitlistRows(eventId)).toBe(0);
   });
 
-  test('when an admin joins for an unknown user, then 404; for a known one, 201 for that user; without userId, 400', async () => {
+  test('when an admin joins for an unknown user, then 404; for a known one, 201 for that user (quantity 1 when left out); without userId, 400', async () => {
     const eventId = await soldOutEvent();
     const unknown = await call(urls[0], 'POST', '/waitlist', { eventId, userId: randomUUID() }, adminAuth());
     expect([unknown.status, unknown.body.error?.code]).toEqual([404, 'NOT_FOUND']);
     const userId = await insertUser(a.pool);
     const made = await call(urls[0], 'POST', '/waitlist', { eventId, userId }, adminAuth());
-    expect([made.status, made.body.userId]).toEqual([201, userId]);
+    expect([made.status, made.body.userId, made.body.quantity]).toEqual([201, userId, 1]); // quantity defaults to 1
     const missing = await call(urls[0], 'POST', '/waitlist', { eventId }, adminAuth());
     expect([missing.status, missing.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(missing.body.error?.details?.map((d) => d.field)).toContain('userId');
