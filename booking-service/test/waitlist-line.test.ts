@@ -170,6 +170,27 @@ describe('line order', () => {
     expect([res.status, res.body.error?.code]).toEqual([409, 'SEATS_AVAILABLE']);
     expect((await book(url, u2, eventId, 2)).status).toBe(201);
   });
+
+  test('when seats already on sale and seats coming back together fit a waiting entry, then the entry is offered them all in that transaction', async () => {
+    const [u1, owner] = [await insertUser(a.pool), await insertUser(a.pool)];
+    const eventId = await insertEvent(a.pool, 3);
+    const made = [
+      await book(url, owner, eventId, 1),
+      await book(url, owner, eventId, 1),
+      await book(url, owner, eventId, 1),
+    ];
+    const [waiting] = (await line(eventId, [[u1, 2]])) as [Json];
+    // One seat back: the entry (2) does not fit, the seat goes on sale.
+    expect((await cancel(url, String(made[0]?.body.id))).status).toBe(200);
+    expect(await entry(waiting.id)).toMatchObject({ status: 'waiting', position: 1 });
+    expect(await availableSeats(a.pool, eventId)).toBe(1);
+    // One more: with the one on sale, two are free and the entry fits.
+    expect((await cancel(url, String(made[1]?.body.id))).status).toBe(200);
+    const offered = await entry(waiting.id);
+    expect(offered).toMatchObject({ status: 'offered', bookingId: expect.any(String) });
+    expect(await bookingRow(a.pool, String(offered.bookingId))).toMatchObject({ status: 'held', quantity: 2 });
+    expect(await seatLedger(a.pool, eventId)).toEqual({ total: 3, available: 0, held: 2, confirmed: 1 });
+  });
 });
 
 describe('what becomes of an offer', () => {
