@@ -1,14 +1,11 @@
 import type { Caller } from '@ebs/service-kit/auth';
-import { withTransaction } from '@ebs/service-kit/db';
 import { AppError, notFound } from '@ebs/service-kit/errors';
 import type { Booking } from '../data/bookings.repo';
-import { countEffects, noEffects } from '../metrics';
 import { assertMayAccessBooking } from './booking-access';
+import { changeBooking } from './booking-change';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
 import type { CancelBookingDeps } from './cancel-booking';
 import { holdExpired } from './hold-errors';
-import { returnSeats } from './return-seats';
-import { SEAT_TRANSACTION } from './seat-transaction';
 
 export type ConfirmBookingDeps = Omit<CancelBookingDeps, 'now'>;
 
@@ -18,11 +15,11 @@ const cancelledConflict = () => new AppError('CONFLICT', 'This booking was cance
  * POST /bookings/:id/confirm, for the hold's owner or an admin (docs/api.md "Holds"):
  *   1. unknown -> 404; another customer's -> 403; already confirmed -> the same 200; cancelled -> 409 CONFLICT;
  *      expired -> 409 HOLD_EXPIRED;
- *   2. one transaction: lock the event row (as every writer of its seats does first), then the booking, and
- *      read MySQL's clock; re-check the status under the locks; a hold whose expiresAt is at or before that
- *      clock is expired now (seats back once, bookings.expired, to the line first) and answered 409
- *      HOLD_EXPIRED, whether or not the sweeper got to it; else the hold becomes confirmed (its seats stay
- *      taken), an offer it was becomes `confirmed`, and bookings.confirmed goes to the outbox; commit.
+ *   2. one transaction (changeBooking): the event row locked, then the booking, with MySQL's clock; the status
+ *      re-checked under the locks; a hold whose expiresAt is at or before that clock is expired now (seats back
+ *      once) and answered 409 HOLD_EXPIRED, whether or not the sweeper got to it; else the hold becomes
+ *      confirmed (its seats stay taken), an offer it was becomes `confirmed`, and bookings.confirmed goes to
+ *      the outbox; commit.
  * Confirm and expiry both run under the booking's row lock and re-check its status, so a hold ends one way.
  */
 export async function confirmBooking(
@@ -31,7 +28,7 @@ export async function confirmBooking(
   caller: Caller,
   requestId?: string,
 ): Promise<BookingView> {
-  const { bookings, seatReturn, outbox, waitlist } = deps.repos;
+  const { bookings, outbox, waitlist } = deps.repos;
   const seen = await bookings.findById(bookingId);
   if (!seen) throw notFound('Booking');
   assertMayAccessBooking(caller, seen);
@@ -39,40 +36,23 @@ export async function confirmBooking(
   if (seen.status === 'cancelled') throw cancelledConflict();
   if (seen.status === 'expired') throw holdExpired();
 
-  const result = await withTransaction(
-    deps.pool,
-    async (conn) => {
-      const effects = noEffects();
-      const event = await seatReturn.lockEvent(conn, seen.eventId);
-      const locked = await bookings.lockById(conn, bookingId);
-      if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
-      const { booking, dbNow } = locked;
-      if (booking.status === 'confirmed') return { booking, effects, expired: false };
-      if (booking.status === 'cancelled') throw cancelledConflict();
-      if (booking.status === 'expired') throw holdExpired();
-      if ((booking.expiresAt as Date).getTime() <= dbNow.getTime()) {
-        await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
-        return { booking, effects, expired: true };
-      }
-      const confirmed: Booking = { ...booking, status: 'confirmed' };
-      await bookings.markConfirmed(conn, booking.id);
-      const offers = await waitlist.lockOffersOf(conn, [booking.id]);
-      await waitlist.setStatus(
-        conn,
-        offers.map((o) => o.id),
-        'confirmed',
-        dbNow,
-      );
-      await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId)]);
-      effects.holds.confirmed += 1;
-      effects.offers.confirmed += offers.length;
-      effects.messages += 1;
-      return { booking: confirmed, effects, expired: false };
-    },
-    SEAT_TRANSACTION,
-  );
-  countEffects(result.effects);
-  if (result.effects.messages > 0) deps.onCommitted();
-  if (result.expired) throw holdExpired();
-  return bookingView(result.booking);
+  const booking = await changeBooking(deps, seen, async (conn, { booking, dbNow }, effects) => {
+    if (booking.status === 'confirmed') return booking;
+    if (booking.status === 'cancelled') throw cancelledConflict();
+    const confirmed: Booking = { ...booking, status: 'confirmed' };
+    await bookings.markConfirmed(conn, booking.id);
+    const offers = await waitlist.lockOffersOf(conn, [booking.id]);
+    await waitlist.setStatus(
+      conn,
+      offers.map((o) => o.id),
+      'confirmed',
+      dbNow,
+    );
+    await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId)]);
+    effects.holds.confirmed += 1;
+    effects.offers.confirmed += offers.length;
+    effects.messages += 1;
+    return confirmed;
+  });
+  return bookingView(booking);
 }

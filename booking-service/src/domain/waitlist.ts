@@ -6,8 +6,8 @@ import { type Page, type Paginated, paginated } from '@ebs/service-kit/http';
 import type { Pool } from 'mysql2/promise';
 import type { Repos } from '../data/repos';
 import type { WaitlistEntry, WaitlistFilters } from '../data/waitlist.repo';
-import { countEffects, noEffects } from '../metrics';
-import { holdExpired } from './hold-errors';
+import { noEffects } from '../metrics';
+import { afterCommit, isDue } from './booking-change';
 import { type KeyClaim, KeyTaken } from './idempotency';
 import { offerToLine } from './offer-to-line';
 import { type ReturnSeatsDeps, returnSeats } from './return-seats';
@@ -92,8 +92,7 @@ export async function joinWaitlist(deps: WaitlistDeps, input: JoinWaitlistInput)
     },
     SEAT_TRANSACTION,
   );
-  countEffects(result.effects);
-  if (result.effects.messages > 0) deps.onCommitted();
+  afterCommit(deps, result.effects, false);
   const entry = await waitlist.findById(result.id);
   if (!entry) throw entryNotFound(); // cannot happen: committed above
   return waitlistEntryView(entry);
@@ -163,7 +162,7 @@ export async function leaveWaitlist(
       const locked = await bookings.lockById(conn, entry.bookingId as string);
       if (locked?.booking.status !== 'held') throw ended(entry); // cannot happen: offered <=> held
       const { booking, dbNow } = locked;
-      const due = (booking.expiresAt as Date).getTime() <= dbNow.getTime();
+      const due = isDue(booking, dbNow);
       await returnSeats(
         conn,
         deps,
@@ -175,9 +174,7 @@ export async function leaveWaitlist(
     },
     SEAT_TRANSACTION,
   );
-  countEffects(result.effects);
-  if (result.effects.messages > 0) deps.onCommitted();
-  if (result.expired) throw holdExpired();
+  afterCommit(deps, result.effects, result.expired);
   const entry = await waitlist.findById(id);
   if (!entry) throw entryNotFound();
   return waitlistEntryView(entry);

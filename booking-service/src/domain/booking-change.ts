@@ -1,0 +1,63 @@
+import { withTransaction } from '@ebs/service-kit/db';
+import { notFound } from '@ebs/service-kit/errors';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { Booking } from '../data/bookings.repo';
+import type { LockedEvent } from '../data/seat-return.repo';
+import { countEffects, noEffects, type SeatEffects } from '../metrics';
+import { holdExpired } from './hold-errors';
+import { type ReturnSeatsDeps, returnSeats } from './return-seats';
+import { SEAT_TRANSACTION } from './seat-transaction';
+
+export type BookingChangeDeps = ReturnSeatsDeps & {
+  pool: Pool;
+  /** Told after a commit that wrote outbox messages (the relay's kick). */
+  onCommitted: () => void;
+};
+
+/** The booking as a change sees it: under its event's row lock and its own, with MySQL's clock. */
+export type LockedChange = { event: LockedEvent; booking: Booking; dbNow: Date };
+
+/** A hold whose expiresAt is at or before MySQL's clock has expired, whether or not the sweeper got to it. */
+export const isDue = (b: Booking, dbNow: Date) =>
+  b.status === 'held' && (b.expiresAt as Date).getTime() <= dbNow.getTime();
+
+/**
+ * One change to a booking (a cancel, a confirm), in one transaction: lock the event row (as every writer of its
+ * seats does first), then the booking, reading MySQL's clock; an expired booking -> 409 HOLD_EXPIRED; a hold due
+ * by that clock is expired now (seats back once, bookings.expired, to the line first) and, once that has
+ * committed, answered 409 HOLD_EXPIRED; else `change` decides under the locks and returns the booking as it
+ * leaves it. What the transaction did is counted, and the relay kicked, only after the commit.
+ */
+export async function changeBooking(
+  deps: BookingChangeDeps,
+  seen: Booking,
+  change: (conn: PoolConnection, locked: LockedChange, effects: SeatEffects) => Promise<Booking>,
+): Promise<Booking> {
+  const { bookings, seatReturn } = deps.repos;
+  const result = await withTransaction(
+    deps.pool,
+    async (conn) => {
+      const effects = noEffects();
+      const event = await seatReturn.lockEvent(conn, seen.eventId);
+      const locked = await bookings.lockById(conn, seen.id);
+      if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
+      const { booking, dbNow } = locked;
+      if (booking.status === 'expired') throw holdExpired();
+      if (isDue(booking, dbNow)) {
+        await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
+        return { booking, effects, expired: true };
+      }
+      return { booking: await change(conn, { event, booking, dbNow }, effects), effects, expired: false };
+    },
+    SEAT_TRANSACTION,
+  );
+  afterCommit(deps, result.effects, result.expired);
+  return result.booking;
+}
+
+/** After a seat transaction committed: count what it did, kick the relay for its messages, answer an expiry. */
+export function afterCommit(deps: Pick<BookingChangeDeps, 'onCommitted'>, effects: SeatEffects, expired: boolean) {
+  countEffects(effects);
+  if (effects.messages > 0) deps.onCommitted();
+  if (expired) throw holdExpired();
+}
