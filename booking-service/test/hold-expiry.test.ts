@@ -19,7 +19,7 @@ import {
 } from './support/holds';
 import { createTestApp, type TestApp } from './support/test-app';
 
-// Expiry by the sweeper (docs/holds-waitlist-spec.md "Expiry"): a hold not confirmed by expiresAt becomes
+// Expiry by the sweeper (docs/api.md "Holds"): a hold not confirmed by expiresAt becomes
 // expired and its seats come back exactly once, within 5 s of expiresAt, with one bookings.expired message.
 // Every app here is made inside its test: a running sweeper works on the whole database.
 

@@ -24,7 +24,7 @@ import {
 } from './support/holds';
 import { createTestApp, type TestApp } from './support/test-app';
 
-// Holds (docs/holds-waitlist-spec.md "Bookings"): POST /bookings with hold: true, its confirm and cancel, and a
+// Holds (docs/api.md "Holds"): POST /bookings with hold: true, its confirm and cancel, and a
 // confirm after expiresAt that no sweeper got to yet (no app of this file runs a sweeper: MySQL's clock decides
 // inside the confirm's own transaction). Two instances over one database, as two replicas: `a` holds for
 // HOLD_TTL_SECONDS=120, `short` for 1 s.

@@ -26,7 +26,7 @@ import {
 } from './support/holds';
 import { createTestApp, type TestApp } from './support/test-app';
 
-// Seats that come back go to the line (docs/holds-waitlist-spec.md "Waitlist"): in line order, the earliest
+// Seats that come back go to the line (docs/api.md "Waitlist"): in line order, the earliest
 // waiting entry whose quantity fits gets a hold (an offer) in the same transaction; an entry never loses its
 // place to a later one asking the same or more. `a` runs no sweeper (offers last OFFER_TTL_SECONDS=900); the
 // tests about an offer expiring or a higher totalSeats make an app with a sweeper of their own.

@@ -16,7 +16,7 @@ import {
 } from './support/holds';
 import { createTestApp, type TestApp } from './support/test-app';
 
-// The waitlist's own routes (docs/holds-waitlist-spec.md "Waitlist"): joining only when the event cannot serve
+// The waitlist's own routes (docs/api.md "Waitlist"): joining only when the event cannot serve
 // the quantity, one active entry per user and event, leaving, reading, access and input. How seats that come
 // back move down the line is waitlist-line.test.ts. Two instances over one database, as two replicas.
 

@@ -5,7 +5,7 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import type { StreamMessage } from './fixtures';
 
-// Helpers of the holds and waitlist suites (docs/holds-waitlist-spec.md): HTTP calls on connections of their own,
+// Helpers of the holds and waitlist suites (docs/api.md "Holds", "Waitlist"): HTTP calls on connections of their own,
 // the rows behind the answers, the spec's seat invariant, and the BOOKINGS stream read from a point on.
 
 export type Json = Record<string, unknown> & {
@@ -237,7 +237,7 @@ export async function seatLedger(pool: Pool, eventId: string) {
 }
 
 /**
- * The spec's invariant query (docs/holds-waitlist-spec.md "The invariant"), limited to these events: the ids of
+ * The invariant query (docs/api.md "The seat invariant"), limited to these events: the ids of
  * those where total_seats <> available_seats + seats held + seats confirmed. Empty when it holds.
  */
 export async function brokenInvariant(pool: Pool, eventIds: string[]): Promise<string[]> {
