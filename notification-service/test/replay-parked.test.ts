@@ -42,6 +42,7 @@ async function park(subject: string, payload: unknown, reason: string): Promise<
     consumer: CONSUMER_NAME,
     stream: 'BOOKINGS',
     streamSeq,
+    streamTimeNs: Date.now() * 1e6,
     subject,
     headers: null,
     payload: new TextEncoder().encode(typeof payload === 'string' ? payload : JSON.stringify(payload)),

@@ -8,6 +8,7 @@ type Row = RowDataPacket & {
   consumer: string;
   stream: string;
   stream_seq: number;
+  stream_time_ns: number;
   subject: string;
   headers: string | null;
   payload: Buffer;
@@ -27,7 +28,7 @@ export function createParkedMessagesRepo(pool: Pool) {
     async pending(consumer: string, page: { afterId: number; limit: number; onlyId?: number }): Promise<ParkedRow[]> {
       const only = page.onlyId === undefined ? '' : 'AND id = ?';
       const [rows] = await pool.query<Row[]>(
-        `SELECT id, consumer, stream, stream_seq, subject, headers, payload, reason, parked_at FROM parked_messages
+        `SELECT id, consumer, stream, stream_seq, stream_time_ns, subject, headers, payload, reason, parked_at FROM parked_messages
          WHERE consumer = ? AND replayed_at IS NULL AND id > ? ${only} ORDER BY id LIMIT ?`,
         [consumer, page.afterId, ...(page.onlyId === undefined ? [] : [page.onlyId]), page.limit],
       );
@@ -36,6 +37,7 @@ export function createParkedMessagesRepo(pool: Pool) {
         consumer: r.consumer,
         stream: r.stream,
         streamSeq: Number(r.stream_seq),
+        streamTimeNs: Number(r.stream_time_ns),
         subject: r.subject,
         headers: r.headers,
         payload: r.payload,

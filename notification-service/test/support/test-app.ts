@@ -9,7 +9,7 @@ import type { Pool } from 'mysql2/promise';
 import { buildApp } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
 import { createNotificationsRepo, type NotificationsRepo } from '../../src/data/notifications.repo';
-import { createParkedMessagesRepo } from '../../src/data/parked-messages.repo';
+import { createParkedMessagesRepo, type ParkedMessagesRepo } from '../../src/data/parked-messages.repo';
 import { startBookingsConsumer } from '../../src/messaging/bookings.consumer';
 
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
@@ -24,10 +24,14 @@ export type TestApp = {
   close: () => Promise<void>;
 };
 
-/** The service wired as main.ts wires it, consumer included; `notifications` lets a test wrap the repository. */
+/** The service wired as main.ts wires it, consumer included; `notifications` and `parked` let a test wrap a repository. */
 export function createTestApp(
   overrides: NodeJS.ProcessEnv = {},
-  opts: { notifications?: (repo: NotificationsRepo) => NotificationsRepo; retryBaseMs?: number } = {},
+  opts: {
+    notifications?: (repo: NotificationsRepo) => NotificationsRepo;
+    parked?: (repo: ParkedMessagesRepo) => ParkedMessagesRepo;
+    retryBaseMs?: number;
+  } = {},
 ): TestApp {
   const config = testConfig(overrides);
   const logger = createLogger('test', config.logLevel);
@@ -38,7 +42,7 @@ export function createTestApp(
   const consumer = startBookingsConsumer({
     nats,
     notifications,
-    parked: createParkedMessagesRepo(pool),
+    parked: opts.parked ? opts.parked(createParkedMessagesRepo(pool)) : createParkedMessagesRepo(pool),
     logger,
     ackWaitMs: config.nats.ackWaitMs,
     retryBaseMs: opts.retryBaseMs,

@@ -41,11 +41,18 @@ export type Outcome = 'done' | 'retry' | { park: string };
  */
 export type BatchHandler = (batch: Delivery[]) => Promise<Outcome[]>;
 
-/** A message that cannot be handled, as it is kept for an operator (see db/migrations/009_parked_messages.sql). */
+/**
+ * A message that cannot be handled, as it is kept for an operator (see db/migrations/009_parked_messages.sql and
+ * 012_parked_message_key.sql). It is one message by (consumer, stream, streamSeq, streamTimeNs): the sequence
+ * alone names another message once the stream is re-created (or on another server whose stream shares the
+ * database), the time it entered the stream tells them apart, and every redelivery of it carries the same.
+ */
 export type ParkedMessage = {
   consumer: string;
   stream: string;
   streamSeq: number;
+  /** When the message entered the stream: JetStream's timestamp in nanoseconds since the epoch (as nats.js reads it). */
+  streamTimeNs: number;
   subject: string;
   headers: string | null;
   payload: Uint8Array;
@@ -199,6 +206,7 @@ export function startDurableConsumer(opts: {
         consumer: durable,
         stream,
         streamSeq: m.info.streamSequence,
+        streamTimeNs: m.info.timestampNanos,
         subject: m.subject.slice(0, 255),
         headers,
         payload: m.data,
