@@ -1,5 +1,4 @@
 import { adminAuth } from '@ebs/service-kit/testing';
-import { onOwnDatabase } from '@ebs/test-support';
 import request from 'supertest';
 import { CONSUMER_NAME } from '../src/messaging/bookings.consumer';
 import {
@@ -22,14 +21,15 @@ const commitThenFailOnce = new Set<string>();
 /** How many times a batch holding each booking was stored. */
 const stores = new Map<string, number>();
 
-// On a database of its own: parked messages are keyed by (consumer, stream, stream_seq), and suites in other
-// workers, each with a nats-server of its own, park messages with the same sequence numbers in the shared one.
+// On the shared database: suites in other workers, each with a nats-server of its own, park messages with the
+// same sequence numbers there, and each is a row of its own (db/migrations/012_parked_message_key.sql).
 let t: TestApp;
 let pub: Awaited<ReturnType<typeof publisher>>;
 beforeAll(async () => {
   pub = await publisher();
-  t = await onOwnDatabase((env) =>
-    createTestApp(env, {
+  t = createTestApp(
+    {},
+    {
       retryBaseMs: 50,
       notifications: (repo) => ({
         ...repo,
@@ -44,7 +44,7 @@ beforeAll(async () => {
           }
         },
       }),
-    }),
+    },
   );
   await t.nats.firstConnect;
 });
