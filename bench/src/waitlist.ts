@@ -42,6 +42,8 @@ export type WaitlistResult = {
   invariant: boolean;
   /** k-th offer (MySQL's clock) minus the k-th cancel's 200 arrival: negative when made before the answer. */
   cancelToOffer: { p50: number; p99: number; max: number };
+  /** From sending the cancels (all at once) to each offer: the queue on the event's row lock included. */
+  sentToOffer: { p50: number; p99: number };
   /** From sending the cancels to the last offer. */
   lastOfferMs: number;
   notified: { offers: number; once: number; more: number; waitedMs: number; offerToNotificationP99: number };
@@ -129,6 +131,7 @@ export async function waitlistDrain(
     .sort((a, b) => a - b);
   const diffs = offerTimes.map((t, k) => t - (answered[k] ?? Number.NaN)).filter(Number.isFinite);
   diffs.sort((a, b) => a - b);
+  const sinceSent = offerTimes.map((t) => t - (cancelStarted + offset));
   const cancelLatencies = cancels.map((c) => c.ms).sort((a, b) => a - b);
 
   const [seats] = await stack.pool.query<RowDataPacket[]>('SELECT available_seats FROM events WHERE id = ?', [eventId]);
@@ -159,6 +162,10 @@ export async function waitlistDrain(
       p50: percentile(diffs, 50),
       p99: percentile(diffs, 99),
       max: diffs[diffs.length - 1] ?? 0,
+    },
+    sentToOffer: {
+      p50: percentile(sinceSent, 50),
+      p99: percentile(sinceSent, 99),
     },
     lastOfferMs: (offerTimes[offerTimes.length - 1] ?? Number.NaN) - (cancelStarted + offset),
     notified,
