@@ -49,12 +49,7 @@ export type EventSummary = { name: string; startsAt: Date };
 
 export type NotificationsRepo = ReturnType<typeof createNotificationsRepo>;
 
-const SUMMARY_TTL_MS = 30_000;
-const SUMMARY_MAX = 10_000;
-
 export function createNotificationsRepo(pool: Pool) {
-  // A rush books one event thousands of times: its name and start are read once per 30 s, not per batch.
-  const summaries = new Map<string, { value: EventSummary; at: number }>();
   return {
     /**
      * Stores a batch in one multi-row INSERT (one commit). A row whose (bookingId, type) is already stored,
@@ -68,25 +63,18 @@ export function createNotificationsRepo(pool: Pool) {
       ]);
     },
 
-    /** Each event's name and start for a readable message; events not (or no longer) there are missing. */
+    /**
+     * Each event's name and start for a readable message; events not (or no longer) there are missing. Read for
+     * every batch, never cached: a notification made after a PATCH's 200 names the event as changed. One
+     * primary-key look-up of the batch's few events (a rush of one event is one row per batch of up to 256).
+     */
     async eventSummaries(eventIds: string[]): Promise<Map<string, EventSummary>> {
       const found = new Map<string, EventSummary>();
-      const missing: string[] = [];
-      for (const id of new Set(eventIds)) {
-        const hit = summaries.get(id);
-        if (hit && Date.now() - hit.at < SUMMARY_TTL_MS) found.set(id, hit.value);
-        else missing.push(id);
-      }
-      if (missing.length === 0) return found;
+      if (eventIds.length === 0) return found;
       const [rows] = await pool.query<RowDataPacket[]>('SELECT id, name, starts_at FROM events WHERE id IN (?)', [
-        missing,
+        [...new Set(eventIds)],
       ]);
-      if (summaries.size + rows.length > SUMMARY_MAX) summaries.clear();
-      for (const r of rows) {
-        const value = { name: String(r.name), startsAt: r.starts_at as Date };
-        summaries.set(String(r.id), { value, at: Date.now() });
-        found.set(String(r.id), value);
-      }
+      for (const r of rows) found.set(String(r.id), { name: String(r.name), startsAt: r.starts_at as Date });
       return found;
     },
 
