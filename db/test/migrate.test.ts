@@ -54,6 +54,7 @@ const SCHEMA = [
   'parked_messages',
   'schema_migrations',
   'users',
+  'waitlist_entries',
 ];
 
 describe('migrate', () => {
