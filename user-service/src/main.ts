@@ -15,7 +15,13 @@ function main(): void {
   const pool = createPool(config.db);
   const signingKey = createSigningKey(config.auth.privateKey, config.auth);
   logger.info({ alg: signingKey.alg, kid: signingKey.kid }, 'token signing key loaded');
-  const app = buildApp({ pool, logger, signingKey, tokenTtlSeconds: config.auth.ttlSeconds });
+  const app = buildApp({
+    pool,
+    logger,
+    signingKey,
+    tokenTtlSeconds: config.auth.ttlSeconds,
+    trustProxy: config.trustProxy,
+  });
   // What closes on SIGTERM, in order, once the drain is over.
   const closing = [{ name: 'mysql pool', close: () => pool.end() }];
   serve({ app, service: SERVICE, logger, config, steps: closing });

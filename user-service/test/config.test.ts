@@ -61,9 +61,27 @@ describe('config', () => {
     ['JWT_TTL_SECONDS', 'words', 'an hour'],
     ['ADMIN_EMAIL', 'not an email', 'not-an-email'],
     ['ADMIN_PASSWORD', '5 characters', 'short'],
+    ['TRUST_PROXY', 'true (any client could choose its address)', 'true'],
+    ['TRUST_PROXY', 'a word', 'yes please'],
+    ['TRUST_PROXY', 'a subnet too wide', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'too many hops', '11'],
   ])('when %s is %s, then loading fails naming the variable', (name, _, value) => {
     const env = { ...base, ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'long enough', [name]: value };
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  test.each([
+    ['unset', undefined, false],
+    ['false', 'false', false],
+    ['0', '0', false],
+    ['a number of proxies', '2', 2],
+    [
+      'a list of ranges and subnets',
+      'loopback, 10.0.0.0/8,fd00::/8, 192.0.2.10',
+      ['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.10'],
+    ],
+  ])('when TRUST_PROXY is %s, then trust proxy is %p', (_, value, expected) => {
+    expect(loadConfig({ ...base, TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });
 
   test('when JWT_PRIVATE_KEY is missing, then loading fails naming it', () => {

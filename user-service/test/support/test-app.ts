@@ -23,6 +23,7 @@ export function createTestApp(overrides: NodeJS.ProcessEnv = {}, opts: { logger?
     logger: opts.logger ?? createLogger('test', config.logLevel),
     signingKey: createSigningKey(config.auth.privateKey, config.auth),
     tokenTtlSeconds: config.auth.ttlSeconds,
+    trustProxy: config.trustProxy,
   });
   return { app, pool, close: () => pool.end() };
 }
