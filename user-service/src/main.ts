@@ -3,8 +3,10 @@ import { runService, serve } from '@ebs/service-kit/lifecycle';
 import { createLogger, type Logger } from '@ebs/service-kit/observability';
 import { buildApp } from './app';
 import { type Config, loadConfig } from './config';
+import { createLoginFailuresRepo } from './data/login-failures.repo';
 import { createUsersRepo } from './data/users.repo';
 import { ensureAdmin } from './domain/admin-bootstrap';
+import { createLoginThrottlePurger } from './domain/login-throttle';
 import { createSigningKey } from './domain/signing-key';
 
 const SERVICE = 'user-service';
@@ -22,8 +24,14 @@ function main(): void {
     tokenTtlSeconds: config.auth.ttlSeconds,
     trustProxy: config.trustProxy,
   });
+  // Every replica purges old login throttle rows on its own schedule (batches; never two passes at once).
+  const purger = createLoginThrottlePurger({ loginFailures: createLoginFailuresRepo(pool), logger });
+  purger.start();
   // What closes on SIGTERM, in order, once the drain is over.
-  const closing = [{ name: 'mysql pool', close: () => pool.end() }];
+  const closing = [
+    { name: 'login throttle purge', close: () => purger.stop() },
+    { name: 'mysql pool', close: () => pool.end() },
+  ];
   serve({ app, service: SERVICE, logger, config, steps: closing });
   if (config.admin) bootstrapAdmin(createUsersRepo(pool), logger, config.admin);
 }

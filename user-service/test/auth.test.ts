@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createLogger } from '@ebs/service-kit/observability';
 import {
   adminAuth,
@@ -15,7 +15,14 @@ import { createUsersRepo } from '../src/data/users.repo';
 import { ensureAdmin } from '../src/domain/admin-bootstrap';
 import { createTestApp, type TestApp } from './support/test-app';
 
-const t = oneAppPerFile(createTestApp);
+// Each test logs in from a client address of its own (X-Forwarded-For, trusted from loopback): the login
+// throttle's bound per address (50 failures) then counts only that test's failures, not every suite's on 127.0.0.1.
+const TRUSTING = { TRUST_PROXY: 'loopback' };
+const t = oneAppPerFile(() => createTestApp(TRUSTING));
+let clientAddress = '';
+beforeEach(() => {
+  clientAddress = `10.${[...randomBytes(3)].join('.')}`;
+});
 
 const uniqueEmail = (tag = 'auth') => `${tag}-${randomUUID()}@example.com`;
 const PASSWORD = 'a long enough secret';
@@ -25,7 +32,7 @@ async function signUp(app = t.app, email = uniqueEmail(), password = PASSWORD): 
 }
 
 const login = (email: string, password: string, app = t.app) =>
-  request(app).post('/auth/token').send({ email, password });
+  request(app).post('/auth/token').set('X-Forwarded-For', clientAddress).send({ email, password });
 
 describe('POST /auth/token', () => {
   test('when email and password are right, then 200 with a Bearer JWT: sub, role customer, iss, aud, iat, exp 1 h, kid of the JWKS', async () => {
@@ -139,7 +146,7 @@ describe('POST /auth/token', () => {
 describe('login rate limit (MySQL, shared by replicas)', () => {
   let replicaB: TestApp;
   beforeAll(() => {
-    replicaB = createTestApp();
+    replicaB = createTestApp(TRUSTING);
   });
   afterAll(async () => {
     await replicaB.close();

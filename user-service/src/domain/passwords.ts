@@ -1,4 +1,5 @@
 import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { countPasswordCheck } from '../metrics';
 
 // argon2id with the OWASP minimum parameters (19 MiB, 2 passes, 1 lane); the salt is random per hash and
 // travels inside the PHC string with the parameters, so they can be raised later without breaking logins.
@@ -15,6 +16,7 @@ let dummyHash: Promise<string> | undefined;
 export async function passwordMatches(hashOrNothing: string | undefined, password: string): Promise<boolean> {
   dummyHash ??= hashPassword('not-a-real-password-only-for-timing');
   const target = hashOrNothing ?? (await dummyHash);
+  countPasswordCheck();
   const ok = await verify(target, password).catch(() => false);
   return ok && hashOrNothing !== undefined;
 }

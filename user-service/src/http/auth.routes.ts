@@ -2,6 +2,7 @@ import { parseInput } from '@ebs/service-kit/http';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type IssueTokenDeps, issueToken } from '../domain/issue-token';
+import { clientAddressKey } from './client-address';
 
 export const tokenRequestBody = z.strictObject({
   email: z.string().trim().max(254).toLowerCase().pipe(z.email()),
@@ -21,7 +22,8 @@ export function authRouter(deps: IssueTokenDeps): Router {
   router.post('/auth/token', async (req, res) => {
     const input = parseInput(tokenRequestBody, req.body);
     res.set('Cache-Control', 'no-store');
-    res.json(await issueToken(deps, input));
+    // req.ip follows the app's `trust proxy` (TRUST_PROXY): the socket's peer unless proxies are trusted.
+    res.json(await issueToken(deps, input, clientAddressKey(req.ip)));
   });
 
   router.get('/.well-known/jwks.json', (_req, res) => {

@@ -44,7 +44,8 @@ export function buildOpenApi(): OpenApiDocument {
         summary: 'Log in: an access token (JWT) for email and password',
         description:
           'Wrong email or password: 401, the same answer for both. More than 10 failures for one email within ' +
-          '15 minutes: 429 RATE_LIMITED with Retry-After, across replicas.',
+          '15 minutes from one client address, 100 for one email from all addresses, or 50 from one address ' +
+          'for all emails: 429 RATE_LIMITED with Retry-After, across replicas, before the password is checked.',
         body: tokenRequestBody,
         responses: { 200: { description: 'A bearer token', schema: tokenResponse.meta({ id: 'Token' }) } },
         errors: [
