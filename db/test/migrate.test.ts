@@ -47,6 +47,7 @@ const SCHEMA = [
   'bookings',
   'events',
   'idempotency_keys',
+  'login_address_gates',
   'login_failures',
   'login_gates',
   'notifications',
