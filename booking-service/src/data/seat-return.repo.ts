@@ -16,20 +16,16 @@ export function createSeatReturnRepo() {
      * returns what a cancel decides on; undefined when there is no such event.
      */
     async lockEvent(conn: PoolConnection, eventId: string): Promise<LockedEvent | undefined> {
-      const [rows] = await conn.execute<RowDataPacket[]>(
-        'SELECT starts_at, available_seats, total_seats, UTC_TIMESTAMP(3) AS db_now FROM events WHERE id = ? FOR UPDATE',
-        [eventId],
-      );
-      const r = rows[0];
-      return (
-        r && {
-          id: eventId,
-          dbNow: r.db_now as Date,
-          startsAt: r.starts_at as Date,
-          availableSeats: Number(r.available_seats),
-          totalSeats: Number(r.total_seats),
-        }
-      );
+      return lockRow(conn, eventId, 'FOR UPDATE');
+    },
+
+    /**
+     * The event row in share mode (LOCK IN SHARE MODE, alike on MySQL 8 and MariaDB): for a change that moves no
+     * seat (a confirm), so that such changes of one event run side by side while every writer of its seats,
+     * which takes the exclusive lock, still waits for them (and they for it).
+     */
+    async shareEvent(conn: PoolConnection, eventId: string): Promise<LockedEvent | undefined> {
+      return lockRow(conn, eventId, 'LOCK IN SHARE MODE');
     },
 
     async giveSeatsBack(conn: PoolConnection, eventId: string, quantity: number, at: Date): Promise<void> {
@@ -41,4 +37,25 @@ export function createSeatReturnRepo() {
       ]);
     },
   };
+}
+
+async function lockRow(
+  conn: PoolConnection,
+  eventId: string,
+  mode: 'FOR UPDATE' | 'LOCK IN SHARE MODE',
+): Promise<LockedEvent | undefined> {
+  const [rows] = await conn.execute<RowDataPacket[]>(
+    `SELECT starts_at, available_seats, total_seats, UTC_TIMESTAMP(3) AS db_now FROM events WHERE id = ? ${mode}`,
+    [eventId],
+  );
+  const r = rows[0];
+  return (
+    r && {
+      id: eventId,
+      dbNow: r.db_now as Date,
+      startsAt: r.starts_at as Date,
+      availableSeats: Number(r.available_seats),
+      totalSeats: Number(r.total_seats),
+    }
+  );
 }

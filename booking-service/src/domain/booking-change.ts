@@ -21,36 +21,54 @@ export type LockedChange = { event: LockedEvent; booking: Booking; dbNow: Date }
 export const isDue = (b: Booking, dbNow: Date) =>
   b.status === 'held' && (b.expiresAt as Date).getTime() <= dbNow.getTime();
 
+/** A change under the shared event lock found a hold to expire, which moves seats: it runs again exclusively. */
+class NeedsSeatLock extends Error {}
+
 /**
  * One change to a booking (a cancel, a confirm), in one transaction: lock the event row (as every writer of its
  * seats does first), then the booking, reading MySQL's clock; an expired booking -> 409 HOLD_EXPIRED; a hold due
  * by that clock is expired now (seats back once, bookings.expired, to the line first) and, once that has
  * committed, answered 409 HOLD_EXPIRED; else `change` decides under the locks and returns the booking as it
  * leaves it. What the transaction did is counted, and the relay kicked, only after the commit.
+ * `movesSeats: false` (a confirm): the event row is locked in share mode, so such changes of one event run side
+ * by side, and still never beside a writer of its seats (a booking batch, a cancel, the sweeper); should the
+ * hold turn out due, the transaction is rolled back and run again with the exclusive lock to expire it.
  */
 export async function changeBooking(
   deps: BookingChangeDeps,
   seen: Booking,
   change: (conn: PoolConnection, locked: LockedChange, effects: SeatEffects) => Promise<Booking>,
+  opts: { movesSeats: boolean } = { movesSeats: true },
 ): Promise<Booking> {
   const { bookings, seatReturn } = deps.repos;
-  const result = await withTransaction(
-    deps.pool,
-    async (conn) => {
-      const effects = noEffects();
-      const event = await seatReturn.lockEvent(conn, seen.eventId);
-      const locked = await bookings.lockById(conn, seen.id);
-      if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
-      const { booking, dbNow } = locked;
-      if (booking.status === 'expired') throw holdExpired();
-      if (isDue(booking, dbNow)) {
-        await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
-        return { booking, effects, expired: true };
-      }
-      return { booking: await change(conn, { event, booking, dbNow }, effects), effects, expired: false };
-    },
-    SEAT_TRANSACTION,
-  );
+  const attempt = (exclusive: boolean) =>
+    withTransaction(
+      deps.pool,
+      async (conn) => {
+        const effects = noEffects();
+        const event = await (exclusive
+          ? seatReturn.lockEvent(conn, seen.eventId)
+          : seatReturn.shareEvent(conn, seen.eventId));
+        const locked = await bookings.lockById(conn, seen.id);
+        if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
+        const { booking, dbNow } = locked;
+        if (booking.status === 'expired') throw holdExpired();
+        if (isDue(booking, dbNow)) {
+          if (!exclusive) throw new NeedsSeatLock();
+          await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
+          return { booking, effects, expired: true };
+        }
+        return { booking: await change(conn, { event, booking, dbNow }, effects), effects, expired: false };
+      },
+      SEAT_TRANSACTION,
+    );
+  let result: Awaited<ReturnType<typeof attempt>>;
+  try {
+    result = await attempt(opts.movesSeats);
+  } catch (err) {
+    if (!(err instanceof NeedsSeatLock)) throw err;
+    result = await attempt(true);
+  }
   afterCommit(deps, result.effects, result.expired);
   return result.booking;
 }

@@ -15,7 +15,8 @@ const cancelledConflict = () => new AppError('CONFLICT', 'This booking was cance
  * POST /bookings/:id/confirm, for the hold's owner or an admin (docs/api.md "Holds"):
  *   1. unknown -> 404; another customer's -> 403; already confirmed -> the same 200; cancelled -> 409 CONFLICT;
  *      expired -> 409 HOLD_EXPIRED;
- *   2. one transaction (changeBooking): the event row locked, then the booking, with MySQL's clock; the status
+ *   2. one transaction (changeBooking): the event row locked (in share mode: a confirm moves no seat, so confirms
+ *      of one event run side by side), then the booking, with MySQL's clock; the status
  *      re-checked under the locks; a hold whose expiresAt is at or before that clock is expired now (seats back
  *      once) and answered 409 HOLD_EXPIRED, whether or not the sweeper got to it; else the hold becomes
  *      confirmed (its seats stay taken), an offer it was becomes `confirmed`, and bookings.confirmed goes to
@@ -36,23 +37,28 @@ export async function confirmBooking(
   if (seen.status === 'cancelled') throw cancelledConflict();
   if (seen.status === 'expired') throw holdExpired();
 
-  const booking = await changeBooking(deps, seen, async (conn, { booking, dbNow }, effects) => {
-    if (booking.status === 'confirmed') return booking;
-    if (booking.status === 'cancelled') throw cancelledConflict();
-    const confirmed: Booking = { ...booking, status: 'confirmed' };
-    await bookings.markConfirmed(conn, booking.id);
-    const offers = await waitlist.lockOffersOf(conn, [booking.id]);
-    await waitlist.setStatus(
-      conn,
-      offers.map((o) => o.id),
-      'confirmed',
-      dbNow,
-    );
-    await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId)]);
-    effects.holds.confirmed += 1;
-    effects.offers.confirmed += offers.length;
-    effects.messages += 1;
-    return confirmed;
-  });
+  const booking = await changeBooking(
+    deps,
+    seen,
+    async (conn, { booking, dbNow }, effects) => {
+      if (booking.status === 'confirmed') return booking;
+      if (booking.status === 'cancelled') throw cancelledConflict();
+      const confirmed: Booking = { ...booking, status: 'confirmed' };
+      await bookings.markConfirmed(conn, booking.id);
+      const offers = await waitlist.lockOffersOf(conn, [booking.id]);
+      await waitlist.setStatus(
+        conn,
+        offers.map((o) => o.id),
+        'confirmed',
+        dbNow,
+      );
+      await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId)]);
+      effects.holds.confirmed += 1;
+      effects.offers.confirmed += offers.length;
+      effects.messages += 1;
+      return confirmed;
+    },
+    { movesSeats: false },
+  );
   return bookingView(booking);
 }
