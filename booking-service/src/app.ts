@@ -29,7 +29,7 @@ export type AppDeps = {
    * Called after each committed cancel, confirm, expiry or waitlist change that wrote outbox messages (the
    * outbox relay's kick; bookings tell the rush's own).
    */
-  onCancelCommitted: () => void;
+  onOutboxWritten: () => void;
   /** An offer to the waitlist lasts this long (OFFER_TTL_SECONDS). */
   offerTtlSeconds: number;
   /** The clock of cancellations and Idempotency-Keys (tests inject one); default: the system clock. */
@@ -44,7 +44,7 @@ export function buildApp(deps: AppDeps): Express {
   watchOutbox(repos.outbox);
   watchWaitlist(repos.waitlist);
   const now = deps.now ?? (() => new Date());
-  const seats = { pool, repos, onCommitted: deps.onCancelCommitted, now, offerTtlSeconds: deps.offerTtlSeconds };
+  const seats = { pool, repos, onCommitted: deps.onOutboxWritten, now, offerTtlSeconds: deps.offerTtlSeconds };
   const answerDelayMs = deps.testHooks?.bookingAnswerDelayMs;
   return createServiceApp({
     logger,

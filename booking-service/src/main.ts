@@ -50,7 +50,7 @@ function main(): void {
     auth,
     natsConnected: nats.isConnected,
     rush,
-    onCancelCommitted: relay.kick,
+    onOutboxWritten: relay.kick,
     offerTtlSeconds,
     now,
     testHooks: config.testHooks,

@@ -401,3 +401,35 @@ describe('confirm: access and ids', () => {
     }
   });
 });
+
+describe('an event that has started', () => {
+  test('when the hold of an event that has started is confirmed, then 409 CONFLICT and the hold stays held (it expires on its own)', async () => {
+    const userId = await insertUser(a.pool);
+    const eventId = await insertEvent(a.pool, 2);
+    const held = await hold(urlA, userId, eventId);
+    expect(held.status).toBe(201);
+    await startEvent(a.pool, eventId);
+
+    const res = await confirm(urlA, String(held.body.id));
+    expect([res.status, res.body.error?.code]).toEqual([409, 'CONFLICT']);
+    expect((await bookingRow(a.pool, String(held.body.id)))?.status).toBe('held');
+    expect(await outboxKinds(a.pool, String(held.body.id))).toEqual([]);
+    expect(await seatLedger(a.pool, eventId)).toEqual({ total: 2, available: 1, held: 1, confirmed: 0 });
+  });
+});
+
+describe("a confirm's outbox row", () => {
+  test('when a hold made 10 minutes ago is confirmed, then its bookings.confirmed row is dated at the confirm (the outbox age gauge reads it) and its payload keeps the hold’s createdAt', async () => {
+    const userId = await insertUser(a.pool);
+    const eventId = await insertEvent(a.pool, 1);
+    const held = await hold(urlA, userId, eventId);
+    const id = String(held.body.id);
+    await a.pool.query('UPDATE bookings SET created_at = created_at - INTERVAL 10 MINUTE WHERE id = ?', [id]);
+    const before = await mysqlNow(a.pool);
+    expect((await confirm(urlA, id)).status).toBe(200);
+
+    const [row] = await outboxOfBookings(a.pool, [id]);
+    expect(row?.createdAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(String(row?.payload.createdAt))).toBeLessThan(before - 9 * 60_000);
+  });
+});

@@ -297,3 +297,24 @@ describe('access, bad input and unknown ids', () => {
     expect((await entryRow(a.pool, String(entry.body.id)))?.status).toBe('waiting');
   });
 });
+
+describe('leaving once the event has started', () => {
+  test('when an offered entry leaves after its event started, then 409 CONFLICT and its offer stays (it expires on its own); a waiting entry may still leave', async () => {
+    const eventId = await insertEvent(a.pool, 1);
+    const booked = await book(urls[0], await insertUser(a.pool), eventId, 1);
+    const [offeredUser, waitingUser] = [await insertUser(a.pool), await insertUser(a.pool)];
+    const offered = await join(urls[0], offeredUser, eventId);
+    const waiting = await join(urls[0], waitingUser, eventId);
+    expect([offered.status, waiting.status]).toEqual([201, 201]);
+    expect((await call(urls[0], 'POST', `/bookings/${booked.body.id}/cancel`, {})).status).toBe(200);
+    expect((await entryRow(a.pool, String(offered.body.id)))?.status).toBe('offered');
+    await startEvent(a.pool, eventId);
+
+    const refused = await leave(urls[0], String(offered.body.id));
+    expect([refused.status, refused.body.error?.code]).toEqual([409, 'CONFLICT']);
+    expect((await entryRow(a.pool, String(offered.body.id)))?.status).toBe('offered');
+    expect(await availableSeats(a.pool, eventId)).toBe(0);
+    const left = await leave(urls[0], String(waiting.body.id));
+    expect([left.status, left.body.status]).toEqual([200, 'left']);
+  });
+});

@@ -16,6 +16,8 @@ DEALLOCATE PREPARE stmt;
 
 -- The status CHECK of 003 knew only confirmed and cancelled: it is replaced by one that knows the four
 -- states. DROP CONSTRAINT works alike on MySQL 8.0.19+ and MariaDB (MySQL's DROP CHECK is not in MariaDB).
+-- Adding a CHECK copies the table on both engines (writes wait meanwhile): on a large live bookings table, run
+-- this migration before the on-sale, not during it.
 SET @ddl = IF(
   (SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'bookings' AND CONSTRAINT_NAME = 'ck_bookings_status') = 1,

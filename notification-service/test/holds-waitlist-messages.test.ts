@@ -166,7 +166,7 @@ describe('bookings.offered', () => {
 
   test.each([
     ['without expiresAt', 'expiresAt', { expiresAt: undefined }],
-    ['without waitlistEntryId', 'waitlistEntryId', { waitlistEntryId: undefined }],
+    ['whose waitlistEntryId is not a UUID', 'waitlistEntryId', { waitlistEntryId: 'entry-1' }],
     ['whose expiresAt is not a date-time', 'expiresAt', { expiresAt: 'in 15 minutes' }],
   ])('when bookings.offered arrives %s, then it is parked and acked, not stored', async (_, field, overrides) => {
     const bad = offeredPayload(overrides);
@@ -181,6 +181,15 @@ describe('bookings.offered', () => {
     expect(await allHandled()).toBe(true);
     expect((await consumerInfo()).num_redelivered).toBe(0);
     expect(await notificationRows(t.pool, bad.bookingId)).toHaveLength(0);
+  });
+
+  test('when bookings.offered arrives without waitlistEntryId (DESIGN §4 lists only the booking fields and expiresAt), then it is stored', async () => {
+    const plain = offeredPayload({ waitlistEntryId: undefined });
+    await pub.publishJs('bookings.offered', plain, `${plain.bookingId}.offered`);
+    expect(await waitFor(async () => (await notificationRows(t.pool, plain.bookingId)).length === 1)).toBe(true);
+    expect(await notificationRows(t.pool, plain.bookingId)).toEqual([
+      expect.objectContaining({ type: 'waitlist.offered' }),
+    ]);
   });
 
   test("when one offer is confirmed and another offer's hold expires, then each booking has one notification per message kind", async () => {

@@ -18,7 +18,7 @@ export type Booking = {
 export const BOOKING_STATUSES = ['held', 'confirmed', 'cancelled', 'expired'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
-/** A booking read under its row lock, with MySQL's clock read after the lock was taken. */
+/** A due hold read under its row lock, with MySQL's clock as the statement that found it due read it. */
 export type LockedBooking = { booking: Booking; dbNow: Date };
 
 export type BookingFilters = { userId?: string; eventId?: string; status?: BookingStatus };
@@ -56,23 +56,18 @@ export type BookingsRepo = ReturnType<typeof createBookingsRepo>;
  */
 export function createBookingsRepo(pool: Pool) {
   return {
-    /**
-     * Reads a booking inside a transaction, locking its row until the transaction ends, with MySQL's clock
-     * (UTC_TIMESTAMP, read by this statement: callers hold the event row lock already, so it waits for nothing).
-     * A hold is expired when its expiresAt is at or before that clock, whether or not it was swept yet.
-     */
-    async lockById(conn: PoolConnection, id: string): Promise<LockedBooking | undefined> {
-      const [rows] = await conn.execute<(BookingRow & { db_now: Date })[]>(
-        `SELECT ${READ_COLUMNS}, UTC_TIMESTAMP(3) AS db_now FROM bookings WHERE id = ? FOR UPDATE`,
-        [id],
-      );
-      const r = rows[0];
-      return r && { booking: toBooking(r), dbNow: r.db_now };
+    /** Reads a booking inside a transaction, locking its row until the transaction ends. */
+    async lockById(conn: PoolConnection, id: string): Promise<Booking | undefined> {
+      const [rows] = await conn.execute<BookingRow[]>(`SELECT ${READ_COLUMNS} FROM bookings WHERE id = ? FOR UPDATE`, [
+        id,
+      ]);
+      return rows[0] && toBooking(rows[0]);
     },
 
     /**
      * The sweeper's re-check under the event row lock: of these holds, the ones still held whose expiresAt has
-     * passed by MySQL's clock, locked; each with that clock (`dbNow`).
+     * passed by MySQL's clock, locked; each with that clock (`dbNow`). Under the exclusive event row lock nobody
+     * else holds these rows, so the statement waits for nothing and its clock is the clock of the decision.
      */
     async lockDueHolds(conn: PoolConnection, ids: string[]): Promise<LockedBooking[]> {
       if (ids.length === 0) return [];
@@ -129,7 +124,7 @@ export function createBookingsRepo(pool: Pool) {
       return rows[0] && toBooking(rows[0]);
     },
 
-    /** Newest first, optionally by user, event and/or status (indexes: 003 and 008). */
+    /** Newest first, optionally by user, event and/or status (indexes: 003, 008 and 014). */
     async list(filters: BookingFilters, page: Page): Promise<{ bookings: Booking[]; total: number }> {
       const where: string[] = [];
       const values: string[] = [];

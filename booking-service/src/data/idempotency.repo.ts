@@ -55,7 +55,7 @@ export function createIdempotencyRepo(pool: Pool) {
 
     /**
      * Inside the booking's transaction: remembers the key, or returns false when (user, key) is already taken
-     * by a committed booking. A concurrent holder of the same key (another replica's transaction in flight)
+     * by a committed booking (or waitlist entry). A concurrent holder of the same key (another replica's transaction in flight)
      * makes this wait on the primary key until it commits (then false) or rolls back (then true). Only this
      * statement is undone on a duplicate (InnoDB statement rollback): a group transaction goes on with its
      * other requests. `expiredAt`: a row of this key created at or before that counts as absent and is replaced.

@@ -19,25 +19,27 @@ export function createInventoryRepo() {
      * Locks the rows of these events (SELECT ... FOR UPDATE) until the transaction ends, in primary-key order
      * (the IN list is scanned in index order; ORDER BY says so), and returns each one's free seats and start;
      * an id missing from the map has no event. Every writer of available_seats takes this lock first.
-     * `now` is MySQL's clock (UTC_TIMESTAMP) as this statement started, the batch's clock: its bookings'
-     * createdAt and its holds' expiresAt count from it (the system clock when no event was found).
      */
-    async lockEvents(
-      conn: PoolConnection,
-      eventIds: string[],
-    ): Promise<{ events: Map<string, LockedSeats>; now: Date }> {
+    async lockEvents(conn: PoolConnection, eventIds: string[]): Promise<Map<string, LockedSeats>> {
       const ids = [...new Set(eventIds)].sort();
-      if (ids.length === 0) return { events: new Map(), now: new Date() };
+      if (ids.length === 0) return new Map();
       const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT id, available_seats, starts_at, UTC_TIMESTAMP(3) AS db_now FROM events WHERE id IN (?) ORDER BY id FOR UPDATE',
+        'SELECT id, available_seats, starts_at FROM events WHERE id IN (?) ORDER BY id FOR UPDATE',
         [ids],
       );
-      return {
-        events: new Map(
-          rows.map((r) => [String(r.id), { availableSeats: Number(r.available_seats), startsAt: r.starts_at as Date }]),
-        ),
-        now: (rows[0]?.db_now as Date | undefined) ?? new Date(),
-      };
+      return new Map(
+        rows.map((r) => [String(r.id), { availableSeats: Number(r.available_seats), startsAt: r.starts_at as Date }]),
+      );
+    },
+
+    /**
+     * MySQL's clock (UTC_TIMESTAMP), read by a statement of its own once the caller holds its locks: a function in
+     * a locking SELECT is fixed when the statement starts, before its lock wait. Holds' expiresAt, "has the event
+     * started" and "has this hold expired" are all decided by it.
+     */
+    async clock(conn: PoolConnection): Promise<Date> {
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT UTC_TIMESTAMP(3) AS now');
+      return rows[0]?.now as Date;
     },
 
     /** Takes the seats a batch sold, per event, in one UPDATE (under the row locks taken by lockEvents). */

@@ -3,8 +3,7 @@ import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 // The one event row a cancel, a confirm, an expiry, a waitlist change or an offer locks first, and gives seats
 // back to (booking batches lock theirs in inventory.repo).
 
-/** `dbNow`: MySQL's clock (UTC_TIMESTAMP) as the locking statement started. */
-export type LockedEvent = { id: string; startsAt: Date; availableSeats: number; totalSeats: number; dbNow: Date };
+export type LockedEvent = { id: string; startsAt: Date; availableSeats: number; totalSeats: number };
 
 export type SeatReturnRepo = ReturnType<typeof createSeatReturnRepo>;
 
@@ -45,14 +44,13 @@ async function lockRow(
   mode: 'FOR UPDATE' | 'LOCK IN SHARE MODE',
 ): Promise<LockedEvent | undefined> {
   const [rows] = await conn.execute<RowDataPacket[]>(
-    `SELECT starts_at, available_seats, total_seats, UTC_TIMESTAMP(3) AS db_now FROM events WHERE id = ? ${mode}`,
+    `SELECT starts_at, available_seats, total_seats FROM events WHERE id = ? ${mode}`,
     [eventId],
   );
   const r = rows[0];
   return (
     r && {
       id: eventId,
-      dbNow: r.db_now as Date,
       startsAt: r.starts_at as Date,
       availableSeats: Number(r.available_seats),
       totalSeats: Number(r.total_seats),

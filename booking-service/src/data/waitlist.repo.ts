@@ -197,10 +197,14 @@ export function createWaitlistRepo(pool: Pool) {
       return { entries: rows.map(toRead), total: Number(count[0]?.total ?? 0) };
     },
 
-    /** Entries waiting now, over all events (the waitlist_waiting gauge; the count stops at 1,000,000). */
+    /**
+     * Entries waiting now for events that have not started (the waitlist_waiting gauge; the count stops at
+     * 1,000,000). Entries of a started event keep their status (nothing more can be offered) but wait for nothing.
+     */
     async waitingCount(): Promise<number> {
       const [rows] = await pool.query<RowDataPacket[]>(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM waitlist_entries WHERE status = 'waiting' LIMIT 1000000) w",
+        `SELECT COUNT(*) AS n FROM (SELECT 1 FROM waitlist_entries w JOIN events e ON e.id = w.event_id
+        WHERE w.status = 'waiting' AND e.starts_at > UTC_TIMESTAMP(3) LIMIT 1000000) waiting`,
       );
       return Number(rows[0]?.n ?? 0);
     },

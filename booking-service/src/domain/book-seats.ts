@@ -67,8 +67,8 @@ const RETRY_AFTER_SECONDS = '1';
  *   1. one query finds which of the batch's users exist (before any lock);
  *   2. one SELECT ... FOR UPDATE locks the batch's event rows, in primary-key order: every batch of every
  *      replica takes its locks in that order, so batches cannot deadlock one another; an unknown event -> its
- *      requests 404; MySQL's clock as it started is the batch's clock (createdAt, a hold's expiresAt). One
- *      query then asks whether someone waits for any of these events: free seats an entry fits go to the
+ *      requests 404; MySQL's clock, read once the locks are held, is the batch's clock (started events,
+ *      createdAt, a hold's expiresAt). One query then asks whether someone waits for any of these events: free seats an entry fits go to the
  *      line first (offerToLine; only a higher totalSeats leaves such seats for a batch to find);
  *   3. the seats are decided (decideSeats, no I/O): per event, an unknown one -> its requests 404, a started
  *      one -> 409 CONFLICT; else its requests in arrival order: unknown user -> 404; fewer seats left than
@@ -103,10 +103,12 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
             const userIds = [...new Set(open.flatMap((g) => g.pending().map((m) => m.input.userId)))];
             const knownUsers = await inventory.existingUsers(conn, userIds);
             const lockWait = startLockWait();
-            const { events, now } = await inventory.lockEvents(
+            const events = await inventory.lockEvents(
               conn,
               open.map((g) => g.key),
             );
+            lockWait.done(open.reduce((n, g) => n + g.pending().length, 0));
+            const now = await inventory.clock(conn);
             await lineFirst(conn, deps, events, now, effects);
             const turns = open.map((g) => ({
               eventId: g.key,
@@ -118,7 +120,6 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
                 quantity: member.input.quantity,
               })),
             }));
-            lockWait.done(turns.reduce((n, t) => n + t.requests.length, 0));
             const keyTaken = new Set<(typeof turns)[number]['requests'][number]>();
             let decided = decideSeats({ now, events, knownUsers, groups: turns, keyTaken });
             // Keys are claimed in arrival order: a key found taken frees its seats for the requests after it

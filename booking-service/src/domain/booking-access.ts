@@ -11,12 +11,14 @@ import { forbidden, validationFailed } from '@ebs/service-kit/errors';
 export function bookingUserFor(caller: Caller, requestedUserId: string | undefined): string {
   if (caller.role === 'admin') {
     if (requestedUserId === undefined) {
-      throw validationFailed([{ field: 'userId', message: 'Required when an admin books (for whom?)' }]);
+      throw validationFailed([
+        { field: 'userId', message: 'Required when an admin books or joins a waitlist (for whom?)' },
+      ]);
     }
     return requestedUserId;
   }
   if (requestedUserId !== undefined && requestedUserId !== caller.userId) {
-    throw forbidden('A customer may only book for themselves');
+    throw forbidden('A customer may only book (or join a waitlist) for themselves');
   }
   return caller.userId;
 }

@@ -40,7 +40,7 @@ export async function changeBooking(
   change: (conn: PoolConnection, locked: LockedChange, effects: SeatEffects) => Promise<Booking>,
   opts: { movesSeats: boolean } = { movesSeats: true },
 ): Promise<Booking> {
-  const { bookings, seatReturn } = deps.repos;
+  const { bookings, inventory, seatReturn } = deps.repos;
   const attempt = (exclusive: boolean) =>
     withTransaction(
       deps.pool,
@@ -49,9 +49,9 @@ export async function changeBooking(
         const event = await (exclusive
           ? seatReturn.lockEvent(conn, seen.eventId)
           : seatReturn.shareEvent(conn, seen.eventId));
-        const locked = await bookings.lockById(conn, seen.id);
-        if (!event || !locked) throw notFound('Booking'); // cannot happen: bookings reference their event
-        const { booking, dbNow } = locked;
+        const booking = await bookings.lockById(conn, seen.id);
+        if (!event || !booking) throw notFound('Booking'); // cannot happen: bookings reference their event
+        const dbNow = await inventory.clock(conn);
         if (booking.status === 'expired') throw holdExpired();
         if (isDue(booking, dbNow)) {
           if (!exclusive) throw new NeedsSeatLock();

@@ -36,10 +36,14 @@ const basePayload = (b: Booking): BookingConfirmedPayload => ({
   createdAt: b.createdAt.toISOString(),
 });
 
-/** The bookings.confirmed message of a booking just made (subject, msgID and payload from @ebs/contracts). */
-export const confirmedMessage = (b: Booking, requestId?: string) => ({
+/**
+ * The bookings.confirmed message of a booking just made, or of a hold just confirmed (subject, msgID and
+ * payload from @ebs/contracts). The outbox row is dated `at`, when it was written (a confirm: now, not when the
+ * hold was made, so the outbox's age gauge tells the truth); the payload keeps the booking's createdAt.
+ */
+export const confirmedMessage = (b: Booking, requestId?: string, at: Date = b.createdAt) => ({
   ...bookingMessage('confirmed', basePayload(b)),
-  createdAt: b.createdAt,
+  createdAt: at,
   requestId,
 });
 

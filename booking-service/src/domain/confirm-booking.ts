@@ -40,9 +40,12 @@ export async function confirmBooking(
   const booking = await changeBooking(
     deps,
     seen,
-    async (conn, { booking, dbNow }, effects) => {
+    async (conn, { event, booking, dbNow }, effects) => {
       if (booking.status === 'confirmed') return booking;
       if (booking.status === 'cancelled') throw cancelledConflict();
+      if (event.startsAt.getTime() <= dbNow.getTime()) {
+        throw new AppError('CONFLICT', 'The event has started: its holds can no longer be confirmed');
+      }
       const confirmed: Booking = { ...booking, status: 'confirmed' };
       await bookings.markConfirmed(conn, booking.id);
       const offers = await waitlist.lockOffersOf(conn, [booking.id]);
@@ -52,7 +55,7 @@ export async function confirmBooking(
         'confirmed',
         dbNow,
       );
-      await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId)]);
+      await outbox.insertMany(conn, [confirmedMessage(confirmed, requestId, dbNow)]);
       effects.holds.confirmed += 1;
       effects.offers.confirmed += offers.length;
       effects.messages += 1;

@@ -8,7 +8,7 @@ import type { Repos } from '../data/repos';
 import type { WaitlistEntry, WaitlistFilters } from '../data/waitlist.repo';
 import { noEffects } from '../metrics';
 import { afterCommit, isDue } from './booking-change';
-import { type KeyClaim, KeyTaken } from './idempotency';
+import { type Idempotency, type KeyClaim, type Keyed, KeyTaken } from './idempotency';
 import { offerToLine } from './offer-to-line';
 import { type ReturnSeatsDeps, returnSeats } from './return-seats';
 import { SEAT_TRANSACTION } from './seat-transaction';
@@ -51,11 +51,12 @@ export async function joinWaitlist(deps: WaitlistDeps, input: JoinWaitlistInput)
       const effects = noEffects();
       const event = await seatReturn.lockEvent(conn, input.eventId);
       if (!event) throw notFound('Event');
-      if (event.startsAt.getTime() <= event.dbNow.getTime()) {
+      const now = await inventory.clock(conn);
+      if (event.startsAt.getTime() <= now.getTime()) {
         throw new AppError('CONFLICT', 'This event has already started');
       }
       if (!(await inventory.existingUsers(conn, [input.userId])).has(input.userId)) throw notFound('User');
-      const offered = await offerToLine(conn, deps, event, event.availableSeats, event.dbNow, effects, input.requestId);
+      const offered = await offerToLine(conn, deps, event, event.availableSeats, now, effects, input.requestId);
       const free = event.availableSeats - offered;
       if (input.quantity <= free) {
         throw new AppError('SEATS_AVAILABLE', `${free} seat(s) are available for this event: book them instead`);
@@ -78,15 +79,14 @@ export async function joinWaitlist(deps: WaitlistDeps, input: JoinWaitlistInput)
         };
         if (!(await idempotency.claim(conn, record, claim.expiredAt))) throw new KeyTaken();
       }
-      const at = event.dbNow;
       await waitlist.insert(conn, {
         id,
         eventId: input.eventId,
         userId: input.userId,
         quantity: input.quantity,
         status: 'waiting',
-        createdAt: at,
-        updatedAt: at,
+        createdAt: now,
+        updatedAt: now,
       });
       return { id, effects };
     },
@@ -96,6 +96,22 @@ export async function joinWaitlist(deps: WaitlistDeps, input: JoinWaitlistInput)
   const entry = await waitlist.findById(result.id);
   if (!entry) throw entryNotFound(); // cannot happen: committed above
   return waitlistEntryView(entry);
+}
+
+/**
+ * POST /waitlist: joins once. Without an Idempotency-Key every request joins; with one, a retry of a join
+ * already made (on any replica, within 24 h) answers that entry again (`replayed`).
+ */
+export async function placeWaitlistEntry(
+  deps: WaitlistDeps & { waitlistIdempotency: Idempotency<WaitlistEntryView> },
+  input: JoinWaitlistInput,
+  idempotencyKey: string | undefined,
+): Promise<Keyed<WaitlistEntryView>> {
+  if (idempotencyKey === undefined) return { result: await joinWaitlist(deps, input), replayed: false };
+  const { userId, eventId, quantity } = input;
+  return deps.waitlistIdempotency.run({ userId, key: idempotencyKey, kind: 'waitlist', eventId, quantity }, (claim) =>
+    joinWaitlist(deps, { ...input, idempotency: claim }),
+  );
 }
 
 /** One entry, for its owner or an admin (another customer's: 403). */
@@ -137,7 +153,7 @@ export async function leaveWaitlist(
   caller: Caller,
   requestId?: string,
 ): Promise<WaitlistEntryView> {
-  const { bookings, seatReturn, waitlist } = deps.repos;
+  const { bookings, inventory, seatReturn, waitlist } = deps.repos;
   const seen = await waitlist.findById(id);
   if (!seen) throw entryNotFound();
   assertSelfOrAdmin(caller, seen.userId, WHAT);
@@ -159,10 +175,13 @@ export async function leaveWaitlist(
         return { effects, expired: false };
       }
       // offered: its hold ends with it (returnSeats moves the entry to left, or to expired if the hold is due).
-      const locked = await bookings.lockById(conn, entry.bookingId as string);
-      if (locked?.booking.status !== 'held') throw ended(entry); // cannot happen: offered <=> held
-      const { booking, dbNow } = locked;
+      const booking = await bookings.lockById(conn, entry.bookingId as string);
+      if (booking?.status !== 'held') throw new Error(`offered waitlist entry ${entry.id} without its hold`);
+      const dbNow = await inventory.clock(conn);
       const due = isDue(booking, dbNow);
+      if (!due && event.startsAt.getTime() <= dbNow.getTime()) {
+        throw new AppError('CONFLICT', 'The event has started: its offer can no longer be given back');
+      }
       await returnSeats(
         conn,
         deps,

@@ -138,9 +138,11 @@ export function buildOpenApi(): OpenApiDocument {
         tag: 'bookings',
         summary: 'Confirm a hold (its owner or an admin) before its expiresAt',
         description:
-          'Under the event row lock, by MySQL’s clock: a hold not yet expired becomes confirmed (same id) and ' +
+          'Under the event row lock (share mode: confirms of one event run side by side), by MySQL’s clock: a hold ' +
+          'not yet expired becomes confirmed (same id) and ' +
           'bookings.confirmed goes to the outbox; confirming again answers the same 200. A hold past its ' +
-          'expiresAt is 409 HOLD_EXPIRED (its seats are released, swept yet or not); a cancelled one 409 CONFLICT.',
+          'expiresAt is 409 HOLD_EXPIRED (its seats are released, swept yet or not); a cancelled one, or one of an ' +
+          'event that has started, 409 CONFLICT.',
         auth: true,
         responses: { 200: { description: 'The confirmed booking', schema: booking } },
         errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'NOT_FOUND', 'CONFLICT', 'HOLD_EXPIRED', 'UNAVAILABLE'],

@@ -5,7 +5,13 @@ import { z } from 'zod';
 import { WAITLIST_STATUSES } from '../data/waitlist.repo';
 import { bookingUserFor } from '../domain/booking-access';
 import type { Idempotency } from '../domain/idempotency';
-import { getWaitlistEntry, joinWaitlist, leaveWaitlist, listWaitlist, type WaitlistDeps } from '../domain/waitlist';
+import {
+  getWaitlistEntry,
+  leaveWaitlist,
+  listWaitlist,
+  placeWaitlistEntry,
+  type WaitlistDeps,
+} from '../domain/waitlist';
 import type { WaitlistEntryView } from '../domain/waitlist-view';
 import { idempotencyHeader, noInput } from './bookings.routes';
 
@@ -35,15 +41,7 @@ export function waitlistRouter(
       'Idempotency-Key': req.get('Idempotency-Key'),
     });
     const userId = bookingUserFor(callerOf(req), input.userId);
-    const join = { ...input, userId, requestId: req.id };
-    if (key === undefined) {
-      res.status(201).json(await joinWaitlist(deps, join));
-      return;
-    }
-    const { result, replayed } = await deps.waitlistIdempotency.run(
-      { userId, key, kind: 'waitlist', eventId: input.eventId, quantity: input.quantity },
-      (claim) => joinWaitlist(deps, { ...join, idempotency: claim }),
-    );
+    const { result, replayed } = await placeWaitlistEntry(deps, { ...input, userId, requestId: req.id }, key);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).json(result);
   });

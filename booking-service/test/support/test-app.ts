@@ -76,7 +76,7 @@ export function createTestApp(
     auth: createTokenVerifier(config.auth, logger),
     natsConnected: nats.isConnected,
     rush,
-    onCancelCommitted: relay.kick,
+    onOutboxWritten: relay.kick,
     offerTtlSeconds,
     now: opts.now,
   });

@@ -33,10 +33,14 @@ export const bookingCancelledPayload = bookingConfirmedPayload.extend({ cancelle
 export const bookingExpiredPayload = bookingConfirmedPayload.extend({ expiresAt: timestamp });
 
 /**
- * bookings.offered: seats that came back were held for a waitlist entry (`waitlistEntryId`); the user confirms
- * the hold `bookingId` by `expiresAt` (POST /bookings/:id/confirm), else it expires and moves down the line.
+ * bookings.offered: seats that came back were held for a waitlist entry; the user confirms the hold `bookingId`
+ * by `expiresAt` (POST /bookings/:id/confirm), else it expires and moves down the line. `waitlistEntryId` names
+ * the entry: booking-service always sends it, but DESIGN §4 does not list it, so a consumer must not need it.
  */
-export const bookingOfferedPayload = bookingConfirmedPayload.extend({ expiresAt: timestamp, waitlistEntryId: uuid });
+export const bookingOfferedPayload = bookingConfirmedPayload.extend({
+  expiresAt: timestamp,
+  waitlistEntryId: uuid.optional(),
+});
 
 export const BOOKING_PAYLOADS = {
   confirmed: bookingConfirmedPayload,
