@@ -29,6 +29,13 @@ const schema = baseEnvSchema.extend({
   OUTBOX_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
   /** How long a booking may wait for its turn in a rush; past it, 503 UNAVAILABLE with Retry-After. */
   BOOKING_MAX_WAIT_MS: z.coerce.number().int().min(50).max(600000).default(10000),
+  /**
+   * Bound on each MySQL transaction (and each statement outside one): past it the connection is destroyed, its
+   * session killed, the request answered. Default: LOCK_WAIT_TIMEOUT_SECONDS + 2 s (a lock wait fails first, as
+   * ER_LOCK_WAIT_TIMEOUT); keep it below BOOKING_MAX_WAIT_MS, so that requests waiting behind a stuck batch get
+   * their turn.
+   */
+  MYSQL_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).optional(),
   /** The most requests of one event one transaction serves (keeps the row lock hold short). */
   BOOKING_GROUP_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /** How often expired (> 24 h) Idempotency-Keys are purged, and how many rows one DELETE takes. */
@@ -56,8 +63,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
       'Invalid configuration:\n  TEST_HOOK_BOOKING_ANSWER_DELAY_MS: a test hook, not allowed in production',
     );
   }
+  const service = serviceConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS);
+  const deadlineMs = e.MYSQL_TRANSACTION_TIMEOUT_MS ?? e.LOCK_WAIT_TIMEOUT_SECONDS * 1000 + 2000;
   return {
-    ...serviceConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS),
+    ...service,
+    db: { ...service.db, deadlineMs },
     auth: verifyConfigFrom(e),
     nats: {
       url: e.NATS_URL,

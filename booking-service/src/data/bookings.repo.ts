@@ -119,6 +119,13 @@ export function createBookingsRepo(pool: Pool) {
       ]);
     },
 
+    /** How many of these bookings exist (inside a transaction: what has committed, under its locks). */
+    async countExisting(conn: PoolConnection, ids: string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM bookings WHERE id IN (?)', [ids]);
+      return Number(rows[0]?.n ?? 0);
+    },
+
     async findById(id: string): Promise<Booking | undefined> {
       const [rows] = await pool.execute<BookingRow[]>(`SELECT ${READ_COLUMNS} FROM bookings WHERE id = ?`, [id]);
       return rows[0] && toBooking(rows[0]);

@@ -13,6 +13,7 @@ import { type KeyClaim, KeyTaken } from './idempotency';
 import { offerToLine } from './offer-to-line';
 import { decideSeats, type LockedSeats, type SeatOutcome } from './seat-decisions';
 import { SEAT_TRANSACTION } from './seat-transaction';
+import { transactionFailure } from './transaction-failure';
 
 export type BookSeatsInput = {
   userId: string;
@@ -79,8 +80,13 @@ const RETRY_AFTER_SECONDS = '1';
  *      with status held and expiresAt = clock + holdTtlSeconds, no message until confirmed) and one of
  *      their outbox messages (leased to this replica's relay while NATS is up); commit;
  *   5. only then is each request answered, and the messages are handed to the relay to publish at once.
- * A deadlock or lock wait timeout runs the batch again; a failure that remains answers every request of the
- * batch 503 and nothing of it is written.
+ * A deadlock or lock wait timeout runs the batch again; a failure that remains before COMMIT was sent (a
+ * statement failed, the connection broke, the transaction passed its deadline) rolls the batch back and answers
+ * every request 503 with Retry-After: nothing of it is written. When COMMIT was sent and its answer lost (the
+ * connection broke or went silent after it), MySQL may have applied it: withTransaction then kills the old
+ * session and asks on another connection, under the batch's event row locks, whether the batch's bookings are
+ * there (all or none: one transaction). There: each request is answered as decided (201...) and the messages are
+ * handed to the relay; not there: 503 as above; MySQL cannot be asked: 503 saying the outcome is unknown.
  */
 export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInput>[]) {
   const { inventory, idempotency, bookings } = deps.repos;
@@ -173,7 +179,23 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
             await bookings.insertMany(conn, booked);
             await deps.repos.outbox.insertMany(conn, messages);
           },
-          { ...SEAT_TRANSACTION, deadlockAttempts: 1 },
+          {
+            ...SEAT_TRANSACTION,
+            deadlockAttempts: 1,
+            // COMMIT sent, its answer lost: once the old transaction has ended (its event row locks are free),
+            // the batch's bookings are all there or none is.
+            commitCheck: async (conn) => {
+              if (booked.length === 0) return true; // refusals only: true whatever happened (offers aside)
+              await inventory.lockEvents(conn, [...new Set(booked.map((b) => b.eventId))]);
+              const found = await bookings.countExisting(
+                conn,
+                booked.map((b) => b.id),
+              );
+              if (found === booked.length) return true;
+              if (found === 0) return false;
+              throw new Error(`${found} of a batch's ${booked.length} bookings found: not one transaction`);
+            },
+          },
         );
         break;
       } catch (err) {
@@ -279,6 +301,8 @@ const isLockContention = (err: unknown) => {
 /** What every request of a failed group is told: busy on lock contention, MySQL's own 503 when it is down. */
 function groupFailed(err: unknown): unknown {
   if (isLockContention(err)) return serviceBusy();
+  const failure = transactionFailure(err, 'booking');
+  if (failure !== err) return failure;
   if (isDbUnavailable(err) || err instanceof AppError) return err;
   return new AppError('UNAVAILABLE', 'The booking could not be completed and nothing was booked, try again', {
     headers: { 'Retry-After': RETRY_AFTER_SECONDS },

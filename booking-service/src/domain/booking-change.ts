@@ -7,6 +7,7 @@ import { countEffects, noEffects, type SeatEffects } from '../metrics';
 import { holdExpired } from './hold-errors';
 import { type ReturnSeatsDeps, returnSeats } from './return-seats';
 import { SEAT_TRANSACTION } from './seat-transaction';
+import { failedAs, transactionFailure } from './transaction-failure';
 
 export type BookingChangeDeps = ReturnSeatsDeps & {
   pool: Pool;
@@ -33,6 +34,8 @@ class NeedsSeatLock extends Error {}
  * `movesSeats: false` (a confirm): the event row is locked in share mode, so such changes of one event run side
  * by side, and still never beside a writer of its seats (a booking batch, a cancel, the sweeper); should the
  * hold turn out due, the transaction is rolled back and run again with the exclusive lock to expire it.
+ * A COMMIT whose answer is lost (the connection broke or went silent after it) is settled on another connection:
+ * the booking re-read under its row lock shows the change (answered as if COMMIT had answered) or not (503).
  */
 export async function changeBooking(
   deps: BookingChangeDeps,
@@ -41,8 +44,10 @@ export async function changeBooking(
   opts: { movesSeats: boolean } = { movesSeats: true },
 ): Promise<Booking> {
   const { bookings, inventory, seatReturn } = deps.repos;
-  const attempt = (exclusive: boolean) =>
-    withTransaction(
+  const attempt = (exclusive: boolean) => {
+    /** The status the transaction leaves the booking in: what a check after a lost COMMIT answer looks for. */
+    let leaves: Booking['status'] | undefined;
+    return withTransaction(
       deps.pool,
       async (conn) => {
         const effects = noEffects();
@@ -56,18 +61,30 @@ export async function changeBooking(
         if (isDue(booking, dbNow)) {
           if (!exclusive) throw new NeedsSeatLock();
           await returnSeats(conn, deps, event, { bookings: [booking], how: 'expired', now: dbNow, dbNow }, effects);
+          leaves = 'expired';
           return { booking, effects, expired: true };
         }
-        return { booking: await change(conn, { event, booking, dbNow }, effects), effects, expired: false };
+        const changed = await change(conn, { event, booking, dbNow }, effects);
+        leaves = changed.status;
+        return { booking: changed, effects, expired: false };
       },
-      SEAT_TRANSACTION,
+      {
+        ...SEAT_TRANSACTION,
+        // COMMIT sent, its answer lost: once the old transaction has ended (its booking row lock is free), the
+        // booking is in the state the change left it in, or the change did not happen.
+        commitCheck: async (conn) => {
+          await seatReturn.shareEvent(conn, seen.eventId);
+          return (await bookings.lockById(conn, seen.id))?.status === leaves;
+        },
+      },
     );
+  };
   let result: Awaited<ReturnType<typeof attempt>>;
   try {
     result = await attempt(opts.movesSeats);
   } catch (err) {
-    if (!(err instanceof NeedsSeatLock)) throw err;
-    result = await attempt(true);
+    if (!(err instanceof NeedsSeatLock)) throw transactionFailure(err, 'change to the booking');
+    result = await attempt(true).catch(failedAs('change to the booking'));
   }
   afterCommit(deps, result.effects, result.expired);
   return result.booking;

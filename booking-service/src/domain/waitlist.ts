@@ -12,6 +12,7 @@ import { type Idempotency, type KeyClaim, type Keyed, KeyTaken } from './idempot
 import { offerToLine } from './offer-to-line';
 import { type ReturnSeatsDeps, returnSeats } from './return-seats';
 import { SEAT_TRANSACTION } from './seat-transaction';
+import { failedAs } from './transaction-failure';
 import { type WaitlistEntryView, waitlistEntryView } from './waitlist-view';
 
 export type WaitlistDeps = ReturnSeatsDeps & {
@@ -45,6 +46,8 @@ const entryNotFound = () => notFound('Waitlist entry');
  */
 export async function joinWaitlist(deps: WaitlistDeps, input: JoinWaitlistInput): Promise<WaitlistEntryView> {
   const { idempotency, inventory, seatReturn, waitlist } = deps.repos;
+  /** The entry the transaction inserts: what a check after a lost COMMIT answer looks for. */
+  let inserted: string | undefined;
   const result = await withTransaction(
     deps.pool,
     async (conn) => {
@@ -88,10 +91,20 @@ export async function joinWaitlist(deps: WaitlistDeps, input: JoinWaitlistInput)
         createdAt: now,
         updatedAt: now,
       });
+      inserted = id;
       return { id, effects };
     },
-    SEAT_TRANSACTION,
-  );
+    {
+      ...SEAT_TRANSACTION,
+      // COMMIT sent, its answer lost: once the old transaction has ended (the event row lock is free), the
+      // entry is there or it was never made (a refusal writes nothing that matters: it stands either way).
+      commitCheck: async (conn) => {
+        if (inserted === undefined) return true;
+        await seatReturn.shareEvent(conn, input.eventId);
+        return (await waitlist.lockById(conn, inserted)) !== undefined;
+      },
+    },
+  ).catch(failedAs('waitlist entry'));
   afterCommit(deps, result.effects, false);
   const entry = await waitlist.findById(result.id);
   if (!entry) throw entryNotFound(); // cannot happen: committed above
@@ -160,6 +173,8 @@ export async function leaveWaitlist(
   if (seen.status === 'left') return waitlistEntryView(seen);
   if (seen.status === 'confirmed' || seen.status === 'expired') throw ended(seen);
 
+  /** The status the transaction leaves the entry in: what a check after a lost COMMIT answer looks for. */
+  let leaves: WaitlistEntry['status'] | undefined;
   const result = await withTransaction(
     deps.pool,
     async (conn) => {
@@ -167,6 +182,7 @@ export async function leaveWaitlist(
       const event = await seatReturn.lockEvent(conn, seen.eventId);
       const entry = await waitlist.lockById(conn, id);
       if (!event || !entry) throw entryNotFound(); // cannot happen: entries are never deleted
+      leaves = 'left';
       if (entry.status === 'left') return { effects, expired: false };
       if (entry.status === 'confirmed' || entry.status === 'expired') throw ended(entry);
       const now = deps.now();
@@ -189,10 +205,18 @@ export async function leaveWaitlist(
         { bookings: [booking], how: due ? 'expired' : 'cancelled', now: due ? dbNow : now, dbNow, requestId },
         effects,
       );
+      if (due) leaves = 'expired';
       return { effects, expired: due };
     },
-    SEAT_TRANSACTION,
-  );
+    {
+      ...SEAT_TRANSACTION,
+      // COMMIT sent, its answer lost: once the old transaction has ended, the entry is as it left it, or not.
+      commitCheck: async (conn) => {
+        await seatReturn.shareEvent(conn, seen.eventId);
+        return (await waitlist.lockById(conn, id))?.status === leaves;
+      },
+    },
+  ).catch(failedAs('change to the waitlist entry'));
   afterCommit(deps, result.effects, result.expired);
   const entry = await waitlist.findById(id);
   if (!entry) throw entryNotFound();
