@@ -81,6 +81,25 @@ export function createIdempotencyRepo(pool: Pool) {
       }
     },
 
+    /**
+     * True when another transaction in flight holds this key's row (it claimed the key and has not committed):
+     * a locking read that does not wait (FOR UPDATE NOWAIT; MySQL 8 answers ER_LOCK_NOWAIT, MariaDB
+     * ER_LOCK_WAIT_TIMEOUT at once). Under READ COMMITTED an absent row locks nothing.
+     */
+    async heldElsewhere(conn: PoolConnection, userId: string, key: string): Promise<boolean> {
+      try {
+        await conn.execute(
+          'SELECT user_id FROM idempotency_keys WHERE user_id = ? AND idem_key = ? FOR UPDATE NOWAIT',
+          [userId, key],
+        );
+        return false;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (code === 'ER_LOCK_NOWAIT' || code === 'ER_LOCK_WAIT_TIMEOUT') return true;
+        throw err;
+      }
+    },
+
     /** Deletes up to `limit` rows created at or before `before`, oldest first; returns how many went. */
     async purgeBatch(before: Date, limit: number): Promise<number> {
       // DELETE ... ORDER BY ... LIMIT (single table) works alike on MySQL 8 and MariaDB; short batches keep

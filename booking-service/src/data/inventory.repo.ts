@@ -19,17 +19,30 @@ export function createInventoryRepo() {
      * Locks the rows of these events (SELECT ... FOR UPDATE) until the transaction ends, in primary-key order
      * (the IN list is scanned in index order; ORDER BY says so), and returns each one's free seats and start;
      * an id missing from the map has no event. Every writer of available_seats takes this lock first.
+     * `skipLocked`: rows another transaction holds are left out rather than waited for (FOR UPDATE SKIP LOCKED,
+     * MySQL 8.0.1+ and MariaDB 10.6+ alike): missing then means "no event" or "locked" (existingEvents tells).
      */
-    async lockEvents(conn: PoolConnection, eventIds: string[]): Promise<Map<string, LockedSeats>> {
+    async lockEvents(
+      conn: PoolConnection,
+      eventIds: string[],
+      opts: { skipLocked?: boolean } = {},
+    ): Promise<Map<string, LockedSeats>> {
       const ids = [...new Set(eventIds)].sort();
       if (ids.length === 0) return new Map();
       const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT id, available_seats, starts_at FROM events WHERE id IN (?) ORDER BY id FOR UPDATE',
+        `SELECT id, available_seats, starts_at FROM events WHERE id IN (?) ORDER BY id FOR UPDATE${opts.skipLocked ? ' SKIP LOCKED' : ''}`,
         [ids],
       );
       return new Map(
         rows.map((r) => [String(r.id), { availableSeats: Number(r.available_seats), startsAt: r.starts_at as Date }]),
       );
+    },
+
+    /** Which of these event ids exist (a plain read: it waits for no lock). */
+    async existingEvents(conn: PoolConnection, eventIds: string[]): Promise<Set<string>> {
+      if (eventIds.length === 0) return new Set();
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT id FROM events WHERE id IN (?)', [eventIds]);
+      return new Set(rows.map((r) => String(r.id)));
     },
 
     /**

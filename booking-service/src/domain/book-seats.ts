@@ -7,7 +7,14 @@ import type { Booking } from '../data/bookings.repo';
 import type { OutboxLease, OutboxMessage } from '../data/outbox.repo';
 import type { Repos } from '../data/repos';
 import { countEffects, noEffects, type SeatEffects, startLockWait } from '../metrics';
-import { createGroupQueue, type Group, type GroupQueue, type Member, type Outcome } from './booking-queue';
+import {
+  type BatchOutcome,
+  createGroupQueue,
+  DEFERRED,
+  type Group,
+  type GroupQueue,
+  type Member,
+} from './booking-queue';
 import { type BookingView, bookingView, confirmedMessage } from './booking-view';
 import { type KeyClaim, KeyTaken } from './idempotency';
 import { offerToLine } from './offer-to-line';
@@ -90,14 +97,17 @@ const RETRY_AFTER_SECONDS = '1';
  */
 export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInput>[]) {
   const { inventory, idempotency, bookings } = deps.repos;
-  const outcomes = new Map<Member<BookSeatsInput>, Outcome<Booking>>();
-  const pending = () => groups.flatMap((g) => g.pending());
+  const outcomes = new Map<Member<BookSeatsInput>, BatchOutcome<Booking>>();
+  /** Groups whose event row another transaction held: left for a batch of their own (never waited for here). */
+  const deferred = new Set<Group<BookSeatsInput>>();
+  const pending = () => groups.filter((g) => !deferred.has(g)).flatMap((g) => g.pending());
   let booked: Booking[] = [];
   let messages: OutboxMessage[] = [];
   let effects: SeatEffects = noEffects();
   try {
     for (let attempt = 1; pending().length > 0; attempt++) {
       outcomes.clear();
+      deferred.clear();
       booked = [];
       messages = [];
       effects = noEffects();
@@ -105,14 +115,27 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
         await withTransaction(
           deps.pool,
           async (conn) => {
-            const open = groups.filter((g) => g.pending().length > 0);
+            let open = groups.filter((g) => g.pending().length > 0);
             const userIds = [...new Set(open.flatMap((g) => g.pending().map((m) => m.input.userId)))];
             const knownUsers = await inventory.existingUsers(conn, userIds);
             const lockWait = startLockWait();
+            // A batch of several events waits for none of their locks on behalf of the others: a row another
+            // transaction holds is skipped, and its event's requests go on in a batch of their own (which waits).
+            const skipLocked = open.length > 1;
             const events = await inventory.lockEvents(
               conn,
               open.map((g) => g.key),
+              { skipLocked },
             );
+            if (skipLocked && events.size < open.length) {
+              const missing = open.filter((g) => !events.has(g.key));
+              const exist = await inventory.existingEvents(
+                conn,
+                missing.map((g) => g.key),
+              );
+              for (const g of missing) if (exist.has(g.key)) deferred.add(g);
+              open = open.filter((g) => !deferred.has(g));
+            }
             lockWait.done(open.reduce((n, g) => n + g.pending().length, 0));
             const now = await inventory.clock(conn);
             await lineFirst(conn, deps, events, now, effects);
@@ -145,7 +168,11 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
                 resourceId: request.bookingId,
                 createdAt: claim.at,
               };
-              if (await idempotency.claim(conn, record, claim.expiredAt)) continue;
+              // A key another transaction in flight holds: in a batch with other requests this one fails alone
+              // at once (409 in flight, from its key's look-up) rather than hold the batch in that lock wait.
+              const alone = turns.reduce((n, t) => n + t.requests.length, 0) === 1;
+              const inFlight = !alone && (await idempotency.heldElsewhere(conn, userId, claim.key));
+              if (!inFlight && (await idempotency.claim(conn, record, claim.expiredAt))) continue;
               keyTaken.add(request);
               decided = decideSeats({ now, events, knownUsers, groups: turns, keyTaken });
             }
@@ -210,8 +237,10 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
       'booking group rolled back',
     );
     for (const r of requests) outcomes.set(r, { ok: false, error });
+    for (const g of deferred) for (const m of g.pending()) outcomes.set(m, DEFERRED);
     return outcomes;
   }
+  for (const g of deferred) for (const m of g.pending()) outcomes.set(m, DEFERRED);
   if (messages.length > 0) deps.outbox.committed(messages);
   countEffects(effects);
   if (effects.messages > 0) deps.outbox.kick();

@@ -15,10 +15,18 @@
  * arrived is answered with `busy()` (503 + Retry-After). Its turn comes when its group calls
  * `takeTurn()` (the event row is locked): from then on it is answered by the group's outcome.
  *
+ * A batch may leave a group undecided (`deferred`: its key's row was locked by another transaction, and a batch
+ * never waits on one key's lock on behalf of the others): its requests go back to the head of their key's queue,
+ * still waiting (their clocks run on), and the key's next group runs in a batch of its own.
+ *
  * What a waiting request costs: its input and one entry here (a timer and a callback).
  */
 
 export type Outcome<Out> = { ok: true; value: Out } | { ok: false; error: unknown };
+
+/** A group the batch did not decide: its requests wait for a batch of their key alone. */
+export const DEFERRED = { deferred: true } as const;
+export type BatchOutcome<Out> = Outcome<Out> | typeof DEFERRED;
 
 /** One request as a group sees it: the caller's input (any extra data a later step needs rides in it). */
 export type Member<In> = { readonly input: In; readonly arrivedAt: number };
@@ -34,8 +42,11 @@ export type Group<In> = {
   takeTurn(): Member<In>[];
 };
 
-/** Runs one batch (groups of distinct keys); returns an outcome per member it decided (one left out gets `error`). */
-export type GroupRunner<In, Out> = (groups: Group<In>[]) => Promise<Map<Member<In>, Outcome<Out>>>;
+/**
+ * Runs one batch (groups of distinct keys); returns an outcome per member it decided (one left out gets an
+ * error), or DEFERRED for every member of a group whose turn it did not take (takeTurn not called).
+ */
+export type GroupRunner<In, Out> = (groups: Group<In>[]) => Promise<Map<Member<In>, BatchOutcome<Out>>>;
 
 export type GroupQueue<In, Out> = {
   submit: (key: string, input: In) => Promise<Out>;
@@ -49,8 +60,11 @@ type Entry<In, Out> = Member<In> & {
   answer: (o: Outcome<Out>) => void;
 };
 
-/** running: a group of this key is in a batch; ready: the key is in the list of keys the next batch takes. */
-type KeyQueue<In, Out> = { entries: Entry<In, Out>[]; running: boolean; ready: boolean };
+/**
+ * running: a group of this key is in a batch; ready: the key is in the list of keys the next batch takes;
+ * alone: its last group was deferred, so its next one is a batch of its own.
+ */
+type KeyQueue<In, Out> = { entries: Entry<In, Out>[]; running: boolean; ready: boolean; alone: boolean };
 
 export type GroupQueueOptions<In, Out> = {
   runGroups: GroupRunner<In, Out>;
@@ -102,10 +116,19 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
       const batch: Array<{ key: string; members: Entry<In, Out>[] }> = [];
       let size = 0;
       let used = 0;
-      while (used < readyKeys.length && size < opts.maxBatchSize) {
+      /** Keys left for a later batch: a key that must go alone, met once this batch has others. */
+      const later: string[] = [];
+      let closed = false;
+      while (used < readyKeys.length && size < opts.maxBatchSize && !closed) {
         const key = readyKeys[used++] as string;
         const q = queues.get(key);
         if (!q) continue;
+        if (q.alone && batch.length > 0) {
+          later.push(key);
+          continue;
+        }
+        closed = q.alone;
+        q.alone = false;
         q.ready = false;
         // Answered (timed-out) entries at the head are dropped; the group is the oldest still waiting.
         const members: Entry<In, Out>[] = [];
@@ -125,7 +148,7 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
         size += members.length;
         batch.push({ key, members });
       }
-      readyKeys = readyKeys.slice(used);
+      readyKeys = [...later, ...readyKeys.slice(used)];
       if (batch.length === 0) continue;
       inFlight++;
       void runBatch(batch).finally(() => {
@@ -157,7 +180,7 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
         return open;
       },
     }));
-    let outcomes: Map<Member<In>, Outcome<Out>> | undefined;
+    let outcomes: Map<Member<In>, BatchOutcome<Out>> | undefined;
     let failure: unknown;
     try {
       outcomes = await opts.runGroups(groups);
@@ -165,11 +188,19 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
       failure = err;
     }
     for (const { key, members } of batch) {
+      const deferred: Entry<In, Out>[] = [];
       for (const m of members) {
         const o = outcomes?.get(m) ?? { ok: false as const, error: failure ?? new Error('request left unanswered') };
-        answer(m, o);
+        if ('deferred' in o) {
+          if (m.state === 'waiting') deferred.push(m);
+        } else answer(m, o);
       }
-      opts.onGroup?.(served.get(key) ?? 0);
+      const q = queues.get(key);
+      if (deferred.length > 0 && q) {
+        q.entries.unshift(...deferred);
+        q.alone = true;
+      }
+      if (deferred.length === 0) opts.onGroup?.(served.get(key) ?? 0);
     }
   }
 
@@ -188,7 +219,7 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
         }, opts.maxWaitMs);
         let q = queues.get(key);
         if (!q) {
-          q = { entries: [], running: false, ready: false };
+          q = { entries: [], running: false, ready: false, alone: false };
           queues.set(key, q);
         }
         q.entries.push(entry);
