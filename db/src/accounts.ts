@@ -8,8 +8,16 @@ import type { Account, MigrateConfig } from './config';
 
 const APP_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE';
 const MIGRATOR_PRIVILEGES = 'ALL PRIVILEGES';
-// Any host: the services and the runner connect from other containers or pods.
-const HOST = '%';
+// Where the accounts may connect from. MySQL on another host (compose, k8s): any host, the services connect
+// from other containers or pods. MySQL on this machine (MYSQL_HOST a loopback address, the root `npm start`):
+// this machine only, over the socket (localhost) or TCP (127.0.0.1); an account of the same name an earlier run
+// made for any host ('%') is dropped, so it cannot be used from elsewhere.
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** The hosts the accounts are made for when MySQL runs at `mysqlHost`. */
+export function accountHosts(mysqlHost: string): string[] {
+  return LOOPBACK.has(mysqlHost) ? ['localhost', '127.0.0.1'] : ['%'];
+}
 
 export async function ensureAccounts(cfg: MigrateConfig, log: (line: string) => void = () => {}): Promise<void> {
   const accounts = cfg.accounts;
@@ -28,9 +36,8 @@ export async function ensureAccounts(cfg: MigrateConfig, log: (line: string) => 
     if (rows[0]?.got !== 1)
       throw new Error(`Another runner holds the accounts lock for over ${cfg.lockTimeoutSeconds}s`);
     try {
-      if (accounts.migrator)
-        await ensure(conn, cfg.database, accounts.admin, accounts.migrator, MIGRATOR_PRIVILEGES, log);
-      await ensure(conn, cfg.database, accounts.admin, accounts.app, APP_PRIVILEGES, log);
+      if (accounts.migrator) await ensure(conn, cfg, accounts.admin, accounts.migrator, MIGRATOR_PRIVILEGES, log);
+      await ensure(conn, cfg, accounts.admin, accounts.app, APP_PRIVILEGES, log);
     } finally {
       await conn.query('SELECT RELEASE_LOCK(?)', [lock]);
     }
@@ -41,7 +48,7 @@ export async function ensureAccounts(cfg: MigrateConfig, log: (line: string) => 
 
 async function ensure(
   conn: Connection,
-  database: string,
+  cfg: MigrateConfig,
   admin: Account,
   account: Account,
   privileges: string,
@@ -52,11 +59,24 @@ async function ensure(
     log(`account ${account.user} is the admin account: left as it is`);
     return;
   }
+  const database = cfg.database;
   // In GRANT, _ and % in a database name are wildcards: escape them so the grant covers this schema only.
   const schema = database.replace(/[_%]/g, (c) => `\\${c}`);
+  const hosts = accountHosts(cfg.host);
   // query, not execute: these statements are not preparable everywhere; mysql2 escapes the values.
-  await conn.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [account.user, HOST, account.password]);
-  await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [account.user, HOST, account.password]);
-  await conn.query(`GRANT ${privileges} ON \`${schema}\`.* TO ?@?`, [account.user, HOST]);
-  log(`account ${account.user}: ${privileges} on ${database}`);
+  for (const host of hosts) {
+    await conn.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [account.user, host, account.password]);
+    await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [account.user, host, account.password]);
+    await conn.query(`GRANT ${privileges} ON \`${schema}\`.* TO ?@?`, [account.user, host]);
+  }
+  if (!hosts.includes('%')) {
+    const [any] = await conn.query<RowDataPacket[]>("SELECT 1 FROM mysql.user WHERE User = ? AND Host = '%'", [
+      account.user,
+    ]);
+    if (any.length > 0) {
+      await conn.query("DROP USER ?@'%'", [account.user]);
+      log(`account ${account.user}@'%' dropped: MySQL runs on this machine, so the account is for it only`);
+    }
+  }
+  log(`account ${account.user}@${hosts.join(',')}: ${privileges} on ${database}`);
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { ensureAccounts } from '../src/accounts';
+import { accountHosts, ensureAccounts } from '../src/accounts';
 import { loadConfig, type MigrateConfig } from '../src/config';
 import { migrate } from '../src/migrate';
 
@@ -39,7 +39,8 @@ afterAll(async () => {
     password: base.password,
   });
   for (const db of databases) await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
-  for (const u of users) await conn.query('DROP USER IF EXISTS ?@?', [u, '%']);
+  for (const u of users)
+    for (const h of ['%', 'localhost', '127.0.0.1']) await conn.query('DROP USER IF EXISTS ?@?', [u, h]);
   await conn.end();
 });
 
@@ -85,6 +86,50 @@ describe('ensureAccounts', () => {
     await Promise.all([ensureAccounts(cfg), ensureAccounts(cfg), ensureAccounts(cfg)]);
     const conn = await connect(cfg, cfg.user, cfg.password);
     await conn.end();
+  });
+
+  test('when MySQL runs on this machine, then the accounts are for localhost and 127.0.0.1 only, and an earlier one for any host is dropped', async () => {
+    const cfg = freshConfig();
+    const app = cfg.accounts?.app ?? { user: '', password: '' };
+    const migrator = cfg.accounts?.migrator ?? { user: '', password: '' };
+    const admin = await mysql.createConnection({
+      host: base.host,
+      port: base.port,
+      user: base.user,
+      password: base.password,
+    });
+    try {
+      // What an earlier run made: the app account for any host, without a password.
+      await admin.query("CREATE USER ?@'%' IDENTIFIED BY ''", [app.user]);
+      const lines: string[] = [];
+      await ensureAccounts({ ...cfg, host: '127.0.0.1' }, (l) => lines.push(l));
+      const [rows] = await admin.query<mysql.RowDataPacket[]>(
+        'SELECT User AS user, Host AS host FROM mysql.user WHERE User IN (?, ?) ORDER BY User, Host',
+        [app.user, migrator.user],
+      );
+      expect(rows.map((r) => `${r.user}@${r.host}`).sort()).toEqual(
+        [
+          `${app.user}@127.0.0.1`,
+          `${app.user}@localhost`,
+          `${migrator.user}@127.0.0.1`,
+          `${migrator.user}@localhost`,
+        ].sort(),
+      );
+      expect(lines).toContain(
+        `account ${app.user}@'%' dropped: MySQL runs on this machine, so the account is for it only`,
+      );
+      const conn = await connect({ ...cfg, host: '127.0.0.1' }, app.user, app.password);
+      await conn.end();
+    } finally {
+      await admin.end();
+    }
+  });
+
+  test('when MySQL runs elsewhere (compose, k8s), then the accounts are for any host', () => {
+    expect(accountHosts('mysql')).toEqual(['%']);
+    expect(accountHosts('db.example.com')).toEqual(['%']);
+    expect(accountHosts('localhost')).toEqual(['localhost', '127.0.0.1']);
+    expect(accountHosts('127.0.0.1')).toEqual(['localhost', '127.0.0.1']);
   });
 
   test('when the app account is the admin account, then its password and grants are left alone', async () => {
