@@ -1,6 +1,7 @@
-// Runs the README's marked bash blocks verbatim against a real `npm start`, so the README cannot rot.
-// A block is marked by a line `<!-- ci:run NAME ... -->` right before its ```bash fence.
-//   node scripts/readme-blocks.mjs list            names of the marked blocks
+// Runs the marked bash blocks of README.md and docs/*.md verbatim against a real `npm start`, so they cannot rot.
+// A block is marked by a line `<!-- ci:run NAME ... -->` right before its ```bash fence; the README's blocks run
+// first, then the docs' (file by file, in name order), all in one bash, so a docs block may use the demo's variables.
+//   node scripts/readme-blocks.mjs list            names of the marked blocks, with file and line
 //   node scripts/readme-blocks.mjs run [NAME...]   (npm run test:readme) all blocks, or the named ones (with the demo
 //       before them, whose tokens they use); starts `npm start` on 3001-3004 (fresh
 //       database, own nats-server where installed), runs the blocks one after the other in ONE bash (as if pasted
@@ -8,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -40,9 +41,42 @@ const CHECKS = {
     const codes = out.split('\n').filter((l) => /^\d{3}$/.test(l));
     assert.deepEqual(codes.sort(), ['201', '409', '409', '409', '409'], 'one 201 and four 409');
   },
+  // docs/api-by-example.md
+  users: (out) => {
+    assert.match(out, /"code":"EMAIL_TAKEN"/, 'the same email again is 409 EMAIL_TAKEN');
+    assert.match(out, /"keys":\[\{/, 'the JWKS lists a key');
+    assert.match(out, /"code":"VALIDATION_FAILED"/, 'bad input is 400 with the fields named');
+  },
+  events: (out) => {
+    assert.match(out, /x-cache: hit/i, 'the second read is a cache hit');
+    assert.match(out, /"totalSeats":120/, 'the PATCH changed totalSeats');
+  },
+  bookings: (out) => {
+    assert.match(out, /"quantity":2,"status":"confirmed"/, 'two seats were booked');
+    assert.match(out, /"status":"cancelled"/, 'the demo booking reads cancelled');
+  },
+  notifications: (out) => assert.match(out, /"type":"booking\.confirmed"/, 'the notifications are listed'),
 };
 
-export function readmeBlocks(markdown = readFileSync(path.join(root, 'README.md'), 'utf8')) {
+/** The marked blocks of README.md, then of docs/*.md (by file name). */
+export function allBlocks() {
+  const files = [
+    'README.md',
+    ...readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ];
+  const blocks = files.flatMap((file) => readmeBlocks(readFileSync(path.join(root, file), 'utf8'), file));
+  const seen = new Set();
+  for (const b of blocks) {
+    if (seen.has(b.name)) throw new Error(`${b.file}:${b.line}: a second block named ${b.name}`);
+    seen.add(b.name);
+  }
+  return blocks;
+}
+
+export function readmeBlocks(markdown = readFileSync(path.join(root, 'README.md'), 'utf8'), file = 'README.md') {
   const blocks = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -51,10 +85,10 @@ export function readmeBlocks(markdown = readFileSync(path.join(root, 'README.md'
     let j = i + 1;
     while (j < lines.length && lines[j].trim() === '') j++;
     if (lines[j] !== '```bash')
-      throw new Error(`README.md:${i + 1}: ci:run ${marker[1]} is not followed by a \`\`\`bash block`);
+      throw new Error(`${file}:${i + 1}: ci:run ${marker[1]} is not followed by a \`\`\`bash block`);
     const end = lines.indexOf('```', j + 1);
-    if (end < 0) throw new Error(`README.md:${j + 1}: unterminated block`);
-    blocks.push({ name: marker[1], line: j + 2, code: lines.slice(j + 1, end).join('\n') });
+    if (end < 0) throw new Error(`${file}:${j + 1}: unterminated block`);
+    blocks.push({ name: marker[1], file, line: j + 2, code: lines.slice(j + 1, end).join('\n') });
   }
   return blocks;
 }
@@ -97,12 +131,12 @@ function runBash(script) {
 }
 
 async function run(names) {
-  const all = readmeBlocks();
+  const all = allBlocks();
   // The blocks after the demo use its shell function and tokens: a named block runs with the demo before it.
   const wanted = names.length > 0 ? new Set(['demo', ...names]) : undefined;
   const unknown = names.filter((n) => !all.some((b) => b.name === n));
   if (unknown.length > 0)
-    throw new Error(`no README block named ${unknown.join(', ')} (have: ${all.map((b) => b.name)})`);
+    throw new Error(`no marked block named ${unknown.join(', ')} (have: ${all.map((b) => b.name)})`);
   const blocks = wanted ? all.filter((b) => wanted.has(b.name)) : all;
   for (const port of PORTS)
     if (!(await portFree(port))) throw new Error(`port ${port} is in use: stop what runs there first`);
@@ -134,12 +168,12 @@ async function run(names) {
     }
     let script = 'set -euo pipefail\n';
     for (const b of blocks) script += `echo "::block ${b.name}"\n${b.code}\n`;
-    console.log(`running README blocks ${blocks.map((b) => `${b.name} (README.md:${b.line})`).join(', ')}`);
+    console.log(`running blocks ${blocks.map((b) => `${b.name} (${b.file}:${b.line})`).join(', ')}`);
     const result = await runBash(script);
-    assert.equal(result.code, 0, `the README blocks exited with ${result.signal ?? result.code}`);
+    assert.equal(result.code, 0, `the blocks exited with ${result.signal ?? result.code}`);
     const parts = result.out.split(/^::block (\S+)\n/m);
     for (let i = 1; i < parts.length; i += 2) CHECKS[parts[i]]?.(parts[i + 1]);
-    console.log(`README blocks passed: ${blocks.map((b) => b.name).join(', ')}`);
+    console.log(`README and docs blocks passed: ${blocks.map((b) => b.name).join(', ')}`);
   } catch (err) {
     failure = err;
   } finally {
@@ -160,14 +194,14 @@ async function run(names) {
     if (!failure && code !== 0) failure = new Error(`npm start exited ${code} after SIGTERM:\n${log}`);
   }
   if (failure) {
-    console.error(`README blocks FAILED: ${failure.message}\n--- npm start output ---\n${log.slice(-4000)}`);
+    console.error(`README/docs blocks FAILED: ${failure.message}\n--- npm start output ---\n${log.slice(-4000)}`);
     process.exit(1);
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [command = 'run', ...names] = process.argv.slice(2);
-  if (command === 'list') for (const b of readmeBlocks()) console.log(`${b.name}\tREADME.md:${b.line}`);
+  if (command === 'list') for (const b of allBlocks()) console.log(`${b.name}\t${b.file}:${b.line}`);
   else if (command === 'run') await run(names);
   else throw new Error('usage: node scripts/readme-blocks.mjs list | run [NAME...]');
 }

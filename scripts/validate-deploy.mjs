@@ -157,22 +157,26 @@ async function checkK8s() {
   }
   const find = (kind, name) => docs.find((d) => d.obj.kind === kind && d.obj.metadata?.name === name)?.obj;
 
-  // No secret value is committed: the Secret is created by hand (README); containers name the keys they use.
+  // No secret value is committed: the Secret is created by hand (docs/deploy.md); containers name the keys they use.
   for (const { file, obj } of docs) {
     if (obj.kind === 'Secret' && (Object.keys(obj.data ?? {}).length || Object.keys(obj.stringData ?? {}).length))
       problem(
         `k8s/${file} Secret/${obj.metadata?.name}`,
-        'no secret value may be committed: create the Secret as README shows',
+        'no secret value may be committed: create the Secret as docs/deploy.md shows',
       );
   }
-  const readme = existsSync(path.join(ROOT, 'README.md')) ? readFileSync(path.join(ROOT, 'README.md'), 'utf8') : '';
+  // The deploy commands live in docs/deploy.md (the README links it).
+  const readme = ['README.md', 'docs/deploy.md']
+    .map((f) => (existsSync(path.join(ROOT, f)) ? readFileSync(path.join(ROOT, f), 'utf8') : ''))
+    .join('\n');
   const createSecret = readme.match(/kubectl[^\n]*create secret generic ebs-secret(?:[^\n]*\\\n)*[^\n]*/)?.[0] ?? '';
   const secretKeys = new Set([...createSecret.matchAll(/--from-(?:literal|file)=([A-Z0-9_]+)=/g)].map((m) => m[1]));
   if (!createSecret)
-    problem('README.md', 'must show `kubectl -n ebs create secret generic ebs-secret --from-literal=...`');
-  if (!/metrics-server/.test(readme)) problem('README.md', 'must show how to enable metrics-server (the HPA needs it)');
+    problem('docs/deploy.md', 'must show `kubectl -n ebs create secret generic ebs-secret --from-literal=...`');
+  if (!/metrics-server/.test(readme))
+    problem('docs/deploy.md', 'must show how to enable metrics-server (the HPA needs it)');
 
-  // ConfigMap + the README's Secret cover every variable of .env.example (but its compose-only part).
+  // ConfigMap + docs/deploy.md's Secret cover every variable of .env.example (but its compose-only part).
   const envExample = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
   const envKeys = envExample
     .split(/^# --- docker compose only ---$/m)[0]
@@ -185,7 +189,7 @@ async function checkK8s() {
   const covered = new Set([...Object.keys(cm?.data ?? {}), ...secretKeys]);
   for (const key of envKeys)
     if (!covered.has(key))
-      problem('k8s/00-config.yaml', `neither the ConfigMap nor README's Secret has ${key} (.env.example)`);
+      problem('k8s/00-config.yaml', `neither the ConfigMap nor docs/deploy.md's Secret has ${key} (.env.example)`);
   const ns = docs[0]?.obj;
   if (ns?.metadata?.labels?.['pod-security.kubernetes.io/enforce'] !== 'restricted')
     problem(
@@ -230,7 +234,7 @@ async function checkK8s() {
         else if (createSecret && !secretKeys.has(ref.key))
           problem(
             `${where} container ${c.name}`,
-            `uses Secret key ${ref.key} that README's kubectl create secret lacks`,
+            `uses Secret key ${ref.key} that docs/deploy.md's kubectl create secret lacks`,
           );
       }
     }

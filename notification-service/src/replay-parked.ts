@@ -7,7 +7,7 @@ import { CONSUMER_NAME } from './messaging/bookings.consumer';
 
 /**
  * `npm run replay-parked [-- --id N]`: stores the notifications of parked messages once their cause is fixed
- * (see README "Parked messages"). Safe to run any number of times, also while the service runs.
+ * (see docs/api-by-example.md, "Parked messages"). Safe to run any number of times, also while the service runs.
  */
 async function main(): Promise<void> {
   const at = process.argv.indexOf('--id');
