@@ -10,6 +10,9 @@ export const portSchema = z.coerce.number().int().min(1).max(65535);
 /** The variables every service shares (docs/configuration.md), with their defaults. */
 export const baseEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // The address the HTTP server listens on: this machine only unless told otherwise. Containers (compose, k8s) set
+  // 0.0.0.0, or nothing outside the container could reach the service.
+  BIND_ADDRESS: z.string().min(1).default('127.0.0.1'),
   MYSQL_HOST: z.string().min(1).default('127.0.0.1'),
   MYSQL_PORT: portSchema.default(3306),
   MYSQL_USER: z.string().min(1).default('root'),
@@ -101,6 +104,7 @@ export function httpConfigFrom(e: z.output<typeof baseEnvSchema>): HttpConfig {
 export function serviceConfigFrom(e: z.output<typeof baseEnvSchema>, lockWaitTimeoutSeconds?: number) {
   return {
     port: e.PORT,
+    host: e.BIND_ADDRESS,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     http: httpConfigFrom(e),

@@ -15,8 +15,11 @@ declare global {
 }
 
 // Probes (Docker HEALTHCHECK, Kubernetes, Prometheus) call these every few seconds: their successes are
-// logged at debug only, so they do not flood the logs; a failing probe is logged like any other request.
+// logged at debug only, so they do not flood the logs. A 503 from /ready is an answer ("not ready"), not a
+// failure of the request: warn, never error. The root `npm start` polls /ready with this User-Agent while the
+// services start: all of its probes are debug.
 const PROBES = new Set(['/health', '/ready', '/metrics']);
+export const LAUNCHER_PROBE_AGENT = 'ebs-start-local';
 
 /** Gives every request an id (echoed in X-Request-Id), a child logger, and one access-log line. */
 export function requestContext(logger: Logger): RequestHandler {
@@ -29,8 +32,11 @@ export function requestContext(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const line = { method: req.method, url: req.originalUrl, status: res.statusCode, durationMs };
-      if (res.statusCode >= 500) req.log.error(line, 'request failed');
-      else if (PROBES.has(req.path) && res.statusCode < 400) req.log.debug(line, 'request done');
+      const probe = PROBES.has(req.path);
+      if (probe && req.get('user-agent')?.startsWith(LAUNCHER_PROBE_AGENT)) req.log.debug(line, 'request done');
+      else if (probe && req.path === '/ready' && res.statusCode === 503) req.log.warn(line, 'not ready');
+      else if (res.statusCode >= 500) req.log.error(line, 'request failed');
+      else if (probe && res.statusCode < 400) req.log.debug(line, 'request done');
       else req.log.info(line, 'request done');
     });
     next();

@@ -4,3 +4,4 @@ export * from './health';
 export * from './serve';
 export * from './service-app';
 export * from './shutdown';
+export * from './startup-check';

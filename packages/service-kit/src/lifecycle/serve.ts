@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { ConfigError, type HttpConfig } from '../config/env';
+import type { DbConfig } from '../db/pool';
 import { ERROR_STATUS, type ErrorCode } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 
@@ -10,6 +11,7 @@ export type { HttpConfig };
 
 import { installCrashHandlers } from './crash';
 import { installShutdown, type ShutdownStep } from './shutdown';
+import { startupCheck } from './startup-check';
 
 /**
  * Connections the kernel may hold for accept() (capped by net.core.somaxconn). Node's default, 511, resets
@@ -18,20 +20,22 @@ import { installShutdown, type ShutdownStep } from './shutdown';
 export const LISTEN_BACKLOG = 4096;
 
 /**
- * Listens on `port` with bounds for slow clients, answers what Node's HTTP parser refuses with the contract
- * body, and on SIGTERM/SIGINT drains, closes, then runs the steps in order. A port that cannot be taken
- * stops the process with exit code 1.
+ * Listens on `host`:`port` (BIND_ADDRESS, default 127.0.0.1) with bounds for slow clients, answers what Node's
+ * HTTP parser refuses with the contract body, and on SIGTERM/SIGINT drains, closes, then runs the steps in order.
+ * A port that cannot be taken stops the process with exit code 1. With `db`, MySQL is checked as it starts
+ * (startup-check.ts): a refused account or a schema that is not migrated stops it with one line and exit 1;
+ * MySQL not answering leaves it running, unready, until MySQL answers.
  */
 export function serve(opts: {
   app: Express;
   service: string;
   logger: Logger;
-  /** The service's config: the port to listen on and the HTTP server's bounds. */
-  config: { port: number; http: HttpConfig };
+  /** The service's config: the address and port to listen on, the HTTP server's bounds, MySQL to check. */
+  config: { port: number; host?: string; http: HttpConfig; db?: DbConfig };
   steps: ShutdownStep[];
 }): Server {
   const { logger } = opts;
-  const { port, http } = opts.config;
+  const { port, http, host } = opts.config;
   installCrashHandlers(logger);
   const server = createServer(
     {
@@ -51,14 +55,15 @@ export function serve(opts: {
   });
   // A listen error (e.g. EADDRINUSE) stops the process: "listening" is logged only once it listens.
   const onListenError = (err: Error) => {
-    logger.fatal({ err, port: port }, `${opts.service} could not listen`);
+    logger.fatal({ err, port, host }, `${opts.service} could not listen`);
     process.exit(1);
   };
   server.once('error', onListenError);
-  server.listen({ port: port, backlog: LISTEN_BACKLOG }, () => {
+  server.listen({ port, host: host ?? '127.0.0.1', backlog: LISTEN_BACKLOG }, () => {
     server.off('error', onListenError);
-    logger.info({ port: port }, `${opts.service} listening`);
+    logger.info({ port, host: host ?? '127.0.0.1' }, `${opts.service} listening`);
   });
+  if (opts.config.db) void startupCheck({ service: opts.service, db: opts.config.db, logger });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed');
     process.exit(1);

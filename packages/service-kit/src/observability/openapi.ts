@@ -135,6 +135,27 @@ function commonOperations(checks: string[]): ApiOperation[] {
       responses: { 200: { description: 'HTML page' } },
       errors: [],
     },
+    {
+      method: 'get',
+      path: '/',
+      tag: 'operations',
+      summary: 'The service: its name and links to its docs, this document and its liveness',
+      responses: {
+        200: {
+          description: 'The service',
+          schema: z.object({
+            service: z.string(),
+            version: z.string(),
+            links: z.object({
+              docs: z.literal('/docs'),
+              openapi: z.literal('/openapi.json'),
+              health: z.literal('/health'),
+            }),
+          }),
+        },
+      },
+      errors: [],
+    },
   ];
 }
 
