@@ -2,7 +2,7 @@
 // none is configured"). Kept in .dev-keys/ at the repo root, which git ignores; never for production.
 //   node scripts/dev-keys.mjs          prints the .env line (JWT_PRIVATE_KEY="...\n...") for compose
 //   import { devAuthEnv } from './dev-keys.mjs'   what scripts/start-local.mjs passes to the services
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -21,6 +21,40 @@ export function devKeyPair() {
     console.log(`Made a development token key pair in ${path.relative(root, dir)}/ (git ignores it).`);
   }
   return { privateKey: readFileSync(privateFile, 'utf8'), publicKey: readFileSync(publicFile, 'utf8') };
+}
+
+const mysqlFile = path.join(dir, 'mysql-passwords.json');
+
+/**
+ * What `npm start` adds for MySQL: when the migration runner makes the accounts (MYSQL_ADMIN_USER set) and
+ * MYSQL_PASSWORD or MYSQL_MIGRATE_PASSWORD is empty, a random password for that account, made once and kept in
+ * .dev-keys/mysql-passwords.json (by account name), so the accounts never have an empty password.
+ * `setting(name)` reads the environment, then .env.
+ */
+export function devMysqlEnv(setting = configured) {
+  const admin = setting('MYSQL_ADMIN_USER');
+  if (!admin) return {};
+  const wanted = [
+    ['MYSQL_PASSWORD', setting('MYSQL_USER') || 'root'],
+    ['MYSQL_MIGRATE_PASSWORD', setting('MYSQL_MIGRATE_USER')],
+  ].filter(([name, user]) => user && user !== admin && !setting(name));
+  if (wanted.length === 0) return {};
+  const kept = existsSync(mysqlFile) ? JSON.parse(readFileSync(mysqlFile, 'utf8')) : {};
+  const env = {};
+  let made = false;
+  for (const [name, user] of wanted) {
+    if (!kept[user]) {
+      kept[user] = randomBytes(18).toString('base64url');
+      made = true;
+    }
+    env[name] = kept[user];
+  }
+  if (made) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(mysqlFile, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
+    console.log(`Made development MySQL passwords in ${path.relative(root, mysqlFile)} (git ignores it).`);
+  }
+  return env;
 }
 
 /** The value of name in the environment or the root .env ('' when absent or empty). */

@@ -154,3 +154,84 @@ describe('npm start signals', { concurrency: false }, () => {
     await expectAllStopped(run, pids);
   });
 });
+
+// Start-up failures (issue 28): a definite MySQL problem or MySQL not answering ends `npm start` within 15 s
+// with one line naming the cause and the variable to fix; a service's own `npm start` likewise for a definite one.
+/** Runs `command` in `cwd` until it exits (at most 20 s): its exit code, stderr lines and how long it took. */
+function runToExit(command, args, cwd, env) {
+  const started = Date.now();
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      const errors = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('npm '));
+      resolve({ code, errors, stdout, ms: Date.now() - started });
+    }),
+  );
+}
+
+describe('npm start failures', { concurrency: false }, () => {
+  const nobody = `ebs_t_nobody_${randomBytes(3).toString('hex')}`;
+
+  test("when the services' MySQL password is wrong, then npm start exits 1 within 15 s with one line naming the account and the variables", async () => {
+    // Migrations run as the migration account (root here); the services' account is refused.
+    const env = { MYSQL_DB: database, MYSQL_MIGRATE_USER: 'root', MYSQL_USER: nobody, MYSQL_PASSWORD: 'wrong' };
+    const run = await runToExit('npm', ['start', '--silent'], root, env);
+    assert.equal(run.code, 1, run.stdout);
+    assert.ok(run.ms < 15_000, `exited after ${run.ms} ms`);
+    assert.deepEqual(run.errors, [`MySQL refused user '${nobody}' (MYSQL_USER/MYSQL_PASSWORD in .env)`]);
+    assert.doesNotMatch(run.stdout, /listening/, 'no service was started');
+  });
+
+  test("when the migration admin's password is wrong, then npm start exits 1 at once naming MYSQL_ADMIN_USER/MYSQL_ADMIN_PASSWORD", async () => {
+    const env = { MYSQL_DB: database, MYSQL_ADMIN_USER: 'root', MYSQL_ADMIN_PASSWORD: 'surely-wrong' };
+    const run = await runToExit('npm', ['start', '--silent'], root, env);
+    assert.equal(run.code, 1, run.stdout);
+    assert.ok(run.ms < 15_000, `exited after ${run.ms} ms`);
+    assert.deepEqual(run.errors, ["MySQL refused user 'root' (MYSQL_ADMIN_USER/MYSQL_ADMIN_PASSWORD in .env)"]);
+  });
+
+  test('when nothing answers at MYSQL_HOST:MYSQL_PORT, then npm start exits 1 within 15 s naming them', async () => {
+    const port = await new Promise((resolve) => {
+      const srv = net.createServer().listen(0, () => {
+        const p = srv.address().port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const run = await runToExit('npm', ['start', '--silent'], root, { MYSQL_DB: database, MYSQL_PORT: String(port) });
+    assert.equal(run.code, 1, run.stdout);
+    assert.ok(run.ms < 15_000, `exited after ${run.ms} ms`);
+    assert.deepEqual(run.errors, [
+      `MySQL at 127.0.0.1:${port} does not answer (ECONNREFUSED) (MYSQL_HOST/MYSQL_PORT in .env; is MySQL running?)`,
+    ]);
+  });
+
+  test("when a service's own npm start gets a wrong MySQL password, then it exits 1 within 15 s with one line naming the account", async () => {
+    const env = { MYSQL_DB: database, MYSQL_USER: nobody, MYSQL_PASSWORD: 'wrong', PORT: '0' };
+    const run = await runToExit('npm', ['start', '--silent'], path.join(root, 'booking-service'), env);
+    assert.equal(run.code, 1, run.stdout);
+    assert.ok(run.ms < 15_000, `exited after ${run.ms} ms`);
+    assert.deepEqual(run.errors, [
+      `booking-service: MySQL refused user '${nobody}' (MYSQL_USER/MYSQL_PASSWORD in .env)`,
+    ]);
+  });
+
+  test("when a service's own npm start finds the schema not migrated, then it exits 1 within 15 s saying so", async () => {
+    const env = { MYSQL_DB: `${database}_never`, PORT: '0' };
+    const run = await runToExit('npm', ['start', '--silent'], path.join(root, 'event-service'), env);
+    assert.equal(run.code, 1, run.stdout);
+    assert.ok(run.ms < 15_000, `exited after ${run.ms} ms`);
+    assert.deepEqual(run.errors, [
+      `event-service: MySQL database '${database}_never' does not exist: not migrated (run \`npm run migrate\`; MYSQL_DB in .env)`,
+    ]);
+  });
+});
