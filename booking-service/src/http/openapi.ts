@@ -10,6 +10,16 @@ import { joinWaitlistBody, listWaitlistQuery } from './waitlist.routes';
 const timestamp = z.string().meta({ format: 'date-time', example: '2099-06-01T19:30:00.000Z' });
 const id = z.string().meta({ format: 'uuid' });
 
+// Example values (Swagger UI's "Try it out" starts from them; scripts/check-docs.test.mjs validates them against
+// their schemas and the access rules: a request example carries no userId, which a customer would get 403 for).
+const EXAMPLE = {
+  bookingId: '3f0c8a52-6a7e-4d0b-9c1e-2b7d5f4a9e10',
+  userId: '6c1f2b7e-9a4d-4e3b-8f0a-1d2c3b4a5e6f',
+  eventId: '9b2e4c6d-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
+  entryId: 'c4d5e6f7-0a1b-4c2d-9e3f-4a5b6c7d8e9f',
+  createdAt: '2099-05-01T09:00:00.000Z',
+};
+
 const booking = z
   .object({
     id,
@@ -23,7 +33,17 @@ const booking = z
       .meta({ description: 'Only on a hold (held) or a hold that expired: its deadline, by MySQL’s clock' }),
     cancelledAt: timestamp.optional().meta({ description: 'Only on a cancelled booking' }),
   })
-  .meta({ id: 'Booking' });
+  .meta({
+    id: 'Booking',
+    example: {
+      id: EXAMPLE.bookingId,
+      userId: EXAMPLE.userId,
+      eventId: EXAMPLE.eventId,
+      quantity: 1,
+      status: 'confirmed',
+      createdAt: EXAMPLE.createdAt,
+    },
+  });
 
 const waitlistEntry = z
   .object({
@@ -43,7 +63,19 @@ const waitlistEntry = z
     createdAt: timestamp,
     updatedAt: timestamp,
   })
-  .meta({ id: 'WaitlistEntry' });
+  .meta({
+    id: 'WaitlistEntry',
+    example: {
+      id: EXAMPLE.entryId,
+      eventId: EXAMPLE.eventId,
+      userId: EXAMPLE.userId,
+      quantity: 1,
+      status: 'waiting',
+      position: 1,
+      createdAt: EXAMPLE.createdAt,
+      updatedAt: EXAMPLE.createdAt,
+    },
+  });
 
 const replayedHeader = {
   'Idempotent-Replayed': {
@@ -85,7 +117,7 @@ export function buildOpenApi(): OpenApiDocument {
           'has started is 409 CONFLICT.',
         auth: true,
         headers: idempotencyHeader,
-        body: createBookingBody,
+        body: createBookingBody.meta({ example: { eventId: EXAMPLE.eventId, quantity: 1 } }),
         responses: {
           201: { description: 'Booked (or the replay of that booking)', schema: booking, headers: replayedHeader },
         },
@@ -160,7 +192,7 @@ export function buildOpenApi(): OpenApiDocument {
           'as for POST /bookings.',
         auth: true,
         headers: idempotencyHeader,
-        body: joinWaitlistBody,
+        body: joinWaitlistBody.meta({ example: { eventId: EXAMPLE.eventId, quantity: 1 } }),
         responses: {
           201: { description: 'In line (or the replay of that entry)', schema: waitlistEntry, headers: replayedHeader },
         },

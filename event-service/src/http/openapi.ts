@@ -47,7 +47,15 @@ export function buildOpenApi(): OpenApiDocument {
         tag: 'events',
         summary: 'Create an event (admin); startsAt must lie in the future',
         auth: true,
-        body: createBody,
+        body: createBody.meta({
+          example: {
+            name: 'Jazz Night',
+            description: 'Quartet',
+            venue: 'Blue Hall',
+            startsAt: '2099-06-01T19:30:00Z',
+            totalSeats: 100,
+          },
+        }),
         responses: { 201: { description: 'Created; every seat available', schema: event } },
         errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE'],
       },
@@ -83,7 +91,7 @@ export function buildOpenApi(): OpenApiDocument {
           'Changing totalSeats moves availableSeats by the same amount under the row lock bookings use; a total ' +
           'below the seats already booked is 409 CONFLICT. An empty body is 400.',
         auth: true,
-        body: patchBody,
+        body: patchBody.meta({ example: { totalSeats: 120 } }),
         responses: { 200: { description: 'The changed event', schema: event } },
         errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'NOT_FOUND', 'CONFLICT', 'UNAVAILABLE'],
       },

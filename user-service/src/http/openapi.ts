@@ -33,7 +33,9 @@ export function buildOpenApi(): OpenApiDocument {
         path: '/users',
         tag: 'users',
         summary: 'Create a user (public sign-up)',
-        body: createUserBody,
+        body: createUserBody.meta({
+          example: { name: 'Ada Lovelace', email: 'ada@example.com', password: 'correct horse battery' },
+        }),
         responses: { 201: { description: 'Created', schema: user } },
         errors: ['VALIDATION_FAILED', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE', 'EMAIL_TAKEN', 'UNAVAILABLE'],
       },
@@ -46,7 +48,7 @@ export function buildOpenApi(): OpenApiDocument {
           'Wrong email or password: 401, the same answer for both. More than 10 failures for one email within ' +
           '15 minutes from one client address, 100 for one email from all addresses, or 50 from one address ' +
           'for all emails: 429 RATE_LIMITED with Retry-After, across replicas, before the password is checked.',
-        body: tokenRequestBody,
+        body: tokenRequestBody.meta({ example: { email: 'ada@example.com', password: 'correct horse battery' } }),
         responses: { 200: { description: 'A bearer token', schema: tokenResponse.meta({ id: 'Token' }) } },
         errors: [
           'VALIDATION_FAILED',
