@@ -5,6 +5,8 @@
 //   checkOpenApiExamples   every example of the four OpenAPI documents against its own schema, and the access rules:
 //                          a request example a customer would get 403 for (a userId) fails, and so does a body
 //                          with a userId but no example of its own (Swagger UI would make one with a userId)
+//   checkLinks             every relative link of README.md and docs/*.md names a file that exists (and a heading
+//                          of it, for #anchors), so moving a section cannot leave a link behind
 // node --test scripts/ runs them (scripts/check-docs.test.mjs); `node scripts/check-docs.mjs` prints the problems.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -183,9 +185,42 @@ export function checkOpenApiExamples(specs = loadSpecs()) {
   return problems;
 }
 
+// --- links ---------------------------------------------------------------------------------------------------
+
+const withoutCode = (markdown) => markdown.replace(/^```[\s\S]*?^```/gm, '');
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to dashes. */
+export const anchorOf = (heading) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+    .replaceAll(' ', '-');
+
+export function checkLinks(files = ['README.md', ...readdirSync(path.join(root, 'docs')).map((f) => `docs/${f}`)]) {
+  const problems = [];
+  for (const file of files.filter((f) => f.endsWith('.md'))) {
+    for (const m of withoutCode(read(file)).matchAll(/\]\(([^)\s]+)\)/g)) {
+      const link = m[1];
+      if (/^[a-z]+:/.test(link)) continue;
+      const [target, anchor] = link.split('#');
+      const resolved = target ? path.posix.normalize(path.posix.join(path.posix.dirname(file), target)) : file;
+      if (!existsSync(path.join(root, resolved))) {
+        problems.push(`${file}: the link ${link} names ${resolved}, which does not exist`);
+        continue;
+      }
+      if (anchor && resolved.endsWith('.md')) {
+        const headings = [...withoutCode(read(resolved)).matchAll(/^#+ (.*)$/gm)].map((h) => anchorOf(h[1]));
+        if (!headings.includes(anchor))
+          problems.push(`${file}: the link ${link}: ${resolved} has no heading #${anchor}`);
+      }
+    }
+  }
+  return problems;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const problems = [...checkErrorTable(), ...checkConfigurationDoc(), ...checkOpenApiExamples()];
+  const problems = [...checkErrorTable(), ...checkConfigurationDoc(), ...checkOpenApiExamples(), ...checkLinks()];
   for (const p of problems) console.error(p);
   if (problems.length > 0) process.exit(1);
-  console.log('docs agree with the code: error table, configuration, OpenAPI examples');
+  console.log('docs agree with the code: error table, configuration, OpenAPI examples, links');
 }

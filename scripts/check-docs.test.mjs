@@ -1,11 +1,12 @@
 // node --test scripts/: the docs agree with the code (scripts/check-docs.mjs), and each check names a broken copy.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
   checkConfigurationDoc,
   checkErrorTable,
+  checkLinks,
   checkOpenApiExamples,
   envVarsOfCode,
   errorStatusOfCode,
@@ -101,4 +102,25 @@ test('when a new booking (201) is shown with cancelledAt, then the check fails i
   assert.deepEqual(checkOpenApiExamples({ 'booking-service': s['booking-service'] }), [
     'booking-service: POST /bookings: the 201 example of a new booking has cancelledAt',
   ]);
+});
+
+test('when README.md and docs/*.md are as committed, then every relative link names a file and heading that exist', () => {
+  assert.deepEqual(checkLinks(), []);
+});
+
+test('when a link names a moved file or a heading that is gone, then the check names it', () => {
+  const dir = mkdtempSync(path.join(root, 'docs', '.link-test-'));
+  try {
+    const rel = path.relative(root, dir);
+    writeFileSync(
+      path.join(dir, 'x.md'),
+      '# X\n\n[a](../gone.md) [b](../deploy.md#no-such-heading) [c](../deploy.md#run-on-minikube)\n',
+    );
+    assert.deepEqual(checkLinks([`${rel}/x.md`]), [
+      `${rel}/x.md: the link ../gone.md names docs/gone.md, which does not exist`,
+      `${rel}/x.md: the link ../deploy.md#no-such-heading: docs/deploy.md has no heading #no-such-heading`,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
