@@ -27,8 +27,19 @@ function register() {
       help: 'Malformed messages set aside (logged, never redelivered), by consumer',
       labelNames: ['consumer'] as const,
     }),
+    stalled: new client.Gauge({
+      name: 'consumer_stalled_seconds',
+      help: 'Time the consumer has not been able to consume (NATS, its stream or its durable consumer gone), 0 while it consumes',
+      labelNames: ['consumer'] as const,
+      collect() {
+        for (const [consumer, seconds] of stallClocks) this.set({ consumer }, seconds());
+      },
+    }),
   };
 }
+
+/** The running consumers' stall clocks, read at each scrape. */
+const stallClocks = new Map<string, () => number>();
 
 let metrics: ReturnType<typeof register> | undefined;
 
@@ -51,4 +62,13 @@ export function countDelivery(
   lag.observe({ consumer }, Math.max(0, m.lagSeconds));
   pending.set({ consumer }, m.pending);
   if (outcome === 'parked') parked.inc({ consumer });
+}
+
+/** Reports a consumer's stall time in consumer_stalled_seconds until the function it returns is called. */
+export function trackStall(consumer: string, seconds: () => number): () => void {
+  consumerMetrics();
+  stallClocks.set(consumer, seconds);
+  return () => {
+    if (stallClocks.get(consumer) === seconds) stallClocks.delete(consumer);
+  };
 }

@@ -2,9 +2,11 @@ import { isSaneRequestId, REQUEST_ID_HEADER } from '@ebs/contracts';
 import {
   AckPolicy,
   type ConsumerConfig,
+  ConsumerDebugEvents,
   type ConsumerInfo,
   type ConsumerMessages,
   DeliverPolicy,
+  Events,
   type JetStreamManager,
   type JsMsg,
   Match,
@@ -13,7 +15,7 @@ import {
   nanos,
 } from 'nats';
 import type { Logger } from '../observability/logger';
-import { consumerMetrics, countDelivery, type DeliveryOutcome } from './consumer-metrics';
+import { consumerMetrics, countDelivery, type DeliveryOutcome, trackStall } from './consumer-metrics';
 import type { NatsLink } from './nats-link';
 
 /** One delivered message as a handler sees it: its subject and parsed JSON payload. */
@@ -62,7 +64,15 @@ export type ParkedMessage = {
 export type DurableConsumer = {
   /** Stops pulling, lets the batch in hand finish and be acked, nak's what was fetched but not started. */
   stop: () => Promise<void>;
+  /**
+   * True when it has not been able to consume for longer than its stallAfterMs: NATS unreachable, or its stream
+   * or durable consumer gone and not yet back (/ready reports it through natsCheck).
+   */
+  stalled: () => boolean;
 };
+
+/** How long a consumer may be unable to consume before it reports itself stalled (CONSUMER_STALL_SECONDS). */
+export const DEFAULT_STALL_AFTER_MS = 30_000;
 
 /** A message failing with a non-transient error this many times is parked rather than retried again. */
 export const MAX_DELIVERIES = 5;
@@ -84,6 +94,11 @@ export function subjectMatches(filter: string, subject: string): boolean {
  * fetch delivered as one batch. It is created if missing, brought to our filter subject in place when an
  * older version consumed a narrower one, survives NATS restarts (it consumes again after any break), and
  * never lets a message loop or vanish: what cannot be handled is parked (stored, logged at error), then acked.
+ *
+ * It outlives its stream: when the durable consumer or the stream vanishes (deleted and made again by its owner,
+ * or NATS back with an empty store), consume() ends (abort_on_missing_resource; nats.js would otherwise wait for
+ * the old consumer for ever), the stream is looked up until it exists again and the consumer is made again,
+ * reading the new stream from its start. Since when it could not consume is kept for /ready (stalled()).
  */
 export function startDurableConsumer(opts: {
   nats: NatsLink;
@@ -103,6 +118,8 @@ export function startDurableConsumer(opts: {
   maxBatch?: number;
   /** First redelivery delay after a failure; it doubles with every delivery, up to 30 s. */
   retryBaseMs?: number;
+  /** Unable to consume for longer than this, it reports itself stalled (default 30 s). */
+  stallAfterMs?: number;
 }): DurableConsumer {
   consumerMetrics(); // registered now: /metrics lists the consumer's families from the start
   const { nats, stream, durable, logger } = opts;
@@ -114,6 +131,22 @@ export function startDurableConsumer(opts: {
   let stopped = false;
   let messages: ConsumerMessages | undefined;
   let wake: (() => void) | undefined;
+
+  // Since when it has not been able to consume (undefined while it can): set by anything that stops the flow
+  // (a disconnect, missed heartbeats, a missing stream or consumer, consume() ending or failing to start),
+  // cleared by what proves the consumer is served again (consume() started, a message, a pull that nats.js
+  // sends only after it found the consumer).
+  const stallAfterMs = opts.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
+  let stalledSince: number | undefined = Date.now();
+  const flowing = () => {
+    if (stalledSince !== undefined && Date.now() - stalledSince > stallAfterMs) log.info('consuming again');
+    stalledSince = undefined;
+  };
+  const interrupted = () => {
+    stalledSince ??= Date.now();
+  };
+  const stalledMs = () => (stopped || stalledSince === undefined ? 0 : Date.now() - stalledSince);
+  const untrack = trackStall(durable, () => stalledMs() / 1000);
 
   const settings = { ack_wait: nanos(opts.ackWaitMs ?? 10_000), max_ack_pending: 1_000 };
 
@@ -294,6 +327,7 @@ export function startDurableConsumer(opts: {
     })();
     try {
       for await (const m of iterator) {
+        flowing();
         queue.push(m);
         more?.();
         if (stopped) break;
@@ -311,6 +345,25 @@ export function startDurableConsumer(opts: {
     }
   }
 
+  /** What nats.js reports while it consumes: trouble marks the consumer interrupted, a new pull that it flows. */
+  async function watch(iterator: ConsumerMessages): Promise<void> {
+    for await (const s of await iterator.status()) {
+      if (s.type === ConsumerDebugEvents.Next) flowing();
+      else if (s.type !== ConsumerDebugEvents.DebugEvent && s.type !== ConsumerDebugEvents.Discard) {
+        interrupted();
+        log.warn({ event: s.type, data: s.data }, 'consumer trouble');
+      }
+    }
+  }
+
+  /** A dropped connection stops the flow at once (the consumer's own events come only after the reconnect). */
+  async function watchConnection(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (stopped) return;
+      if (s.type === Events.Disconnect) interrupted();
+    }
+  }
+
   const running = (async () => {
     let nc: NatsConnection;
     try {
@@ -318,17 +371,30 @@ export function startDurableConsumer(opts: {
     } catch {
       return;
     }
+    void watchConnection(nc);
+    let lastError: string | undefined;
     while (!stopped) {
       try {
         await ensureConsumer(nc);
         const consumer = await nc.jetstream().consumers.get(stream, durable);
-        messages = await consumer.consume({ max_messages: maxBatch });
+        // Without abort_on_missing_resource, consume() waits for ever for a consumer or stream that is gone
+        // (deleted, or NATS restarted with an empty store): ending it here lets the loop make them again.
+        messages = await consumer.consume({ max_messages: maxBatch, abort_on_missing_resource: true });
         // stop() may have come while this was starting up: it found no `messages` to stop then.
         if (stopped) messages.stop();
+        flowing();
+        lastError = undefined;
         log.info({ filterSubject: opts.filterSubject }, 'consuming');
+        void watch(messages).catch(() => {});
         await pump(messages);
+        // Ended without an error and not by stop() (its subscription closed): a break like any other.
+        if (!stopped) interrupted();
       } catch (err) {
-        if (!stopped) log.warn({ err: (err as Error).message }, 'consumer interrupted, restarting');
+        interrupted();
+        const message = (err as Error).message;
+        // Once per kind of failure: while the stream stays gone, this loop fails every second or two.
+        if (!stopped && message !== lastError) log.warn({ err: message }, 'consumer interrupted, restarting');
+        lastError = message;
       }
       if (!stopped)
         await new Promise<void>((r) => {
@@ -339,8 +405,10 @@ export function startDurableConsumer(opts: {
   })();
 
   return {
+    stalled: () => stalledMs() > stallAfterMs,
     stop: async () => {
       stopped = true;
+      untrack();
       wake?.();
       // stop(), not close(): close() resolves only once the iterator has yielded every buffered message,
       // which never happens after the loop above breaks. Unacked buffered messages are redelivered.

@@ -109,14 +109,27 @@ export function createNatsLink(opts: {
   };
 }
 
-/** The readiness report of NATS: reported, never required (bookings wait in the outbox, consumers catch up). */
-export const natsCheck = (isConnected: () => boolean) => ({
+/**
+ * The readiness report of NATS: reported, never required (bookings wait in the outbox, consumers catch up).
+ * "down" while the connection is down, and while one of the service's durable consumers has not been able to
+ * consume for longer than its bound (CONSUMER_STALL_SECONDS: its stream or consumer gone and not yet back).
+ */
+export const natsCheck = (isConnected: () => boolean, consumers: ReadonlyArray<{ stalled: () => boolean }> = []) => ({
   name: 'nats',
   check: async () => {
     if (!isConnected()) throw new Error('nats disconnected');
+    if (consumers.some((c) => c.stalled())) throw new Error('a consumer cannot consume');
   },
   required: false,
 });
+
+/**
+ * CONSUMER_STALL_SECONDS, for the config of every service with a durable consumer: unable to consume for longer
+ * than this, the consumer is reported by /ready (its `nats` check "down").
+ */
+export const consumerStallEnvSchema = {
+  CONSUMER_STALL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+};
 
 /** NATS_URL, for the config of every service that uses NATS: one server, or a comma-separated cluster list. */
 export const natsEnvSchema = {
