@@ -17,6 +17,8 @@ export type AppDeps = {
   auth: TokenVerifier;
   /** NATS is reported by /ready but never makes the service unready: notifications catch up later. */
   natsConnected: () => boolean;
+  /** Its consumer: /ready reports nats down while it has been unable to consume for longer than its bound. */
+  consumers?: ReadonlyArray<{ stalled: () => boolean }>;
 };
 
 /** Builds the HTTP app from its dependencies; never listens (main.ts and tests do). */
@@ -24,7 +26,7 @@ export function buildApp(deps: AppDeps): Express {
   return createServiceApp({
     logger: deps.logger,
     routes: (app) => app.use('/notifications', notificationsRouter(deps)),
-    checks: [mysqlCheck(deps.pool), natsCheck(deps.natsConnected)],
+    checks: [mysqlCheck(deps.pool), natsCheck(deps.natsConnected, deps.consumers)],
     openApi: buildOpenApi(),
   });
 }

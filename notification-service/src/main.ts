@@ -23,11 +23,12 @@ function main(): void {
     parked: createParkedMessagesRepo(pool),
     logger,
     ackWaitMs: config.nats.ackWaitMs,
+    stallAfterMs: config.nats.stallAfterMs,
   });
 
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
-  const app = buildApp({ pool, notifications, logger, auth, natsConnected: nats.isConnected });
+  const app = buildApp({ pool, notifications, logger, auth, natsConnected: nats.isConnected, consumers: [consumer] });
   // What closes on SIGTERM, in order, once the drain is over.
   const closing = [
     // Stop pulling and finish (and ack) the message in hand, then drain NATS, then close the pool.

@@ -22,6 +22,8 @@ export function startBookingsConsumer(deps: {
   parked: ParkedMessagesRepo;
   logger: Logger;
   ackWaitMs: number;
+  /** Unable to consume for longer than this, /ready reports it (CONSUMER_STALL_SECONDS). */
+  stallAfterMs?: number;
   /** First redelivery delay after a failure (tests shorten it). */
   retryBaseMs?: number;
 }): DurableConsumer {
@@ -41,5 +43,6 @@ export function startBookingsConsumer(deps: {
     logger: deps.logger,
     ackWaitMs: deps.ackWaitMs,
     retryBaseMs: deps.retryBaseMs,
+    stallAfterMs: deps.stallAfterMs,
   });
 }

@@ -46,6 +46,7 @@ export function createTestApp(
     logger,
     ackWaitMs: config.nats.ackWaitMs,
     retryBaseMs: opts.retryBaseMs,
+    stallAfterMs: config.nats.stallAfterMs,
   });
   const app = buildApp({
     pool,
@@ -53,6 +54,7 @@ export function createTestApp(
     logger,
     auth: createTokenVerifier(config.auth, logger),
     natsConnected: nats.isConnected,
+    consumers: [consumer],
   });
   return {
     app,
