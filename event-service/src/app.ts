@@ -19,6 +19,8 @@ export type AppDeps = {
   auth: TokenVerifier;
   /** NATS is reported by /ready (never required: reads do not need it) when the service has a link. */
   natsConnected?: () => boolean;
+  /** Its cache-refresh consumer: /ready reports nats down while it has been unable to consume for longer than its bound. */
+  consumers?: ReadonlyArray<{ stalled: () => boolean }>;
   /** Defaults to the MySQL repository over pool; tests pass one they observe. */
   events?: EventsRepo;
 };
@@ -37,7 +39,7 @@ export function buildApp(deps: AppDeps): Express {
     checks: [
       mysqlCheck(pool),
       { name: 'redis', check: () => cache.ping(), required: false },
-      ...(deps.natsConnected ? [natsCheck(deps.natsConnected)] : []),
+      ...(deps.natsConnected ? [natsCheck(deps.natsConnected, deps.consumers)] : []),
     ],
     openApi: buildOpenApi(),
   });

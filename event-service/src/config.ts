@@ -1,12 +1,13 @@
 import { verifyConfigFrom, verifyEnvSchema } from '@ebs/service-kit/auth';
 import { baseEnvSchema, environmentWithDotEnv, parseEnv, serviceConfigFrom } from '@ebs/service-kit/config';
 import { lockWaitEnvSchema } from '@ebs/service-kit/db';
-import { natsEnvSchema } from '@ebs/service-kit/messaging';
+import { consumerStallEnvSchema, natsEnvSchema } from '@ebs/service-kit/messaging';
 import { z } from 'zod';
 
 const schema = baseEnvSchema.extend({
   ...verifyEnvSchema,
   ...natsEnvSchema,
+  ...consumerStallEnvSchema,
   ...lockWaitEnvSchema,
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key this service writes (tests give each run its own). */
@@ -28,7 +29,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       ttlSeconds: e.CACHE_TTL,
     },
-    nats: { url: e.NATS_URL },
+    nats: { url: e.NATS_URL, stallAfterMs: e.CONSUMER_STALL_SECONDS * 1000 },
   };
 }
 

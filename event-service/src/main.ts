@@ -26,6 +26,7 @@ function main(): void {
     cache,
     park: parkInMysql(pool),
     logger,
+    stallAfterMs: config.nats.stallAfterMs,
   });
   const auth = createTokenVerifier(config.auth, logger);
   void auth.warmUp();
@@ -36,6 +37,7 @@ function main(): void {
     logger,
     auth,
     natsConnected: nats.isConnected,
+    consumers: [cacheRefresh],
   });
   // What closes on SIGTERM, in order, once the drain is over.
   const closing = [

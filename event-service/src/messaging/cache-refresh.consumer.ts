@@ -30,6 +30,8 @@ export function startCacheRefreshConsumer(deps: {
    * checked against MySQL, src/domain/get-event.ts). */
   park: (m: ParkedMessage) => Promise<void>;
   logger: Logger;
+  /** Unable to consume for longer than this, /ready reports it (CONSUMER_STALL_SECONDS). */
+  stallAfterMs?: number;
 }): DurableConsumer {
   return startDurableConsumer({
     nats: deps.nats,
@@ -52,5 +54,6 @@ export function startCacheRefreshConsumer(deps: {
     park: deps.park,
     isTransient: isDbUnavailable,
     logger: deps.logger,
+    stallAfterMs: deps.stallAfterMs,
   });
 }

@@ -40,9 +40,24 @@ export function createTestApp(
   const events = opts.events ? opts.events(pool) : createEventsRepo(pool);
   const nats = opts.withConsumer ? createNatsLink({ url: config.nats.url, name: 'event-test', logger }) : undefined;
   const consumer = nats
-    ? startCacheRefreshConsumer({ nats, events, cache, park: parkInMysql(pool), logger })
+    ? startCacheRefreshConsumer({
+        nats,
+        events,
+        cache,
+        park: parkInMysql(pool),
+        logger,
+        stallAfterMs: config.nats.stallAfterMs,
+      })
     : undefined;
-  const app = buildApp({ pool, cache, logger, auth: createTokenVerifier(config.auth, logger), events });
+  const app = buildApp({
+    pool,
+    cache,
+    logger,
+    auth: createTokenVerifier(config.auth, logger),
+    events,
+    // With its consumer, /ready reports nats as main.ts wires it.
+    ...(nats && consumer ? { natsConnected: nats.isConnected, consumers: [consumer] } : {}),
+  });
   return {
     app,
     pool,
