@@ -469,6 +469,10 @@ pm.test('an OpenAPI 3.1 document', () => pm.expect(pm.response.json().openapi).t
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('Swagger UI', () => pm.expect(pm.response.text()).to.include('swagger-ui'));
 """))
+    health.append(req(f"{svc} /", "GET", "{{%s}}/" % var, tests="""
+pm.test('status is 200', () => pm.response.to.have.status(200));
+pm.test('names the service and links its docs', () => pm.expect(pm.response.json()).to.include({ service: '%s' }).and.to.have.nested.property('links.docs', '/docs'));
+""" % svc))
     health.append(req(f"{svc} /metrics", "GET", "{{%s}}/metrics" % var, tests="""
 pm.test('status is 200', () => pm.response.to.have.status(200));
 pm.test('Prometheus text with request durations', () => pm.expect(pm.response.text()).to.include('http_request_duration_seconds'));
