@@ -42,7 +42,10 @@ const SERVICES = [
   { name: 'notification-service', port: 3004 },
 ].filter((s) => existsSync(path.join(root, s.name, 'package.json')));
 
-for (const s of SERVICES) {
+// `--migrate-only` (root `npm run migrate`): the MySQL checks and the migration below, with the same development
+// passwords and one-line failures, then exit 0; no service is started.
+const migrateOnly = process.argv.includes('--migrate-only');
+for (const s of migrateOnly ? [] : SERVICES) {
   if (!existsSync(path.join(root, s.name, 'dist', 'main.js'))) {
     console.error(`${s.name} is not built: run \`npm install\` at the repo root first.`);
     process.exit(1);
@@ -123,6 +126,7 @@ await runMigrations();
 // As the services will: their account, their database, a migrated schema.
 const appProblem = await checkMysqlAtStart({ ...server, ...app, database });
 if (appProblem) fail(appProblem.line);
+if (migrateOnly) process.exit(0);
 
 // Last, so that what MySQL says comes first (and a test of it needs no free port).
 function portTaken(port) {

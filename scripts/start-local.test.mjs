@@ -235,3 +235,70 @@ describe('npm start failures', { concurrency: false }, () => {
     ]);
   });
 });
+
+describe('npm run migrate: local accounts', { concurrency: false }, () => {
+  const tag = randomBytes(3).toString('hex');
+  const appUser = `ebs_t_app_${tag}`;
+  const migUser = `ebs_t_mig_${tag}`;
+  const passwordsFile = path.join(root, '.dev-keys', 'mysql-passwords.json');
+  const admin = () =>
+    mysql.createConnection({
+      host: process.env.MYSQL_HOST || '127.0.0.1',
+      port: Number(process.env.MYSQL_PORT || 3306),
+      user: process.env.MYSQL_USER || 'root',
+      password: process.env.MYSQL_PASSWORD ?? '',
+    });
+
+  after(async () => {
+    const conn = await admin();
+    for (const u of [appUser, migUser])
+      for (const h of ['%', 'localhost', '127.0.0.1']) await conn.query('DROP USER IF EXISTS ?@?', [u, h]);
+    await conn.end();
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    try {
+      const kept = JSON.parse(readFileSync(passwordsFile, 'utf8'));
+      delete kept[appUser];
+      delete kept[migUser];
+      writeFileSync(passwordsFile, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
+    } catch {}
+  });
+
+  test('when .env leaves the account passwords empty, then they get random ones kept in .dev-keys/, for this machine only', async () => {
+    const env = {
+      MYSQL_DB: database,
+      MYSQL_ADMIN_USER: process.env.MYSQL_USER || 'root',
+      MYSQL_ADMIN_PASSWORD: process.env.MYSQL_PASSWORD ?? '',
+      MYSQL_USER: appUser,
+      MYSQL_PASSWORD: '',
+      MYSQL_MIGRATE_USER: migUser,
+      MYSQL_MIGRATE_PASSWORD: '',
+    };
+    const run = await runToExit('npm', ['run', '--silent', 'migrate'], root, env);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.errors.join('\n')}`);
+    const { readFileSync } = await import('node:fs');
+    const kept = JSON.parse(readFileSync(passwordsFile, 'utf8'));
+    assert.match(kept[appUser] ?? '', /^[A-Za-z0-9_-]{20,}$/);
+    assert.match(kept[migUser] ?? '', /^[A-Za-z0-9_-]{20,}$/);
+    const conn = await admin();
+    const [rows] = await conn.query('SELECT Host AS host FROM mysql.user WHERE User = ? ORDER BY Host', [appUser]);
+    await conn.end();
+    assert.deepEqual(rows.map((r) => r.host).sort(), ['127.0.0.1', 'localhost']);
+    const asApp = (password) =>
+      mysql.createConnection({
+        host: '127.0.0.1',
+        port: Number(process.env.MYSQL_PORT || 3306),
+        user: appUser,
+        password,
+        database,
+      });
+    await (await asApp(kept[appUser])).end();
+    await assert.rejects(asApp(''), /denied/i);
+  });
+
+  test("when the migration admin's password is wrong, then npm run migrate exits 1 with one line naming it", async () => {
+    const env = { MYSQL_DB: database, MYSQL_ADMIN_USER: 'root', MYSQL_ADMIN_PASSWORD: 'surely-wrong' };
+    const run = await runToExit('npm', ['run', '--silent', 'migrate'], root, env);
+    assert.equal(run.code, 1, run.stdout);
+    assert.deepEqual(run.errors, ["MySQL refused user 'root' (MYSQL_ADMIN_USER/MYSQL_ADMIN_PASSWORD in .env)"]);
+  });
+});
