@@ -95,8 +95,13 @@ export function createIdempotencyRepo(pool: Pool) {
         return false;
       } catch (err) {
         const code = (err as { code?: unknown }).code;
-        if (code === 'ER_LOCK_NOWAIT' || code === 'ER_LOCK_WAIT_TIMEOUT') return true;
-        throw err;
+        if (code === 'ER_LOCK_NOWAIT') return true;
+        if (code !== 'ER_LOCK_WAIT_TIMEOUT') throw err;
+        // MariaDB's NOWAIT answer. Only the statement is undone, unless innodb_rollback_on_timeout is ON (then
+        // the whole transaction was, and the batch must not go on as if it held its locks).
+        const [rows] = await conn.query<RowDataPacket[]>('SELECT @@innodb_rollback_on_timeout AS whole');
+        if (Number(rows[0]?.whole) !== 0) throw err;
+        return true;
       }
     },
 

@@ -121,7 +121,9 @@ export async function bookGroups(deps: BookGroupDeps, groups: Group<BookSeatsInp
             const lockWait = startLockWait();
             // A batch of several events waits for none of their locks on behalf of the others: a row another
             // transaction holds is skipped, and its event's requests go on in a batch of their own (which waits).
-            const skipLocked = open.length > 1;
+            // Only on the first attempt: a retry (after a deadlock) has taken its groups' turns already, and a
+            // group whose turn was taken is decided in this batch, never left for another.
+            const skipLocked = open.length > 1 && attempt === 1;
             const events = await inventory.lockEvents(
               conn,
               open.map((g) => g.key),

@@ -95,6 +95,19 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
     e.answer(o);
   }
 
+  /** The entry waits for its turn; past `ms`, it is answered busy. */
+  function wait(e: Entry<In, Out>, ms: number): void {
+    e.state = 'waiting';
+    clearTimeout(e.timer);
+    if (ms <= 0) {
+      answer(e, { ok: false, error: opts.busy() });
+      return;
+    }
+    e.timer = setTimeout(() => {
+      if (e.state === 'waiting') answer(e, { ok: false, error: opts.busy() });
+    }, ms);
+  }
+
   function markReady(key: string, q: KeyQueue<In, Out>): void {
     if (q.running || q.ready) return;
     q.ready = true;
@@ -191,13 +204,14 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
       const deferred: Entry<In, Out>[] = [];
       for (const m of members) {
         const o = outcomes?.get(m) ?? { ok: false as const, error: failure ?? new Error('request left unanswered') };
-        if ('deferred' in o) {
-          if (m.state === 'waiting') deferred.push(m);
-        } else answer(m, o);
+        if (!('deferred' in o)) answer(m, o);
+        else if (m.state !== 'answered') deferred.push(m);
       }
       const q = queues.get(key);
       if (deferred.length > 0 && q) {
-        q.entries.unshift(...deferred);
+        // Back in line, first: a member whose turn was taken waits again, its clock re-armed for the time left.
+        for (const m of deferred) if (m.state === 'serving') wait(m, m.arrivedAt + opts.maxWaitMs - Date.now());
+        q.entries.unshift(...deferred.filter((m) => m.state === 'waiting'));
         q.alone = true;
       }
       if (deferred.length === 0) opts.onGroup?.(served.get(key) ?? 0);
@@ -214,9 +228,7 @@ export function createGroupQueue<In, Out>(opts: GroupQueueOptions<In, Out>): Gro
           timer: undefined,
           answer: (o) => (o.ok ? resolve(o.value) : reject(o.error)),
         };
-        entry.timer = setTimeout(() => {
-          if (entry.state === 'waiting') answer(entry, { ok: false, error: opts.busy() });
-        }, opts.maxWaitMs);
+        wait(entry, opts.maxWaitMs);
         let q = queues.get(key);
         if (!q) {
           q = { entries: [], running: false, ready: false, alone: false };

@@ -149,8 +149,11 @@ function createKeyedRuns<T>(deps: {
           }
           if (!(err instanceof KeyTaken)) throw err;
           // Another replica committed this key first (we waited on its row): its booking answers.
+          // (Or one still in flight holds it: then the row read here is an older, expired one, or none.)
           const taken = await deps.idempotency.find(req.userId, req.key);
-          if (!taken) throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in flight');
+          if (!taken || taken.createdAt <= cutoff) {
+            throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still in flight');
+          }
           return answerFromRecord(taken, req);
         }
       })();
