@@ -5,6 +5,7 @@
 //   checkOpenApiExamples   every example of the four OpenAPI documents against its own schema, and the access rules:
 //                          a request example a customer would get 403 for (a userId) fails, and so does a body
 //                          with a userId but no example of its own (Swagger UI would make one with a userId)
+//   checkReadme            README.md stays a five-minute read: at most 250 lines, the quick start's three commands
 //   checkLinks             every relative link of README.md and docs/*.md names a file that exists (and a heading
 //                          of it, for #anchors), so moving a section cannot leave a link behind
 // node --test scripts/ runs them (scripts/check-docs.test.mjs); `node scripts/check-docs.mjs` prints the problems.
@@ -185,6 +186,21 @@ export function checkOpenApiExamples(specs = loadSpecs()) {
   return problems;
 }
 
+// --- the README stays short ----------------------------------------------------------------------------------
+
+export const README_MAX_LINES = 250;
+
+export function checkReadme(markdown = read('README.md')) {
+  const problems = [];
+  const lines = markdown.trimEnd().split('\n').length;
+  if (lines > README_MAX_LINES)
+    problems.push(`README.md has ${lines} lines (at most ${README_MAX_LINES}): move the details into docs/`);
+  for (const command of ['npm install', 'npm start', 'npm test'])
+    if (!new RegExp(`^${command}\\b`, 'm').test(markdown))
+      problems.push(`README.md's quick start lacks \`${command}\``);
+  return problems;
+}
+
 // --- links ---------------------------------------------------------------------------------------------------
 
 const withoutCode = (markdown) => markdown.replace(/^```[\s\S]*?^```/gm, '');
@@ -219,8 +235,14 @@ export function checkLinks(files = ['README.md', ...readdirSync(path.join(root, 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const problems = [...checkErrorTable(), ...checkConfigurationDoc(), ...checkOpenApiExamples(), ...checkLinks()];
+  const problems = [
+    ...checkErrorTable(),
+    ...checkConfigurationDoc(),
+    ...checkOpenApiExamples(),
+    ...checkReadme(),
+    ...checkLinks(),
+  ];
   for (const p of problems) console.error(p);
   if (problems.length > 0) process.exit(1);
-  console.log('docs agree with the code: error table, configuration, OpenAPI examples, links');
+  console.log('docs agree with the code: error table, configuration, OpenAPI examples, README length, links');
 }

@@ -8,6 +8,7 @@ import {
   checkErrorTable,
   checkLinks,
   checkOpenApiExamples,
+  checkReadme,
   envVarsOfCode,
   errorStatusOfCode,
   loadSpecs,
@@ -123,4 +124,14 @@ test('when a link names a moved file or a heading that is gone, then the check n
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('when README.md is as committed, then it is at most 250 lines with the quick start; longer, the check says so', () => {
+  const readme = read('README.md');
+  assert.deepEqual(checkReadme(readme), []);
+  const long = readme + '\nmore\n'.repeat(250);
+  assert.match(checkReadme(long)[0], /^README\.md has \d+ lines \(at most 250\)/);
+  assert.deepEqual(checkReadme(readme.replace(/^npm test\b/m, 'npm run test')), [
+    "README.md's quick start lacks `npm test`",
+  ]);
 });
