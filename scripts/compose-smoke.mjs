@@ -7,7 +7,7 @@
 //   KEEP=1 npm run test:compose     leaves the stack running for a look (then: the printed `down -v` command)
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -575,6 +575,11 @@ try {
       console.error(`FAIL volumes left after down -v: ${volumes}`);
     } else log('ok   down -v: containers, network and volumes removed');
   }
+}
+// The temporary folder holds a .env with generated secrets: gone after a pass; after a failure only the logs stay.
+if (process.env.KEEP !== '1') {
+  if (failed) rmSync(envFile, { force: true });
+  else rmSync(tmp, { recursive: true, force: true });
 }
 log(failed ? 'compose smoke test FAILED' : 'compose smoke test passed');
 process.exit(failed ? 1 : 0);
