@@ -141,7 +141,7 @@ for (const s of SERVICES) if (await portTaken(s.port)) taken.push(`${s.port} (${
 if (taken.length > 0) {
   console.error(
     `Port ${taken.join(', ')} already in use: another \`npm start\` or \`docker compose up\` still runs. ` +
-      'Find it with `ss -ltnp | grep -E ":300[1-4]"` and stop it (README, Troubleshooting).',
+      'Find it with `ss -ltnp | grep -E ":300[1-4]"` and stop it (docs/troubleshooting.md).',
   );
   process.exit(1);
 }

@@ -9,7 +9,7 @@ import type { WaitlistRepo } from './data/waitlist.repo';
 
 const bookings = new client.Counter({
   name: 'bookings_total',
-  help: 'POST /bookings answers by HTTP status (201 booked, 404 unknown user/event, 409 sold out, 503 busy)',
+  help: 'POST /bookings answers by HTTP status (201 booked or held, 404 unknown user/event, 409 sold out or key in flight, 422 key reused, 503 busy; not the 400/401/403 the edge refuses first)',
   labelNames: ['status'] as const,
 });
 

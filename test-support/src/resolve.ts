@@ -20,7 +20,7 @@ type Resolved<T> = T & { source: Source; stop?: () => Promise<void> };
 const HELP =
   'Start the local servers (Debian/Ubuntu: `bash scripts/ensure-infra.sh`; any machine with Docker: ' +
   '`docker compose -f docker-compose.yml -f docker-compose.infra.yml up -d mysql redis nats`), ' +
-  'or run with a Docker engine and TEST_INFRA=containers (testcontainers). See README, Troubleshooting.';
+  'or run with a Docker engine and TEST_INFRA=containers (testcontainers). See docs/troubleshooting.md.';
 
 /** Says which server a run uses, once per choice (jest shows it above the results). */
 function chosen<T extends { source: Source }>(what: string, where: string, resolved: T): T {
