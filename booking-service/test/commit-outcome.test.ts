@@ -1,6 +1,7 @@
 import { createPool } from '@ebs/service-kit/db';
-import { type FaultProxy, startFaultProxy } from '@ebs/test-support';
+import type { FaultProxy } from '@ebs/test-support';
 import type { Pool } from 'mysql2/promise';
+import { happened, proxyToMysql } from './support/faults';
 import { availableSeats, bookingsOf, insertEvent, insertUser, outboxOf } from './support/fixtures';
 import {
   book,
@@ -33,9 +34,7 @@ let url: string;
 let direct: Pool;
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({
-    target: { host: process.env.MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.MYSQL_PORT ?? 3306) },
-  });
+  proxy = await proxyToMysql();
   t = createTestApp(
     { MYSQL_HOST: proxy.host, MYSQL_PORT: String(proxy.port), MYSQL_TRANSACTION_TIMEOUT_MS: String(TIMEOUT_MS) },
     { startRelay: true },
@@ -49,19 +48,6 @@ afterAll(async () => {
   await direct.end();
   await proxy.close();
 });
-
-/** The fault happened (within a bound), so a test never passes without its fault. */
-async function happened(fault: Promise<string>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const none = new Promise<string>((r) => {
-    timer = setTimeout(() => r('no fault'), 10_000);
-  });
-  try {
-    return await Promise.race([fault, none]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('a booking whose COMMIT answer is lost', () => {
   test('when the connection drops after MySQL applied COMMIT, then the booking is answered 201 once, its seats taken once and its message published', async () => {

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createPool } from '@ebs/service-kit/db';
 import { type ServiceProcess, startServiceProcess } from '@ebs/service-kit/testing';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { insertUser } from './support/fixtures';
+import { insertEvent, insertUser } from './support/fixtures';
 import {
   book,
   bookingRows,
   brokenInvariant,
   hold,
-  insertEventWithId,
   lockEventRow,
   mysqlNow,
   natsPerFile,
@@ -43,7 +42,7 @@ const BOOKED = 10;
 /** Three events of TOTAL seats, ids in ascending order, each with BOOKED seats booked (confirmed, 1 each). */
 async function threeEvents(url: string, users: string[]): Promise<string[]> {
   const ids = [randomUUID(), randomUUID(), randomUUID()].sort();
-  for (const id of ids) await insertEventWithId(pool, id, TOTAL);
+  for (const id of ids) await insertEvent(pool, TOTAL, id);
   const made = await Promise.all(
     ids.flatMap((eventId) => users.slice(0, BOOKED).map((userId) => book(url, userId, eventId, 1))),
   );

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { createPool } from '@ebs/service-kit/db';
-import { type FaultProxy, startFaultProxy } from '@ebs/test-support';
+import type { FaultProxy } from '@ebs/test-support';
 import type { Pool } from 'mysql2/promise';
+import { happened, proxyToMysql } from './support/faults';
 import { availableSeats, bookingsOf, insertEvent, insertUser } from './support/fixtures';
 import { book, getBooking, type Reply, until } from './support/holds';
 import { createTestApp, type TestApp, testConfig } from './support/test-app';
@@ -24,9 +25,7 @@ let otherUrl: string;
 let direct: Pool;
 
 beforeAll(async () => {
-  proxy = await startFaultProxy({
-    target: { host: process.env.MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.MYSQL_PORT ?? 3306) },
-  });
+  proxy = await proxyToMysql();
   const bounds = { LOCK_WAIT_TIMEOUT_SECONDS: '1', MYSQL_TRANSACTION_TIMEOUT_MS: String(TIMEOUT_MS) };
   t = createTestApp({ ...bounds, MYSQL_HOST: proxy.host, MYSQL_PORT: String(proxy.port) });
   url = await t.listen();
@@ -41,18 +40,6 @@ afterAll(async () => {
   await direct.end();
   await proxy.close();
 });
-
-async function happened(fault: Promise<string>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const none = new Promise<string>((r) => {
-    timer = setTimeout(() => r('no fault'), 10_000);
-  });
-  try {
-    return await Promise.race([fault, none]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function ready(base: string): Promise<number> {
   return new Promise((resolve) => {

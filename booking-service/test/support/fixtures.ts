@@ -11,8 +11,8 @@ export async function insertUser(pool: Pool): Promise<string> {
   return id;
 }
 
-export async function insertEvent(pool: Pool, seats: number): Promise<string> {
-  const id = randomUUID();
+/** An event of `seats` seats starting in 2099; `id` chooses its id (e.g. to order event ids), else a new one. */
+export async function insertEvent(pool: Pool, seats: number, id: string = randomUUID()): Promise<string> {
   await pool.query('INSERT INTO events (id, name, starts_at, total_seats, available_seats) VALUES (?, ?, ?, ?, ?)', [
     id,
     `Event ${id.slice(0, 8)}`,

@@ -280,18 +280,6 @@ export async function raiseTotalSeats(pool: Pool, eventId: string, by: number): 
   }
 }
 
-/** An event row with the id given (insertEvent makes its own): e.g. to choose the order of event ids. */
-export async function insertEventWithId(pool: Pool, id: string, seats: number): Promise<string> {
-  await pool.query('INSERT INTO events (id, name, starts_at, total_seats, available_seats) VALUES (?, ?, ?, ?, ?)', [
-    id,
-    `Event ${id.slice(0, 8)}`,
-    new Date('2099-01-01T19:00:00Z'),
-    seats,
-    seats,
-  ]);
-  return id;
-}
-
 /** Marks the event as started (starts_at in the past). */
 export async function startEvent(pool: Pool, eventId: string): Promise<void> {
   await pool.query('UPDATE events SET starts_at = ? WHERE id = ?', [new Date(Date.now() - 60_000), eventId]);
