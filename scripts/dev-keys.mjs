@@ -34,6 +34,8 @@ const mysqlFile = path.join(dir, 'mysql-passwords.json');
 export function devMysqlEnv(setting = configured) {
   const admin = setting('MYSQL_ADMIN_USER');
   if (!admin) return {};
+  // Only for MySQL on this machine: on a shared server an empty password is an operator's to set, not ours.
+  if (!['127.0.0.1', 'localhost', '::1'].includes(setting('MYSQL_HOST') || '127.0.0.1')) return {};
   const wanted = [
     ['MYSQL_PASSWORD', setting('MYSQL_USER') || 'root'],
     ['MYSQL_MIGRATE_PASSWORD', setting('MYSQL_MIGRATE_USER')],

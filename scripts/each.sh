@@ -42,7 +42,8 @@ for p in "${PACKAGES[@]}"; do
   if [ "$script" = test ]; then
     (cd "$p" && npm run --if-present --silent "$script") 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
-    if [ -s "$log" ]; then count "$p" "$status"; fi
+    # A package that printed nothing is counted too: it failed without a summary, or ran no tests.
+    if [ -s "$log" ] || [ "$status" -ne 0 ]; then count "$p" "$status"; fi
   else
     (cd "$p" && npm run --if-present --silent "$script")
     status=$?

@@ -21,6 +21,13 @@ const setting = (name, fallback = '') => process.env[name] || fileEnv[name] || f
 
 const mysqlServer = { host: setting('MYSQL_HOST', '127.0.0.1'), port: Number(setting('MYSQL_PORT', '3306')) };
 const database = setting('MYSQL_DB', 'ebs');
+// A reset is for a development machine: MySQL elsewhere (a shared or production server) is refused unless asked.
+if (!['127.0.0.1', 'localhost', '::1'].includes(mysqlServer.host) && !process.argv.includes('--remote')) {
+  console.error(
+    `MYSQL_HOST is ${mysqlServer.host}, not this machine: npm run reset drops only a local database (add --remote to mean it)`,
+  );
+  process.exit(1);
+}
 if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
   console.error(`MYSQL_DB '${database}' is not a database name (letters, digits and _ only)`);
   process.exit(1);
@@ -66,7 +73,9 @@ async function step(name, run) {
 await step('MySQL', async () => {
   const conn = await mysql.createConnection({ ...mysqlServer, ...account, connectTimeout: 5_000 });
   try {
-    const [rows] = await conn.query('SHOW DATABASES LIKE ?', [database]);
+    const [rows] = await conn.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+      database,
+    ]);
     if (rows.length === 0) return `no database '${database}'`;
     await conn.query(`DROP DATABASE \`${database}\``);
     return `database '${database}' dropped`;

@@ -9,14 +9,26 @@ import type { Account, MigrateConfig } from './config';
 const APP_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE';
 const MIGRATOR_PRIVILEGES = 'ALL PRIVILEGES';
 // Where the accounts may connect from. MySQL on another host (compose, k8s): any host, the services connect
-// from other containers or pods. MySQL on this machine (MYSQL_HOST a loopback address, the root `npm start`):
-// this machine only, over the socket (localhost) or TCP (127.0.0.1); an account of the same name an earlier run
-// made for any host ('%') is dropped, so it cannot be used from elsewhere.
+// from other containers or pods. MySQL reached on a loopback address (the root `npm start`): this machine only,
+// over the socket (localhost) or TCP (127.0.0.1), plus the address MySQL itself sees this client at when that is
+// not loopback (a MySQL container whose port is published on 127.0.0.1 sees the bridge's gateway, 172.x).
+// Only when MySQL really runs on this machine (it sees us at a loopback address) is an account of the same
+// name for any host ('%') dropped, so it cannot be used from elsewhere; a MySQL container may share its data
+// with the compose stack, whose services need '%'.
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** The hosts the accounts are made for when MySQL runs at `mysqlHost`. */
-export function accountHosts(mysqlHost: string): string[] {
-  return LOOPBACK.has(mysqlHost) ? ['localhost', '127.0.0.1'] : ['%'];
+/** The hosts the accounts are made for when MySQL runs at `mysqlHost` and sees this client at `seenAs`. */
+export function accountHosts(mysqlHost: string, seenAs?: string): string[] {
+  if (!LOOPBACK.has(mysqlHost)) return ['%'];
+  const hosts = ['localhost', '127.0.0.1'];
+  if (seenAs && !LOOPBACK.has(seenAs) && !hosts.includes(seenAs)) hosts.push(seenAs);
+  return hosts;
+}
+
+/** The host part of USER(): where MySQL sees this connection come from (it may resolve 127.0.0.1 to localhost). */
+async function clientHost(conn: Connection): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>("SELECT SUBSTRING_INDEX(USER(), '@', -1) AS host");
+  return String(rows[0]?.host ?? '');
 }
 
 export async function ensureAccounts(cfg: MigrateConfig, log: (line: string) => void = () => {}): Promise<void> {
@@ -36,8 +48,10 @@ export async function ensureAccounts(cfg: MigrateConfig, log: (line: string) => 
     if (rows[0]?.got !== 1)
       throw new Error(`Another runner holds the accounts lock for over ${cfg.lockTimeoutSeconds}s`);
     try {
-      if (accounts.migrator) await ensure(conn, cfg, accounts.admin, accounts.migrator, MIGRATOR_PRIVILEGES, log);
-      await ensure(conn, cfg, accounts.admin, accounts.app, APP_PRIVILEGES, log);
+      const seenAs = await clientHost(conn);
+      if (accounts.migrator)
+        await ensure(conn, cfg, seenAs, accounts.admin, accounts.migrator, MIGRATOR_PRIVILEGES, log);
+      await ensure(conn, cfg, seenAs, accounts.admin, accounts.app, APP_PRIVILEGES, log);
     } finally {
       await conn.query('SELECT RELEASE_LOCK(?)', [lock]);
     }
@@ -49,6 +63,7 @@ export async function ensureAccounts(cfg: MigrateConfig, log: (line: string) => 
 async function ensure(
   conn: Connection,
   cfg: MigrateConfig,
+  seenAs: string,
   admin: Account,
   account: Account,
   privileges: string,
@@ -62,14 +77,14 @@ async function ensure(
   const database = cfg.database;
   // In GRANT, _ and % in a database name are wildcards: escape them so the grant covers this schema only.
   const schema = database.replace(/[_%]/g, (c) => `\\${c}`);
-  const hosts = accountHosts(cfg.host);
+  const hosts = accountHosts(cfg.host, seenAs);
   // query, not execute: these statements are not preparable everywhere; mysql2 escapes the values.
   for (const host of hosts) {
     await conn.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [account.user, host, account.password]);
     await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [account.user, host, account.password]);
     await conn.query(`GRANT ${privileges} ON \`${schema}\`.* TO ?@?`, [account.user, host]);
   }
-  if (!hosts.includes('%')) {
+  if (!hosts.includes('%') && LOOPBACK.has(seenAs)) {
     const [any] = await conn.query<RowDataPacket[]>("SELECT 1 FROM mysql.user WHERE User = ? AND Host = '%'", [
       account.user,
     ]);

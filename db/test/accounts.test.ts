@@ -130,6 +130,10 @@ describe('ensureAccounts', () => {
     expect(accountHosts('db.example.com')).toEqual(['%']);
     expect(accountHosts('localhost')).toEqual(['localhost', '127.0.0.1']);
     expect(accountHosts('127.0.0.1')).toEqual(['localhost', '127.0.0.1']);
+    // A MySQL container published on 127.0.0.1 sees this client at its bridge's gateway: that host too.
+    expect(accountHosts('127.0.0.1', 'localhost')).toEqual(['localhost', '127.0.0.1']);
+    expect(accountHosts('127.0.0.1', '172.29.0.1')).toEqual(['localhost', '127.0.0.1', '172.29.0.1']);
+    expect(accountHosts('mysql', '172.29.0.5')).toEqual(['%']);
   });
 
   test('when the app account is the admin account, then its password and grants are left alone', async () => {
