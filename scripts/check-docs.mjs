@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
+import { isMain } from './run-as-main.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
@@ -234,7 +235,7 @@ export function checkLinks(files = ['README.md', ...readdirSync(path.join(root, 
   return problems;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.filename)) {
   const problems = [
     ...checkErrorTable(),
     ...checkConfigurationDoc(),

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { isMain } from './run-as-main.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
@@ -95,7 +96,7 @@ export function checkCollection(collection, specs) {
   return problems;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.filename)) {
   const file = process.argv[2] ?? path.join(root, 'postman', 'collection.json');
   const problems = checkCollection(JSON.parse(readFileSync(file, 'utf8')), loadSpecs());
   if (problems.length > 0) {

@@ -5,6 +5,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isMain } from './run-as-main.mjs';
 
 const password = () => randomBytes(18).toString('base64url');
 
@@ -47,7 +48,7 @@ export function fillSecrets(text) {
   return { text: lines.join('\n'), filled };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.filename)) {
   const file = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, '..', '.env'));
   const { text, filled } = fillSecrets(readFileSync(file, 'utf8'));
   writeFileSync(file, text, { mode: 0o600 });

@@ -168,4 +168,7 @@ function main(argv) {
   console.log(`pruned for ${target}: ${result.rootManifest.workspaces.join(', ')}; ${count} locked packages`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main(process.argv.slice(2));
+// Run as a script (not imported by its test): real paths compared, so spaces and symlinks in the path count.
+// (Self-contained: the Dockerfiles copy this file alone.)
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(import.meta.filename))
+  main(process.argv.slice(2));

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isMain } from './run-as-main.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const PORTS = [3001, 3002, 3003, 3004];
@@ -199,7 +200,7 @@ async function run(names) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.filename)) {
   const [command = 'run', ...names] = process.argv.slice(2);
   if (command === 'list') for (const b of allBlocks()) console.log(`${b.name}\t${b.file}:${b.line}`);
   else if (command === 'run') await run(names);
