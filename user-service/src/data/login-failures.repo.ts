@@ -60,8 +60,25 @@ async function reachedBound(
  * rows are purged in batches (purgeFailuresBatch, purgeGatesBatch).
  */
 export function createLoginFailuresRepo(pool: Pool) {
-  /** Locks both gate rows; answers which one is missing (never made, or purged since) instead. */
-  async function lockGates(conn: PoolConnection, email: string, address: string): Promise<'gates' | undefined> {
+  /**
+   * Locks both gate rows; answers which one is missing (never made, or purged since) instead. `make`: the rows
+   * are made (or found) by this transaction itself, locked until it ends, so no purge can take them from under
+   * it (INSERT ... ON DUPLICATE KEY UPDATE locks an existing row exclusively, as FOR UPDATE does).
+   */
+  async function lockGates(
+    conn: PoolConnection,
+    email: string,
+    address: string,
+    make = false,
+  ): Promise<'gates' | undefined> {
+    if (make) {
+      await conn.execute('INSERT INTO login_gates (email) VALUES (?) ON DUPLICATE KEY UPDATE email = email', [email]);
+      await conn.execute(
+        'INSERT INTO login_address_gates (client_addr) VALUES (?) ON DUPLICATE KEY UPDATE client_addr = client_addr',
+        [address],
+      );
+      return undefined;
+    }
     const [emailGate] = await conn.execute<RowDataPacket[]>(
       'SELECT email FROM login_gates WHERE email = ? FOR UPDATE',
       [email],
@@ -117,7 +134,9 @@ export function createLoginFailuresRepo(pool: Pool) {
         const outcome = await withTransaction(
           pool,
           async (conn): Promise<AttemptOutcome | 'gates'> => {
-            const missing = await lockGates(conn, email, address);
+            // A gate purged again right after it was made (a purge pass between openGates and this): the rows
+            // are made inside this transaction from the third attempt on.
+            const missing = await lockGates(conn, email, address, attempt > 2);
             if (missing) return missing;
             // Now the count is exact: every attempt for this email, and every one from this address, waits.
             const refused = await reachedBound(conn, email, address, windowStart, limits);
