@@ -31,11 +31,14 @@ const mysqlFile = path.join(dir, 'mysql-passwords.json');
  * .dev-keys/mysql-passwords.json (by account name), so the accounts never have an empty password.
  * `setting(name)` reads the environment, then .env.
  */
+/** MySQL on this machine (a loopback MYSQL_HOST): the only one the development helpers ever change. */
+export const isLocalMysqlHost = (host) => ['127.0.0.1', 'localhost', '::1'].includes(host);
+
 export function devMysqlEnv(setting = configured) {
   const admin = setting('MYSQL_ADMIN_USER');
   if (!admin) return {};
   // Only for MySQL on this machine: on a shared server an empty password is an operator's to set, not ours.
-  if (!['127.0.0.1', 'localhost', '::1'].includes(setting('MYSQL_HOST') || '127.0.0.1')) return {};
+  if (!isLocalMysqlHost(setting('MYSQL_HOST') || '127.0.0.1')) return {};
   const wanted = [
     ['MYSQL_PASSWORD', setting('MYSQL_USER') || 'root'],
     ['MYSQL_MIGRATE_PASSWORD', setting('MYSQL_MIGRATE_USER')],

@@ -13,6 +13,7 @@ import dotenv from 'dotenv';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import { connect } from 'nats';
+import { isLocalMysqlHost } from './dev-keys.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const envFile = path.join(root, '.env');
@@ -22,7 +23,7 @@ const setting = (name, fallback = '') => process.env[name] || fileEnv[name] || f
 const mysqlServer = { host: setting('MYSQL_HOST', '127.0.0.1'), port: Number(setting('MYSQL_PORT', '3306')) };
 const database = setting('MYSQL_DB', 'ebs');
 // A reset is for a development machine: MySQL elsewhere (a shared or production server) is refused unless asked.
-if (!['127.0.0.1', 'localhost', '::1'].includes(mysqlServer.host) && !process.argv.includes('--remote')) {
+if (!isLocalMysqlHost(mysqlServer.host) && !process.argv.includes('--remote')) {
   console.error(
     `MYSQL_HOST is ${mysqlServer.host}, not this machine: npm run reset drops only a local database (add --remote to mean it)`,
   );

@@ -1,6 +1,6 @@
 import { callerOf, requireAuth, type TokenVerifier } from '@ebs/service-kit/auth';
 import { paginationQuery, parseIdParam, parseInput, uuid } from '@ebs/service-kit/http';
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { BOOKING_STATUSES } from '../data/bookings.repo';
 import type { BookSeatsDeps } from '../domain/book-seats';
@@ -39,6 +39,16 @@ export const listBookingsQuery = z.strictObject({
 /** Cancel and confirm take no input but the path id: an unknown body field or query parameter is a 400. */
 export const noInput = z.strictObject({});
 
+/** Refuses (400) any body field or query parameter of a route that takes only its path id. */
+export function parseNoInput(req: Request): void {
+  parseInput(noInput, req.body ?? {});
+  parseInput(noInput, req.query);
+}
+
+/** The request's optional Idempotency-Key header, validated (400 when malformed). */
+export const idempotencyKeyOf = (req: Request): string | undefined =>
+  parseInput(idempotencyHeader, { 'Idempotency-Key': req.get('Idempotency-Key') })['Idempotency-Key'];
+
 export function bookingsRouter(
   deps: BookSeatsDeps & CancelBookingDeps & { idempotency: Idempotency; auth: TokenVerifier },
 ): Router {
@@ -47,9 +57,7 @@ export function bookingsRouter(
 
   router.post('/', async (req, res) => {
     const input = parseInput(createBookingBody, req.body);
-    const { 'Idempotency-Key': key } = parseInput(idempotencyHeader, {
-      'Idempotency-Key': req.get('Idempotency-Key'),
-    });
+    const key = idempotencyKeyOf(req);
     // Access is settled before the transaction: a refused booking takes no seat and no lock.
     const userId = bookingUserFor(callerOf(req), input.userId);
     const { result, replayed } = await countBookingOutcome(
@@ -68,14 +76,12 @@ export function bookingsRouter(
   });
 
   router.post('/:id/cancel', async (req, res) => {
-    parseInput(noInput, req.body ?? {});
-    parseInput(noInput, req.query);
+    parseNoInput(req);
     res.json(await cancelBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req), req.id));
   });
 
   router.post('/:id/confirm', async (req, res) => {
-    parseInput(noInput, req.body ?? {});
-    parseInput(noInput, req.query);
+    parseNoInput(req);
     res.json(await confirmBooking(deps, parseIdParam(req.params.id, 'Booking'), callerOf(req), req.id));
   });
 

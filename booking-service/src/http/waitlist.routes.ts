@@ -13,7 +13,7 @@ import {
   type WaitlistDeps,
 } from '../domain/waitlist';
 import type { WaitlistEntryView } from '../domain/waitlist-view';
-import { idempotencyHeader, noInput } from './bookings.routes';
+import { idempotencyKeyOf, parseNoInput } from './bookings.routes';
 
 /** userId may be omitted by a customer (the token's user); an admin names the user. */
 export const joinWaitlistBody = z.strictObject({
@@ -37,9 +37,7 @@ export function waitlistRouter(
 
   router.post('/', async (req, res) => {
     const input = parseInput(joinWaitlistBody, req.body);
-    const { 'Idempotency-Key': key } = parseInput(idempotencyHeader, {
-      'Idempotency-Key': req.get('Idempotency-Key'),
-    });
+    const key = idempotencyKeyOf(req);
     const userId = bookingUserFor(callerOf(req), input.userId);
     const { result, replayed } = await placeWaitlistEntry(deps, { ...input, userId, requestId: req.id }, key);
     if (replayed) res.set('Idempotent-Replayed', 'true');
@@ -55,8 +53,7 @@ export function waitlistRouter(
   });
 
   router.post('/:id/leave', async (req, res) => {
-    parseInput(noInput, req.body ?? {});
-    parseInput(noInput, req.query);
+    parseNoInput(req);
     res.json(await leaveWaitlist(deps, parseIdParam(req.params.id, 'Waitlist entry'), callerOf(req), req.id));
   });
 
