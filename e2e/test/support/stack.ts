@@ -98,8 +98,11 @@ export type Stack = {
   database: string;
   /** The environment every service process got (without PORT). */
   env: Record<string, string>;
-  /** Starts one more process of a service folder with env overrides (e.g. a replica without Redis). */
-  extra: (service: string, overrides: Record<string, string>) => Promise<Proc>;
+  /**
+   * Starts one more process of a service folder with env overrides (e.g. a replica without Redis); an override
+   * of `undefined` removes the stack's value, so the service runs with its own default.
+   */
+  extra: (service: string, overrides: Record<string, string | undefined>) => Promise<Proc>;
   pool: Pool;
   nats: Proc;
   natsUrl: string;
@@ -232,14 +235,12 @@ export async function startStack(): Promise<Stack> {
     env,
     extra: async (name, overrides) => {
       const p = await service(name);
-      const withOverrides = new Proc(
-        name,
-        p.port,
-        process.execPath,
-        nodeArgs,
-        { ...env, PORT: String(p.port), ...overrides },
-        path.join(ROOT, name),
-      );
+      const procEnv: Record<string, string> = { ...env, PORT: String(p.port) };
+      for (const [key, value] of Object.entries(overrides)) {
+        if (value === undefined) delete procEnv[key];
+        else procEnv[key] = value;
+      }
+      const withOverrides = new Proc(name, p.port, process.execPath, nodeArgs, procEnv, path.join(ROOT, name));
       await withOverrides.start(
         async () => (await fetch(`${withOverrides.url}/health`).catch(() => undefined))?.ok === true,
       );
