@@ -23,6 +23,11 @@ const schema = baseEnvSchema.extend({
   /** BOOKINGS stream retention: messages older than this many hours, or past this many bytes, are removed. */
   NATS_STREAM_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
   NATS_STREAM_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(1_073_741_824),
+  /**
+   * Copies of the BOOKINGS stream JetStream keeps: 1 on a single server, 3 on a 3-node cluster (losing one node then
+   * loses no message and stops no publish). JetStream allows at most 5.
+   */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** A relay's claim on outbox rows lasts this long; past it, another relay may publish them. */
   OUTBOX_LEASE_MS: z.coerce.number().int().min(5000).max(600000).default(30000),
   /** Published outbox rows are deleted after this many hours. */
@@ -75,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
         duplicateWindowSeconds: e.NATS_DUPLICATE_WINDOW_SECONDS,
         maxAgeHours: e.NATS_STREAM_MAX_AGE_HOURS,
         maxBytes: e.NATS_STREAM_MAX_BYTES,
+        replicas: e.NATS_STREAM_REPLICAS,
       } satisfies BookingsStreamLimits,
     },
     outbox: {

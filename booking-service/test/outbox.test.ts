@@ -4,6 +4,7 @@ import { adminAuth, ownNats } from '@ebs/service-kit/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
+import { ensureBookingsStream } from '../src/messaging/bookings-stream';
 import { insertEvent, insertUser, outboxOf, streamMessages, waitFor } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -141,9 +142,25 @@ describe('outbox relay', () => {
       expect(info.config.max_age).toBe(48 * 3600 * 1e9);
       expect(info.config.max_bytes).toBe(104857600);
       expect(info.config.discard).toBe('old');
+      expect(info.config.num_replicas).toBe(1); // NATS_STREAM_REPLICAS' default
     } finally {
       await t.close();
     }
+  });
+
+  test('when NATS_STREAM_REPLICAS asks a single server for 3 replicas, then the change is refused with an error naming the variable and the stream is left as it was', async () => {
+    const limits = { duplicateWindowSeconds: 120, maxAgeHours: 168, maxBytes: 1_073_741_824, replicas: 1 };
+    await withWatcher(async (nc) => {
+      await ensureBookingsStream(nc, limits);
+      const refused = await ensureBookingsStream(nc, { ...limits, maxAgeHours: 24, replicas: 3 }).catch((e) => e);
+      expect(refused).toBeInstanceOf(Error);
+      expect(refused.message).toMatch(
+        /^cannot update the BOOKINGS stream with NATS_STREAM_REPLICAS=3 \(it has 1 replica\(s\)\): this NATS server is not in a cluster\. The stream is left as it was/,
+      );
+      const info = await (await nc.jetstreamManager()).streams.info('BOOKINGS');
+      expect(info.config.num_replicas).toBe(1);
+      expect(info.config.max_age).toBe(168 * 3600 * 1e9); // nothing else of the refused update was applied
+    });
   });
 
   test('when NATS hangs mid-publish, then the relay holds no MySQL lock on the rows it claimed (a lease, not a transaction)', async () => {

@@ -19,11 +19,14 @@ export type BookingsStreamLimits = {
   maxAgeHours: number;
   /** The stream never grows past this; the oldest messages go first. */
   maxBytes: number;
+  /** Copies of the stream kept on that many JetStream servers (3 on a 3-node cluster; 1 on a single server). */
+  replicas: number;
 };
 
 /**
  * The settings booking-service keeps the BOOKINGS stream at (it alone owns them; the consumers only look the
- * stream up): its subjects, duplicate window and retention limits.
+ * stream up): its subjects, duplicate window, retention limits and replicas. The durable consumers are made
+ * without a replica count of their own, so JetStream gives them the stream's.
  */
 export const bookingsStreamSettings = (limits: BookingsStreamLimits) =>
   ({
@@ -32,6 +35,7 @@ export const bookingsStreamSettings = (limits: BookingsStreamLimits) =>
     max_age: nanos(limits.maxAgeHours * 3_600_000),
     max_bytes: limits.maxBytes,
     discard: DISCARD_OLD,
+    num_replicas: limits.replicas,
   }) satisfies Partial<StreamConfig>;
 
 /** What the stream is created with besides its settings: kept on disk, messages removed only by the limits. */
