@@ -37,10 +37,12 @@ export const baseEnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60000).default(5000),
   // Slow clients: a request's headers must arrive within HTTP_HEADERS_TIMEOUT_MS and the whole request
   // within HTTP_REQUEST_TIMEOUT_MS (Node's default is 300 s); an idle keep-alive socket closes after
-  // HTTP_KEEP_ALIVE_TIMEOUT_MS.
+  // HTTP_KEEP_ALIVE_TIMEOUT_MS. That must outlast the idle timeout of a proxy in front (nginx keeps idle upstream
+  // connections 60 s, AWS load balancers 60 s): closed first by the service, a socket the proxy has just picked
+  // for a POST fails it with a 502. Node's default, 5 s, does that at low traffic.
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(120000).default(10000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600000).default(30000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(5000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(65000),
 });
 
 export type HttpConfig = {

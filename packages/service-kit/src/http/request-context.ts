@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSaneRequestId } from '@ebs/contracts';
 import type { RequestHandler } from 'express';
+import { isDraining } from '../lifecycle/health';
 import type { Logger } from '../observability/logger';
 
 declare global {
@@ -34,7 +35,10 @@ export function requestContext(logger: Logger): RequestHandler {
       const line = { method: req.method, url: req.originalUrl, status: res.statusCode, durationMs };
       const probe = PROBES.has(req.path);
       if (probe && req.get('user-agent')?.startsWith(LAUNCHER_PROBE_AGENT)) req.log.debug(line, 'request done');
-      else if (probe && req.path === '/ready' && res.statusCode === 503) req.log.warn(line, 'not ready');
+      else if (probe && req.path === '/ready' && res.statusCode === 503 && isDraining(req.app)) {
+        // Shutting down is not a fault: a balancer's probes during every rolling restart.
+        req.log.info(line, 'not ready: draining');
+      } else if (probe && req.path === '/ready' && res.statusCode === 503) req.log.warn(line, 'not ready');
       else if (res.statusCode >= 500) req.log.error(line, 'request failed');
       else if (probe && res.statusCode < 400) req.log.debug(line, 'request done');
       else req.log.info(line, 'request done');

@@ -17,6 +17,11 @@ export function markDraining(app: Express): void {
   app.locals[DRAINING] = true;
 }
 
+/** Whether shutdown has begun (/ready answers 503 by design, not because a dependency is down). */
+export function isDraining(app: Pick<Express, 'locals'>): boolean {
+  return app.locals[DRAINING] === true;
+}
+
 /** GET /health: liveness, never touches dependencies. GET /ready: every dependency checked at once. */
 export function healthRouter(dependencies: DependencyCheck[]): Router {
   const router = Router();
@@ -33,7 +38,7 @@ export function healthRouter(dependencies: DependencyCheck[]): Router {
       ),
     );
     const checks: Record<string, 'up' | 'down'> = {};
-    let ready = req.app.locals[DRAINING] !== true;
+    let ready = !isDraining(req.app);
     dependencies.forEach((d, i) => {
       checks[d.name] = results[i] ? 'up' : 'down';
       if (d.required && !results[i]) ready = false;

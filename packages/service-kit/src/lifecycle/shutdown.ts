@@ -10,6 +10,12 @@ export type ShutdownStep = { name: string; close: () => Promise<unknown> };
  * balancers and k8s endpoints stop sending here), then stop accepting connections, let in-flight requests
  * finish, run the steps in order (e.g. stop consumers, drain NATS, close the pool) and exit 0. Closing is
  * bounded by shutdownTimeoutMs: past it the process exits 1, so an orchestrator never waits on a stuck one.
+ *
+ * Every response from the start of the drain says `Connection: close`, and its socket closes once it is sent.
+ * Behind a balancer of connections (kube-proxy, haproxy in TCP mode) keep-alive clients go on sending on their
+ * open sockets while draining; without this, the sockets still open when the drain ends are closed as idle
+ * while the client's next request is on its way, and that request fails with ECONNRESET (measured: ~48 per
+ * rolling restart). Told to close, the client opens a new connection, which the balancer sends elsewhere.
  */
 export function installShutdown(opts: {
   logger: Logger;
@@ -25,6 +31,8 @@ export function installShutdown(opts: {
     if (started) return;
     started = true;
     markDraining(opts.app);
+    // First of the request listeners, so it runs before the app writes anything.
+    server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
     logger.info({ signal, drainMs }, 'shutting down: unready, draining');
     await new Promise((r) => setTimeout(r, drainMs));
     const force = setTimeout(() => {

@@ -24,6 +24,30 @@ export type HttpEdgeSpec = {
 
 type Reply = { status: number; headers: http.IncomingHttpHeaders; body: unknown };
 
+/** A GET as an admin through a keep-alive agent: whether it reused a socket, and when that socket closes. */
+function sendOn(agent: http.Agent, base: string, path: string) {
+  return new Promise<{
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    reusedSocket: boolean;
+    socketClosed: Promise<boolean>;
+  }>((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { agent, headers: adminAuth() }, (res) => {
+      const socket = req.socket;
+      const socketClosed = new Promise<boolean>((closed) => {
+        if (socket?.destroyed) closed(true);
+        else socket?.once('close', () => closed(true));
+        setTimeout(() => closed(false), 5_000).unref();
+      });
+      res.resume();
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, reusedSocket: req.reusedSocket, socketClosed }),
+      );
+    });
+    req.on('error', reject);
+  });
+}
+
 /**
  * One request with exactly these headers and body bytes (fetch would fix some of them up), as an admin, so
  * that what is checked is the edge, not access.
@@ -409,6 +433,33 @@ export function describeHttpEdge(spec: HttpEdgeSpec): void {
       const { code } = await svc.exited;
       expect(code).toBe(0);
       expect(Date.now() - sent).toBeGreaterThanOrEqual(2_000);
+      // A balancer's probe of a draining service is not a fault: logged at info, not warn or error.
+      const probes = svc.logs.filter((l) => l.url === '/ready' && l.status === 503);
+      expect(probes.map((l) => [l.level, l.msg])).toEqual([[30, 'not ready: draining']]);
+    });
+
+    test('when a keep-alive client sends while the service drains, then the answer says Connection: close and the socket closes after it', async () => {
+      svc = await startServiceProcess({ SHUTDOWN_DRAIN_MS: '2000' });
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const before = await sendOn(agent, svc.url, LIST);
+        expect(before.status).toBe(200);
+        // The idle timeout the service announces outlasts a fronting proxy's (nginx, AWS: 60 s).
+        expect(before.headers.connection).toBe('keep-alive');
+        expect(before.headers['keep-alive']).toMatch(/^timeout=65(,|$)/);
+        const proc = svc;
+        svc.proc.kill('SIGTERM');
+        while (!proc.logs.some((l) => String(l.msg).startsWith('shutting down')))
+          await new Promise((r) => setImmediate(r));
+        const during = await sendOn(agent, svc.url, LIST);
+        expect(during.status).toBe(200);
+        expect(during.headers.connection).toBe('close');
+        expect(during.reusedSocket).toBe(true); // sent on the socket opened before the drain
+        expect(await during.socketClosed).toBe(true);
+        expect((await svc.exited).code).toBe(0);
+      } finally {
+        agent.destroy();
+      }
     });
 
     if (NEEDS_NATS) {
