@@ -2,9 +2,12 @@
 // paces: up --build (own project name, .env made from .env.example in a temp folder, free host ports), wait until
 // healthy, the README demo flow, bookings under load while booking-service is `docker kill`ed and comes back
 // (every 201 stored and notified exactly once, seats add up), `down` then `up` keeps the data, then `down -v`.
+// Then, once, the `ha` profile (a 3-node NATS JetStream cluster, NATS_NODES=3) in a project of its own: the BOOKINGS
+// stream has 3 replicas, a NATS node is stopped, bookings still answer 201 and are notified, then `down -v`.
 // Needs Docker with `docker compose` (v2) or `docker-compose` (v1). Exit 0 when every check passed.
 // (Named compose-smoke.mjs, not test-*.mjs: `node --test scripts/` would run that as a unit test.)
 //   KEEP=1 npm run test:compose     leaves the stack running for a look (then: the printed `down -v` command)
+//   HA=0 / HA=only npm run test:compose     without the ha run / only the ha run (which then builds the images)
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,14 +38,20 @@ function composeCommand() {
   process.exit(2);
 }
 const COMPOSE = composeCommand();
-const project = `ebssmoke${randomBytes(4).toString('hex')}`;
+const HA = process.env.HA ?? '1';
+if (!['0', '1', 'only'].includes(HA)) {
+  console.error(`HA=${HA}: use HA=0 (no ha run), HA=only (only the ha run) or nothing (both)`);
+  process.exit(2);
+}
+const runId = randomBytes(4).toString('hex');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ebs-compose-'));
-const envFile = path.join(tmp, '.env');
 const composeLog = path.join(tmp, 'compose.log');
+/** The stack under test: the default run's, then the ha run's, each with its own project name, .env and volumes. */
+const run = { name: 'default', project: `ebssmoke${runId}`, envFile: path.join(tmp, '.env') };
 
 /** Runs compose with this run's project and .env; output goes to compose.log unless `capture`. */
 function compose(args, { capture = false, allowFail = false } = {}) {
-  const full = [...COMPOSE.slice(1), '--env-file', envFile, '-p', project, ...args];
+  const full = [...COMPOSE.slice(1), '--env-file', run.envFile, '-p', run.project, ...args];
   appendFileSync(composeLog, `\n$ ${COMPOSE[0]} ${full.join(' ')}\n`);
   const r = spawnSync(COMPOSE[0], full, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   appendFileSync(composeLog, `${r.stdout ?? ''}${r.stderr ?? ''}`);
@@ -138,7 +147,8 @@ function containerStates() {
   );
 }
 
-async function waitHealthy(timeoutMs) {
+/** Until migrate has exited 0 and the services (and the `alsoHealthy` containers) are healthy and ready. */
+async function waitHealthy(timeoutMs, alsoHealthy = []) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = containerStates();
@@ -152,12 +162,13 @@ async function waitHealthy(timeoutMs) {
         ),
       ),
     );
-    const healthy = SERVICES.map((s) => states[s]?.status === 'running' && states[s]?.health === 'healthy');
+    const isHealthy = (s) => states[s]?.status === 'running' && states[s]?.health === 'healthy';
+    const healthy = [...SERVICES, ...alsoHealthy].map(isHealthy);
     if (migrate?.status === 'exited' && healthy.every(Boolean) && ready.every((r) => r === 'ready')) return;
     if (Date.now() > deadline) {
       const what = SERVICES.map(
         (s, i) => `${s} ${states[s]?.status ?? 'missing'}/${states[s]?.health ?? '-'} /ready: ${ready[i]}`,
-      );
+      ).concat(alsoHealthy.map((s) => `${s} ${states[s]?.status ?? 'missing'}/${states[s]?.health ?? '-'}`));
       throw new CheckFailed(
         `not healthy after ${timeoutMs / 1000}s: migrate ${migrate?.status ?? 'missing'} ${migrate?.code ?? ''}; ${what.join('; ')}`,
       );
@@ -183,7 +194,8 @@ const demo = {};
 /** Failures that do not stop the run; any of them fails it at the end. */
 const deferred = [];
 
-async function setUp() {
+/** A .env from .env.example with fresh secrets and free host ports (plus the `extra` settings), for `run`. */
+async function setUp(extra = {}) {
   const ports = await freePorts(PORT_VARS.length);
   let text = fillSecrets(readFileSync(path.join(ROOT, '.env.example'), 'utf8')).text;
   const set = (name, value) => {
@@ -195,10 +207,14 @@ async function setUp() {
   PORT_VARS.forEach((v, i) => {
     set(v, ports[i]);
   });
-  writeFileSync(envFile, text, { mode: 0o600 });
+  for (const [name, value] of Object.entries(extra)) set(name, value);
+  writeFileSync(run.envFile, text, { mode: 0o600 });
   for (const m of text.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)) env[m[1]] = m[2];
   urls = Object.fromEntries(SERVICES.map((s, i) => [s, `http://127.0.0.1:${ports[i]}`]));
-  log(`${COMPOSE.join(' ')}, project ${project}, .env from .env.example in ${tmp}, ports ${ports.join(', ')}`);
+  const more = Object.entries(extra).map(([k, v]) => ` + ${k}=${v}`);
+  log(
+    `${run.name}: ${COMPOSE.join(' ')}, project ${run.project}, .env from .env.example${more.join('')} in ${tmp}, ports ${ports.join(', ')}`,
+  );
 }
 
 function checkAppAccount() {
@@ -477,10 +493,10 @@ async function downUpKeepsData() {
   compose(['down']);
   // Another app account and password in .env: the next `up` must make sure of it (no `down -v`).
   const appUser = `${env.MYSQL_USER}_2`.slice(0, 32);
-  const text = readFileSync(envFile, 'utf8')
+  const text = readFileSync(run.envFile, 'utf8')
     .replace(/^MYSQL_USER=.*$/m, `MYSQL_USER=${appUser}`)
     .replace(/^MYSQL_PASSWORD=.*$/m, `MYSQL_PASSWORD=${randomBytes(18).toString('base64url')}`);
-  writeFileSync(envFile, text, { mode: 0o600 });
+  writeFileSync(run.envFile, text, { mode: 0o600 });
   env.MYSQL_USER = appUser;
   log(`..   down (volumes kept); MYSQL_USER and MYSQL_PASSWORD changed in .env (${appUser}); up -d again`);
   compose(['up', '-d']);
@@ -542,43 +558,183 @@ async function downUpKeepsData() {
   );
 }
 
-let failed = false;
-try {
-  await setUp();
-  await upAndDemo();
-  await loadWithKill();
-  await downUpKeepsData();
-} catch (err) {
-  failed = true;
-  console.error(`FAIL ${err instanceof CheckFailed ? err.message : (err?.stack ?? err)}`);
-  spawnSync(COMPOSE[0], [...COMPOSE.slice(1), '--env-file', envFile, '-p', project, 'ps'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  spawnSync(COMPOSE[0], [...COMPOSE.slice(1), '--env-file', envFile, '-p', project, 'logs', '--tail=30'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  console.error(`compose output: ${composeLog}`);
-} finally {
-  for (const what of deferred) {
-    failed = true;
-    console.error(`FAIL ${what}`);
+// ---------- the ha profile ----------
+/** The NATS nodes of the ha profile: compose service -> server name (--name in docker-compose.yml). */
+const NATS_NODES = { nats: 'nats-1', 'nats-2': 'nats-2', 'nats-3': 'nats-3' };
+
+/**
+ * The BOOKINGS stream as the running NATS nodes report it (GET /jsz on their monitoring port, with the image's
+ * wget), from its leader when it has one: configured replicas, leader, and every copy with whether it is current.
+ * Undefined while no running node has it.
+ */
+function bookingsStream() {
+  const states = containerStates();
+  const seen = [];
+  for (const [node, server] of Object.entries(NATS_NODES)) {
+    if (states[node]?.status !== 'running') continue;
+    const url = 'http://127.0.0.1:8222/jsz?streams=true&config=true';
+    const r = docker('exec', containerOf(node), 'wget', '-q', '-O', '-', url);
+    if (r.status !== 0) continue;
+    const stream = (JSON.parse(r.stdout).account_details ?? [])
+      .flatMap((a) => a.stream_detail ?? [])
+      .find((d) => d.name === 'BOOKINGS');
+    if (!stream) continue;
+    const leader = stream.cluster?.leader ?? server;
+    const copies = [
+      { name: leader, current: true },
+      ...(stream.cluster?.replicas ?? []).map((p) => ({ name: p.name, current: Boolean(p.current && !p.offline) })),
+    ];
+    seen.push({ by: server, replicas: stream.config?.num_replicas, leader, copies });
   }
-  if (process.env.KEEP === '1') {
-    log(`KEEP=1: left running. Remove with: ${COMPOSE.join(' ')} --env-file ${envFile} -p ${project} down -v`);
-  } else {
-    compose(['down', '-v', '--remove-orphans'], { allowFail: true });
-    const volumes = docker('volume', 'ls', '-q', '--filter', `name=${project}`).stdout.trim();
-    if (volumes) {
+  return seen.find((s) => s.by === s.leader) ?? seen[0];
+}
+const describe = (st) =>
+  `num_replicas ${st.replicas}, leader ${st.leader}, copies on ${st.copies.map((p) => `${p.name}${p.current ? '' : ' (not current)'}`).join(', ')} (reported by ${st.by})`;
+const allCurrent = (st) => st && st.copies.length === st.replicas && st.copies.every((p) => p.current);
+
+/** POST /bookings answers 201 and its notification is stored within 30 s. */
+async function bookAndNotified(what) {
+  const booking = await expectStatus(
+    call('booking-service', 'POST', '/bookings', { body: { eventId: demo.haEvent.id }, token: demo.userToken }),
+    201,
+    `POST /bookings ${what}`,
+  );
+  await eventually(
+    async () => {
+      const r = await call('notification-service', 'GET', `/notifications?bookingId=${booking.id}`, {
+        token: demo.userToken,
+      });
+      return r.status === 200 && r.body.data.length === 1;
+    },
+    `a notification for the booking ${what}`,
+    30_000,
+  );
+  return booking;
+}
+
+async function haProfile() {
+  log(
+    `up -d${HA === 'only' ? ' --build' : ''} (images from the default run), COMPOSE_PROFILES=ha and NATS_NODES=3 in .env`,
+  );
+  compose(HA === 'only' ? ['up', '--build', '-d'] : ['up', '-d']);
+  await waitHealthy(240_000, Object.keys(NATS_NODES));
+  log(`ok   ${Object.keys(NATS_NODES).join(', ')} and the four services healthy and ready; migrate exited 0`);
+
+  // booking-service makes the stream when it connects: wait until every copy is current, then count them.
+  const stream = await eventually(async () => {
+    const st = bookingsStream();
+    return allCurrent(st) && st;
+  }, 'the BOOKINGS stream with all its copies current').catch((err) => {
+    const st = bookingsStream();
+    throw new CheckFailed(`${err.message}: ${st ? describe(st) : 'no NATS node has it'}`);
+  });
+  check(
+    stream.replicas === 3 && new Set(stream.copies.map((p) => p.name)).size === 3,
+    `the BOOKINGS stream must have 3 replicas on 3 nodes: ${describe(stream)}`,
+  );
+  log(`ok   BOOKINGS stream: ${describe(stream)}`);
+
+  const email = `ha-${randomBytes(4).toString('hex')}@example.com`;
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  await expectStatus(
+    call('user-service', 'POST', '/users', { body: { name: 'Grace Hopper', email, password } }),
+    201,
+    'POST /users',
+  );
+  const token = async (credentials, who) =>
+    (
+      await expectStatus(
+        call('user-service', 'POST', '/auth/token', { body: credentials }),
+        200,
+        `POST /auth/token (${who})`,
+      )
+    ).accessToken;
+  demo.userToken = await token({ email, password }, 'user');
+  demo.adminToken = await token({ email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }, 'admin');
+  demo.haEvent = await expectStatus(
+    call('event-service', 'POST', '/events', {
+      body: { name: 'HA', startsAt: new Date(Date.now() + 30 * 864e5).toISOString(), totalSeats: 1000 },
+      token: demo.adminToken,
+    }),
+    201,
+    'POST /events',
+  );
+  await bookAndNotified('with all three NATS nodes up');
+  log('ok   POST /bookings 201 and its notification stored, all three NATS nodes up');
+
+  // Stop node 1: every service connected to it first (NATS_URL nats://nats:4222) and must move to the nodes the
+  // cluster told it about; the stream keeps 2 of its 3 copies, a quorum.
+  compose(['stop', 'nats']);
+  log(`..   docker compose stop nats (node 1, nats-1; the stream's leader was ${stream.leader})`);
+  for (let i = 1; i <= 10; i++) await bookAndNotified(`${i} of 10 with nats-1 stopped`);
+  const during = bookingsStream();
+  check(during?.replicas === 3, `the stream with nats-1 stopped: ${during ? describe(during) : 'no node has it'}`);
+  log(`ok   nats-1 stopped: 10 of 10 POST /bookings answered 201 and were notified; stream: ${describe(during)}`);
+
+  compose(['start', 'nats']);
+  await waitHealthy(120_000, Object.keys(NATS_NODES));
+  const after = await eventually(
+    async () => {
+      const st = bookingsStream();
+      return allCurrent(st) && st.replicas === 3 && st;
+    },
+    'the BOOKINGS stream with its 3 copies current after nats-1 came back',
+    60_000,
+  );
+  await bookAndNotified('after nats-1 came back');
+  const stored = (
+    await expectStatus(
+      call('booking-service', 'GET', `/bookings?eventId=${demo.haEvent.id}&limit=1`, { token: demo.adminToken }),
+      200,
+      'GET /bookings?eventId',
+    )
+  ).pagination.total;
+  check(stored === 12, `stored ${stored} bookings for 12 answered 201`);
+  log(`ok   nats-1 back: ${describe(after)}; a new booking notified; 12 bookings stored for 12 answered 201`);
+}
+
+// ---------- main ----------
+let failed = false;
+/** One run: its steps; on a failure the stack's state and last logs; then `down -v` (unless KEEP=1). */
+async function runPart(steps) {
+  try {
+    for (const step of steps) await step();
+  } catch (err) {
+    failed = true;
+    console.error(`FAIL (${run.name}) ${err instanceof CheckFailed ? err.message : (err?.stack ?? err)}`);
+    const base = [...COMPOSE.slice(1), '--env-file', run.envFile, '-p', run.project];
+    spawnSync(COMPOSE[0], [...base, 'ps'], { cwd: ROOT, stdio: 'inherit' });
+    spawnSync(COMPOSE[0], [...base, 'logs', '--tail=30'], { cwd: ROOT, stdio: 'inherit' });
+    console.error(`compose output: ${composeLog}`);
+  } finally {
+    for (const what of deferred.splice(0)) {
       failed = true;
-      console.error(`FAIL volumes left after down -v: ${volumes}`);
-    } else log('ok   down -v: containers, network and volumes removed');
+      console.error(`FAIL (${run.name}) ${what}`);
+    }
+    if (process.env.KEEP === '1') {
+      log(
+        `KEEP=1: left running. Remove with: ${COMPOSE.join(' ')} --env-file ${run.envFile} -p ${run.project} down -v`,
+      );
+    } else {
+      compose(['down', '-v', '--remove-orphans'], { allowFail: true });
+      const volumes = docker('volume', 'ls', '-q', '--filter', `name=${run.project}_`).stdout.trim();
+      if (volumes) {
+        failed = true;
+        console.error(`FAIL volumes left after down -v: ${volumes}`);
+      } else log(`ok   ${run.name}: down -v: containers, network and volumes removed`);
+    }
   }
 }
-// The temporary folder holds a .env with generated secrets: gone after a pass; after a failure only the logs stay.
+
+if (HA !== 'only') await runPart([() => setUp(), upAndDemo, loadWithKill, downUpKeepsData]);
+if (HA !== '0') {
+  Object.assign(run, { name: 'ha', project: `ebssmokeha${runId}`, envFile: path.join(tmp, 'ha.env') });
+  // The two lines a user adds to .env for the ha profile (docker-compose.yml, the nats service).
+  await runPart([() => setUp({ COMPOSE_PROFILES: 'ha', NATS_NODES: '3' }), haProfile]);
+}
+// The temporary folder holds .env files with generated secrets: gone after a pass; after a failure only the logs stay.
 if (process.env.KEEP !== '1') {
-  if (failed) rmSync(envFile, { force: true });
+  if (failed) for (const f of ['.env', 'ha.env']) rmSync(path.join(tmp, f), { force: true });
   else rmSync(tmp, { recursive: true, force: true });
 }
 log(failed ? 'compose smoke test FAILED' : 'compose smoke test passed');
