@@ -36,8 +36,8 @@ export type Haproxy = {
   output: string[];
   /** `show stat` over the stats socket: rows by "proxy/server" (e.g. "bookings/booking-0", "bookings/BACKEND"). */
   stats: () => Promise<Map<string, StatRow>>;
-  /** A server's check status: "UP", "DOWN", "UP 1/2" (going down), "DOWN 1/2" (coming up), ... */
-  status: (server: string) => Promise<string>;
+  /** A server's row of `show stat`: `status` ("UP", "DOWN", "UP 1/2" going down, ...), `scur`, `hrsp_2xx`, ... */
+  server: (server: string) => Promise<StatRow>;
   /** Polls the stats socket until the server's status is exactly `status`; resolves with the ms it took. */
   waitFor: (server: string, status: 'UP' | 'DOWN', timeoutMs?: number) => Promise<number>;
   /** Soft stop (SIGUSR1: listeners closed, sessions finish, bounded by hard-stop-after), then the temp dir goes. */
@@ -142,10 +142,10 @@ export async function startHaproxy(mode: HaproxyMode, backends: Backend[]): Prom
   const running = () => child.exitCode === null && child.signalCode === null;
 
   const stats = async () => parseStat(await command(socket, 'show stat'));
-  const status = async (server: string) => {
-    const row = (await stats()).get(`${BACKEND}/${server}`);
-    if (!row) throw new Error(`haproxy has no server ${server}`);
-    return String(row.status);
+  const server = async (name: string) => {
+    const row = (await stats()).get(`${BACKEND}/${name}`);
+    if (!row) throw new Error(`haproxy has no server ${name}`);
+    return row;
   };
 
   const stop = async () => {
@@ -182,16 +182,16 @@ export async function startHaproxy(mode: HaproxyMode, backends: Backend[]): Prom
     url: `http://127.0.0.1:${port}`,
     output,
     stats,
-    status,
-    waitFor: async (server, wanted, timeoutMs = 10_000) => {
+    server,
+    waitFor: async (name, wanted, timeoutMs = 10_000) => {
       const started = Date.now();
       let last = '';
       while (Date.now() - started < timeoutMs) {
-        last = await status(server);
+        last = String((await server(name)).status);
         if (last === wanted) return Date.now() - started;
         await new Promise((r) => setTimeout(r, 20));
       }
-      throw new Error(`haproxy: ${server} still ${last} after ${timeoutMs} ms, not ${wanted}:\n${output.join('\n')}`);
+      throw new Error(`haproxy: ${name} still ${last} after ${timeoutMs} ms, not ${wanted}:\n${output.join('\n')}`);
     },
     stop,
   };
