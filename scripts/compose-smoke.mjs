@@ -615,7 +615,7 @@ async function bookAndNotified(what) {
 
 async function haProfile() {
   log(
-    `up -d${HA === 'only' ? ' --build' : ''} (images from the default run), COMPOSE_PROFILES=ha and NATS_NODES=3 in .env`,
+    `up ${HA === 'only' ? '--build -d' : '-d (the default run built the images)'}, COMPOSE_PROFILES=ha and NATS_NODES=3 in .env`,
   );
   compose(HA === 'only' ? ['up', '--build', '-d'] : ['up', '-d']);
   await waitHealthy(240_000, Object.keys(NATS_NODES));
