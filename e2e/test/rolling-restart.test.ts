@@ -29,6 +29,8 @@ suite('rolling restarts behind haproxy', () => {
   let stack: Stack;
   let replicas: Proc[];
   let customers: Customer[];
+  /** What a test started and must not outlive it, even when it times out: its load, its haproxy. */
+  const running: Array<() => Promise<unknown>> = [];
   beforeAll(async () => {
     if (!haveHaproxy) throw new Error(HAPROXY_MISSING); // CI=true: missing haproxy fails, never skips
     stack = await startStack();
@@ -40,6 +42,7 @@ suite('rolling restarts behind haproxy', () => {
     customers = await Promise.all(Array.from({ length: LOOPS }, () => createUser(stack)));
   });
   afterAll(async () => {
+    await Promise.all(running.map((stop) => stop()));
     await stack?.stop();
   });
 
@@ -70,6 +73,7 @@ suite('rolling restarts behind haproxy', () => {
       mode,
       replicas.map((r, i) => ({ name: serverName(i), port: r.port })),
     );
+    running.push(proxy.stop);
     const logFrom = replicas.map((r) => r.output.length);
     try {
       for (const [i] of replicas.entries()) await proxy.waitFor(serverName(i), 'UP');
@@ -82,6 +86,7 @@ suite('rolling restarts behind haproxy', () => {
           headers: (customers[loop] as Customer).auth,
         }),
       });
+      running.push(load.stop);
       const downAfterMs: number[] = [];
       const connectionsAtSigterm: number[] = [];
       let summary: LoadSummary;

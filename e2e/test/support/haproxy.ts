@@ -124,6 +124,18 @@ function parseStat(csv: string): Map<string, StatRow> {
 export async function startHaproxy(mode: HaproxyMode, backends: Backend[]): Promise<Haproxy> {
   const binary = haproxyBinary();
   if (!binary) throw new Error(HAPROXY_MISSING);
+  // freePort's port was free a moment ago; another process of a parallel run may take it first. Then
+  // haproxy cannot bind, and it starts again on another port (only that: any other start failure throws).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binary, mode, backends);
+    } catch (err) {
+      if (attempt === 3 || !/cannot bind socket/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startOnce(binary: string, mode: HaproxyMode, backends: Backend[]): Promise<Haproxy> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ebs-e2e-haproxy-'));
   const socket = path.join(dir, 'admin.sock');
   const cfg = path.join(dir, 'haproxy.cfg');

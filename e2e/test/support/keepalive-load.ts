@@ -2,7 +2,8 @@ import http from 'node:http';
 
 // Steady keep-alive load: `loops` clients, each sending one request after another (no pause) through ONE
 // keep-alive agent, as a service's HTTP client pool would, until stopped. Every outcome is kept: the status,
-// or the socket error's code when no response came, and whether that request went out on a reused socket.
+// or the socket error's code when no response came, and whether that request went out on a reused socket (Node's
+// req.reusedSocket: set when the agent had a free socket at once, not when the request waited in its queue).
 
 export type LoadRequest = { path: string; json: unknown; headers: Record<string, string> };
 
@@ -24,7 +25,7 @@ export type LoadSummary = {
 export type KeepAliveLoad = {
   /** Resolves once `n` more requests have been answered (with any status) than when it was called. */
   answered: (n: number, timeoutMs?: number) => Promise<void>;
-  /** Stops every loop after its request in hand, closes the agent's sockets; the summary. */
+  /** Stops every loop after its request in hand, closes the agent's sockets; the summary (again when called again). */
   stop: () => Promise<LoadSummary>;
 };
 
@@ -56,6 +57,7 @@ export function startKeepAliveLoad(opts: {
     unexpected: [],
   };
   let stopped = false;
+  let finished: Promise<LoadSummary> | undefined;
   let answeredCount = 0;
 
   const send = (r: LoadRequest) =>
@@ -123,12 +125,15 @@ export function startKeepAliveLoad(opts: {
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    stop: async () => {
-      stopped = true;
-      await Promise.all(loops);
-      summary.durationMs = Date.now() - started;
-      agent.destroy();
-      return summary;
+    stop: () => {
+      finished ??= (async () => {
+        stopped = true;
+        await Promise.all(loops);
+        summary.durationMs = Date.now() - started;
+        agent.destroy();
+        return summary;
+      })();
+      return finished;
     },
   };
 }
