@@ -9,7 +9,8 @@ import { freePort } from '@ebs/test-support';
 import mysql, { type Pool } from 'mysql2/promise';
 
 // The whole system as real processes, the way `npm start` runs it, on a fresh database, a Redis key prefix
-// and a nats-server of its own: user, event and notification services and TWO booking-service replicas.
+// and a nats-server of its own (or a NATS it is given, e.g. a cluster): user, event and notification services
+// and TWO booking-service replicas.
 
 /** The repository root: the nearest folder above this file holding db/migrations (also from bench's build). */
 const ROOT = (() => {
@@ -104,7 +105,9 @@ export type Stack = {
    */
   extra: (service: string, overrides: Record<string, string | undefined>) => Promise<Proc>;
   pool: Pool;
+  /** The nats-server this stack started (see StackOnNats for a stack started on a NATS it was given). */
   nats: Proc;
+  /** NATS_URL of every service: the stack's own server, or the list it was given. */
   natsUrl: string;
   users: Proc;
   events: Proc;
@@ -116,6 +119,20 @@ export type Stack = {
   /** Starts a stopped service process again on its port. */
   restart: (p: Proc) => Promise<void>;
   stop: () => Promise<void>;
+};
+
+/**
+ * A stack started on a NATS it was given (`startStack({ natsUrl })`): it has no nats-server of its own, and
+ * reading `nats` throws (the type says so); the caller starts, stops and kills those servers itself. It is a
+ * Stack for everything else (scenario helpers take it as one).
+ */
+export type StackOnNats = Omit<Stack, 'nats'> & { readonly nats: never };
+
+export type StackOptions = {
+  /** NATS_URL for every service (one server or a comma-separated list) instead of a nats-server of its own. */
+  natsUrl?: string;
+  /** More environment for every service process, over the stack's own (e.g. NATS_STREAM_REPLICAS). */
+  env?: Record<string, string>;
 };
 
 function requireInfra(): { mysql: mysql.ConnectionOptions; redisUrl: string } {
@@ -131,7 +148,9 @@ function requireInfra(): { mysql: mysql.ConnectionOptions; redisUrl: string } {
   };
 }
 
-export async function startStack(): Promise<Stack> {
+export function startStack(options?: StackOptions & { natsUrl?: undefined }): Promise<Stack>;
+export function startStack(options: StackOptions & { natsUrl: string }): Promise<StackOnNats>;
+export async function startStack(options: StackOptions = {}): Promise<Stack | StackOnNats> {
   const infra = requireInfra();
   const { hostname: redisHost, port: redisPort } = new URL(infra.redisUrl);
   for (const [what, host, port] of [
@@ -162,18 +181,8 @@ export async function startStack(): Promise<Stack> {
     env: { ...process.env, ...mysqlEnv },
   });
 
-  const storeDir = mkdtempSync(path.join(os.tmpdir(), 'ebs-e2e-nats-'));
-  const natsPort = await freePort();
-  const natsBin = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
-  const nats = new Proc(
-    'nats',
-    natsPort,
-    natsBin,
-    ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', storeDir],
-    {},
-  );
-  await nats.start(() => canConnect('127.0.0.1', natsPort));
-  const natsUrl = `nats://127.0.0.1:${natsPort}`;
+  const own = options.natsUrl === undefined ? await startOwnNats() : undefined;
+  const natsUrl = own?.url ?? (options.natsUrl as string);
 
   // One signing key per stack, made as `npm start` makes the development key; the other services fetch the
   // public key from user-service's JWKS, as in production.
@@ -193,6 +202,7 @@ export async function startStack(): Promise<Stack> {
     OUTBOX_POLL_MS: '200',
     // No load balancer has to notice a stopping replica here: a short drain keeps restarts quick.
     SHUTDOWN_DRAIN_MS: '200',
+    ...options.env,
   };
   // SERVICE_NODE_ARGS passes node flags to every service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile.
   const nodeArgs = [...(process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'];
@@ -222,15 +232,15 @@ export async function startStack(): Promise<Stack> {
     await Promise.all(all.map((p) => p.start(healthy(p))));
   } catch (err) {
     // Leave nothing running behind a failed start.
-    await Promise.all([...all, nats].map((p) => p.stop('SIGKILL')));
-    rmSync(storeDir, { recursive: true, force: true });
+    await Promise.all(all.map((p) => p.stop('SIGKILL')));
+    await own?.stop();
     throw err;
   }
 
   const pool = mysql.createPool({ ...infra.mysql, database, connectionLimit: 5, timezone: 'Z' });
   const adminAuth = await loginWhenReady(users.url, admin);
   const extras: Proc[] = [];
-  return {
+  const stack: Omit<Stack, 'nats'> = {
     database,
     env,
     extra: async (name, overrides) => {
@@ -248,7 +258,6 @@ export async function startStack(): Promise<Stack> {
       return withOverrides;
     },
     pool,
-    nats,
     natsUrl,
     users,
     events,
@@ -256,16 +265,44 @@ export async function startStack(): Promise<Stack> {
     bookings,
     admin,
     adminAuth,
-    restart: (p) => p.start(p === nats ? () => canConnect('127.0.0.1', natsPort) : healthy(p)),
+    restart: (p) => p.start(p === own?.proc ? () => canConnect('127.0.0.1', p.port) : healthy(p)),
     stop: async () => {
       await Promise.all(extras.map((p) => p.stop('SIGTERM')));
       const codes = await Promise.all(all.map((p) => p.stop('SIGTERM')));
-      await nats.stop('SIGTERM');
-      rmSync(storeDir, { recursive: true, force: true });
+      await own?.stop();
       await pool.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
       await pool.end();
       const bad = codes.map((c, i) => [all[i]?.name, c]).filter(([, c]) => c !== 0 && c !== null);
       if (bad.length > 0) throw new Error(`services did not exit cleanly: ${JSON.stringify(bad)}`);
+    },
+  };
+  if (own) return { ...stack, nats: own.proc };
+  return Object.defineProperty(stack, 'nats', {
+    enumerable: true,
+    get(): never {
+      throw new Error(`this stack runs on the NATS it was given (${natsUrl}): it has no nats-server of its own`);
+    },
+  }) as StackOnNats;
+}
+
+/** A nats-server of the stack's own with JetStream on a free port and a temporary store. */
+async function startOwnNats() {
+  const storeDir = mkdtempSync(path.join(os.tmpdir(), 'ebs-e2e-nats-'));
+  const port = await freePort();
+  const bin = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+  const proc = new Proc('nats', port, bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {});
+  try {
+    await proc.start(() => canConnect('127.0.0.1', port));
+  } catch (err) {
+    rmSync(storeDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    proc,
+    url: `nats://127.0.0.1:${port}`,
+    stop: async () => {
+      await proc.stop('SIGTERM');
+      rmSync(storeDir, { recursive: true, force: true });
     },
   };
 }
