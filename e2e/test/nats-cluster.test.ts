@@ -1,0 +1,271 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { attempt } from './support/http';
+import { type NatsCluster, type Placement, startNatsCluster } from './support/nats-cluster';
+import {
+  bookAs,
+  bookingIdOf,
+  bookingRows,
+  type Customer,
+  createEvent,
+  createUser,
+  rush,
+  statusOf,
+  waitAllNotified,
+} from './support/scenario';
+import { type StackOnNats, startStack } from './support/stack';
+
+// The services on a 3-node JetStream cluster (DESIGN §4 "High availability"): with NATS_STREAM_REPLICAS=3 the
+// BOOKINGS stream and the durable consumers live on all three servers, so losing any one of them (the stream's
+// leader included) loses no message and stops no booking. The outbox absorbs the election in between.
+
+const STREAM = 'BOOKINGS';
+const CONSUMERS = ['notification-service', 'event-service-cache'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Answer = Awaited<ReturnType<typeof attempt>>;
+
+/**
+ * Books one seat at a time in `workers` loops at once, each alternating the two booking replicas, until
+ * stopped; `extra` takes the answers of bursts fired meanwhile (a rush), so every answer is checked.
+ */
+function bookingLoad(stack: StackOnNats, users: Customer[], eventId: string, workers: number) {
+  let stop = false;
+  const answers: Answer[] = [];
+  const loops = Array.from({ length: workers }, async (_, w) => {
+    for (let i = 0; !stop; i++) {
+      const replica = stack.bookings[(w + i) % 2] as (typeof stack.bookings)[0];
+      answers.push(await bookAs(replica.url, users[(w * 7 + i) % users.length] as Customer, eventId));
+      await sleep(10);
+    }
+  });
+  const bursts: Array<Promise<Answer[]>> = [];
+  let finished: Promise<Answer[]> | undefined;
+  return {
+    answers,
+    burst: (count: number) => bursts.push(rush(stack, eventId, users, count)),
+    /** Stops the loops and waits for every answer (the same promise when called again). */
+    finish: () => {
+      stop = true;
+      finished ??= (async () => {
+        await Promise.all(loops);
+        for (const b of await Promise.all(bursts)) answers.push(...b);
+        return answers;
+      })();
+      return finished;
+    },
+  };
+}
+
+/** The confirmed-booking outbox rows of one event: when each was written and when JetStream acknowledged it. */
+async function outboxTimes(stack: StackOnNats, eventId: string) {
+  const [rows] = await stack.pool.query<RowDataPacket[]>(
+    `SELECT created_at, published_at FROM outbox
+      WHERE subject = 'bookings.confirmed' AND JSON_UNQUOTE(JSON_EXTRACT(payload, '$.eventId')) = ?`,
+    [eventId],
+  );
+  return rows.map((r) => ({
+    created: (r.created_at as Date).getTime(),
+    published: r.published_at === null ? undefined : (r.published_at as Date).getTime(),
+  }));
+}
+
+/** Resolves once every outbox row of the event written up to `upTo` is published (NATS acknowledged it). */
+async function publishedUpTo(cluster: NatsCluster, stack: StackOnNats, eventId: string, upTo: number, what: string) {
+  return cluster.waitFor(what, 20_000, async () => {
+    const rows = (await outboxTimes(stack, eventId)).filter((r) => r.created <= upTo);
+    return rows.length > 0 && rows.every((r) => r.published !== undefined) ? Date.now() : undefined;
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+function latencies(rows: Array<{ created: number; published?: number }>) {
+  const ms = rows.map((r) => (r.published ?? Number.NaN) - r.created);
+  return `n=${ms.length} p50=${percentile(ms, 50)} p99=${percentile(ms, 99)} max=${Math.max(...ms)} ms`;
+}
+
+async function waitForPlacement(
+  what: string,
+  look: () => Promise<Placement>,
+  ok: (p: Placement) => boolean,
+  cluster: NatsCluster,
+) {
+  return cluster.waitFor(what, 20_000, async () => {
+    const p = await look();
+    return ok(p) ? p : undefined;
+  });
+}
+
+describe('a 3-node JetStream cluster with NATS_STREAM_REPLICAS=3', () => {
+  let cluster: NatsCluster;
+  let stack: StackOnNats;
+  let users: Customer[];
+  beforeAll(async () => {
+    cluster = await startNatsCluster(3);
+    stack = await startStack({ natsUrl: cluster.url, env: { NATS_STREAM_REPLICAS: '3' } });
+    users = await Promise.all(Array.from({ length: 10 }, () => createUser(stack)));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await cluster?.stop();
+  });
+
+  test('when the stack starts with NATS_URL listing all three servers, then the stream and the durable consumers have 3 replicas', async () => {
+    expect(stack.natsUrl.split(',')).toEqual(cluster.nodes.map((n) => n.url));
+    const names = cluster.nodes.map((n) => n.name).sort();
+
+    const stream = await cluster.streamPlacement(STREAM);
+    expect([...stream.peers].sort()).toEqual(names);
+    for (const durable of CONSUMERS) {
+      // Each service makes its consumer once connected: looked up until it exists, then it must be R3 too.
+      const consumer = await cluster.waitFor(`consumer ${durable}`, 10_000, () =>
+        cluster.consumerPlacement(STREAM, durable),
+      );
+      expect({ durable, peers: [...consumer.peers].sort() }).toEqual({ durable, peers: names });
+    }
+  });
+
+  test('when the stream leader is SIGKILLed during a rush and comes back, then a non-leader is killed, then every booking answers 201, is stored once and notified once', async () => {
+    const eventId = await createEvent(stack, 1_000_000); // never sells out: every answer must be a 201
+    const load = bookingLoad(stack, users, eventId, 4);
+    const t0 = Date.now();
+    const failover = async () => {
+      await cluster.waitFor('bookings before the kill', 10_000, async () =>
+        load.answers.length >= 100 ? true : undefined,
+      );
+      await publishedUpTo(cluster, stack, eventId, Date.now(), 'the first bookings to be published');
+
+      // 1. The stream's leader dies: the two others elect a new one while bookings go on.
+      const before = await cluster.streamPlacement(STREAM);
+      const oldLeader = before.leader as string;
+      expect(oldLeader).toBeDefined();
+      const leaderKilledAt = Date.now();
+      await cluster.kill(oldLeader);
+      load.burst(300);
+      const elected = await waitForPlacement(
+        'a new stream leader among the servers still up',
+        () => cluster.streamPlacement(STREAM),
+        (p) => p.leader !== undefined && p.leader !== oldLeader,
+        cluster,
+      );
+      const electedAt = Date.now();
+      // With the old leader still down, everything booked so far is published to the new one.
+      const drainedAt = await publishedUpTo(
+        cluster,
+        stack,
+        eventId,
+        electedAt + 1_000,
+        'the bookings of the election to be published without the old leader',
+      );
+      expect(cluster.node(oldLeader).proc.running).toBe(false);
+
+      // 2. It comes back with its store and catches up.
+      await cluster.restart(oldLeader);
+      const restartedAt = Date.now();
+      const caughtUp = await waitForPlacement(
+        'the old leader to catch up as a replica',
+        () => cluster.streamPlacement(STREAM),
+        (p) => p.replicas.some((r) => r.name === oldLeader && r.current && !r.offline),
+        cluster,
+      );
+
+      // 3. A server that is not the leader dies: nothing to elect, bookings and publishes go on.
+      const follower = caughtUp.peers.find((n) => n !== caughtUp.leader) as string;
+      const followerKilledAt = Date.now();
+      await cluster.kill(follower);
+      load.burst(300);
+      await publishedUpTo(
+        cluster,
+        stack,
+        eventId,
+        followerKilledAt + 1_000,
+        'the bookings after a follower died to be published',
+      );
+      return { oldLeader, leaderKilledAt, elected, electedAt, drainedAt, restartedAt, follower, followerKilledAt };
+    };
+    // The load stops whatever happens (a failed wait included): its loops would outlive the test.
+    const { oldLeader, leaderKilledAt, elected, electedAt, drainedAt, restartedAt, follower, followerKilledAt } =
+      await failover().finally(() => load.finish());
+    const answers = await load.finish();
+    const endedAt = Date.now();
+
+    // No booking request failed because of it.
+    const statuses = answers.map(statusOf);
+    expect(statuses.filter((s) => s !== 201)).toEqual([]);
+    // Every 201 is stored once.
+    const ids = answers.map(bookingIdOf);
+    expect(new Set(ids).size).toBe(ids.length);
+    const rows = await bookingRows(stack, eventId);
+    expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+    // And notified exactly once, with one server still down.
+    const counts = await waitAllNotified(stack, eventId, 45_000);
+    const notifiedAt = Date.now();
+    expect(counts.size).toBe(rows.length);
+    expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+
+    const times = await outboxTimes(stack, eventId);
+    expect(times.filter((r) => r.published === undefined)).toEqual([]);
+    const s = (at: number) => `${((at - t0) / 1000).toFixed(1)}s`;
+    const duringLeaderLoss = times.filter((r) => r.created >= leaderKilledAt && r.created < restartedAt);
+    const inFlightAtKill = times.filter((r) => r.created < leaderKilledAt && (r.published ?? 0) > leaderKilledAt);
+    const duringFollowerLoss = times.filter((r) => r.created >= followerKilledAt);
+    console.log(
+      `nats-cluster failover: ${answers.length} bookings all 201 over ${s(endedAt)}; ` +
+        `leader ${oldLeader} SIGKILLed at ${s(leaderKilledAt)}, ${elected.leader} elected after ${electedAt - leaderKilledAt} ms, ` +
+        `backlog published by ${s(drainedAt)}, old leader restarted at ${s(restartedAt)}; ` +
+        `publish latency (outbox created_at -> published_at) of the ${duringLeaderLoss.length + inFlightAtKill.length} rows published after the leader was killed ` +
+        `(${inFlightAtKill.length} in flight at the kill): ${latencies([...inFlightAtKill, ...duringLeaderLoss])}; ` +
+        `follower ${follower} SIGKILLed at ${s(followerKilledAt)}: ${latencies(duringFollowerLoss)}; ` +
+        `all rows: ${latencies(times)}; all notified ${notifiedAt - endedAt} ms after the load ended`,
+    );
+  });
+});
+
+describe('a 3-node JetStream cluster whose stream was made with 1 replica', () => {
+  let cluster: NatsCluster;
+  let stack: StackOnNats;
+  beforeAll(async () => {
+    cluster = await startNatsCluster(3);
+    stack = await startStack({ natsUrl: cluster.url, env: { NATS_STREAM_REPLICAS: '1' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await cluster?.stop();
+  });
+
+  test('when booking-service restarts with NATS_STREAM_REPLICAS=3, then the stream and its consumers get 3 replicas and bookings are notified', async () => {
+    const one = await cluster.streamPlacement(STREAM);
+    expect(one.peers).toHaveLength(1);
+
+    await Promise.all(stack.bookings.map((p) => p.stop('SIGTERM')));
+    const replica = await stack.extra('booking-service', { NATS_STREAM_REPLICAS: '3' });
+    const names = cluster.nodes.map((n) => n.name).sort();
+    const three = await waitForPlacement(
+      'the stream to get 3 replicas',
+      () => cluster.streamPlacement(STREAM),
+      (p) => p.peers.length === 3,
+      cluster,
+    );
+    expect([...three.peers].sort()).toEqual(names);
+    for (const durable of CONSUMERS) {
+      const consumer = await waitForPlacement(
+        `consumer ${durable} to follow the stream`,
+        () => cluster.consumerPlacement(STREAM, durable),
+        (p) => p.peers.length === 3,
+        cluster,
+      );
+      expect([...consumer.peers].sort()).toEqual(names);
+    }
+
+    const eventId = await createEvent(stack, 10);
+    const customer = await createUser(stack);
+    const answer = await bookAs(replica.url, customer, eventId);
+    expect(statusOf(answer)).toBe(201);
+    const counts = await waitAllNotified(stack, eventId);
+    expect([...counts.entries()]).toEqual([[bookingIdOf(answer), 1]]);
+  });
+});

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '@ebs/test-support';
+import { type ClusterInfo, connect, type JetStreamManager } from 'nats';
+import { canConnect, Proc } from './stack';
+
+// A JetStream cluster of real nats-server processes on loopback, each with its own client and cluster port and
+// its own store, so a node can be SIGKILLed and started again with the same name, ports and store (it rejoins
+// the cluster and catches up, as a restarted pod with its volume does).
+
+const NATS_BIN = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+
+export type NatsNode = {
+  /** The server name (`-n`), as JetStream reports leaders and replicas. */
+  name: string;
+  /** nats://127.0.0.1:<client port> */
+  url: string;
+  proc: Proc;
+};
+
+/** The servers that hold a stream (or consumer): its leader and its replicas, with how each of them is doing. */
+export type Placement = {
+  leader: string | undefined;
+  /** Every server that holds it, leader first. */
+  peers: string[];
+  /** The followers as the leader reports them (current: caught up; offline: unreachable). */
+  replicas: NonNullable<ClusterInfo['replicas']>;
+};
+
+export function placementOf(cluster: ClusterInfo | undefined): Placement {
+  const replicas = cluster?.replicas ?? [];
+  const leader = cluster?.leader || undefined;
+  return { leader, peers: [...(leader ? [leader] : []), ...replicas.map((r) => r.name)], replicas };
+}
+
+export type NatsCluster = {
+  nodes: NatsNode[];
+  /** NATS_URL for the services: every server, comma-separated. */
+  url: string;
+  node: (name: string) => NatsNode;
+  /** SIGKILLs one server (no goodbye to its routes or clients, as a lost machine). */
+  kill: (name: string) => Promise<void>;
+  /** Starts a killed server again on its ports and store; resolves once it takes clients. */
+  restart: (name: string) => Promise<void>;
+  /** Runs fn with a JetStream manager connected to the servers that are running now (a fresh connection). */
+  withJsm: <T>(fn: (jsm: JetStreamManager) => Promise<T>) => Promise<T>;
+  /** Where a stream lives now; rejects while no server answers for it (e.g. during an election). */
+  streamPlacement: (stream: string) => Promise<Placement>;
+  consumerPlacement: (stream: string, durable: string) => Promise<Placement>;
+  /** Polls until check answers something other than undefined (errors count as "not yet"); rejects past timeoutMs. */
+  waitFor: <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>) => Promise<T>;
+  stop: () => Promise<void>;
+};
+
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * Starts `size` clustered nats-servers with JetStream and resolves once JetStream answers (a meta leader is
+ * elected), so a stream can be created at once.
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const id = randomBytes(3).toString('hex');
+  const clusterName = `ebs-e2e-${id}`;
+  const ports = await distinctFreePorts(size * 2);
+  const specs = Array.from({ length: size }, (_, i) => ({
+    name: `n${i + 1}-${id}`,
+    clientPort: ports[2 * i] as number,
+    routePort: ports[2 * i + 1] as number,
+    storeDir: mkdtempSync(path.join(os.tmpdir(), `ebs-e2e-nats-n${i + 1}-`)),
+  }));
+  const nodes: NatsNode[] = specs.map((s) => {
+    const routes = specs
+      .filter((o) => o !== s)
+      .map((o) => `nats://127.0.0.1:${o.routePort}`)
+      .join(',');
+    const args = [
+      ...['-a', '127.0.0.1', '-p', String(s.clientPort), '-n', s.name],
+      ...['-js', '-sd', s.storeDir],
+      ...['--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${s.routePort}`, '--routes', routes],
+    ];
+    return {
+      name: s.name,
+      url: `nats://127.0.0.1:${s.clientPort}`,
+      proc: new Proc(`nats ${s.name}`, s.clientPort, NATS_BIN, args, {}),
+    };
+  });
+  const takesClients = (n: NatsNode) => () => canConnect('127.0.0.1', n.proc.port);
+  const removeStores = () => {
+    for (const s of specs) rmSync(s.storeDir, { recursive: true, force: true });
+  };
+
+  const node = (name: string) => {
+    const n = nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no server named ${name} in this cluster (${nodes.map((x) => x.name).join(', ')})`);
+    return n;
+  };
+
+  async function withJsm<T>(fn: (jsm: JetStreamManager) => Promise<T>): Promise<T> {
+    const up = nodes.filter((n) => n.proc.running).map((n) => n.url);
+    const nc = await connect({ servers: up, timeout: 1_000, maxReconnectAttempts: 0 });
+    try {
+      return await fn(await nc.jetstreamManager({ timeout: 2_000 }));
+    } finally {
+      await nc.close();
+    }
+  }
+
+  async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer yet';
+    for (;;) {
+      try {
+        const v = await check();
+        if (v !== undefined) return v;
+        last = 'not yet';
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${last})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.proc.stop('SIGKILL')));
+    removeStores();
+  };
+
+  try {
+    await Promise.all(nodes.map((n) => n.proc.start(takesClients(n))));
+    // JetStream answers an account info request only once the servers agree on a meta leader.
+    await waitFor('the JetStream meta leader', 20_000, () => withJsm((jsm) => jsm.getAccountInfo()));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    nodes,
+    url: nodes.map((n) => n.url).join(','),
+    node,
+    kill: async (name) => {
+      await node(name).proc.stop('SIGKILL');
+    },
+    restart: async (name) => {
+      const n = node(name);
+      await n.proc.start(takesClients(n));
+    },
+    withJsm,
+    streamPlacement: (stream) => withJsm(async (jsm) => placementOf((await jsm.streams.info(stream)).cluster)),
+    consumerPlacement: (stream, durable) =>
+      withJsm(async (jsm) => placementOf((await jsm.consumers.info(stream, durable)).cluster)),
+    waitFor,
+    stop,
+  };
+}
