@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../observability/logger';
 import { markDraining } from './health';
@@ -11,7 +11,8 @@ export type ShutdownStep = { name: string; close: () => Promise<unknown> };
  * finish, run the steps in order (e.g. stop consumers, drain NATS, close the pool) and exit 0. Closing is
  * bounded by shutdownTimeoutMs: past it the process exits 1, so an orchestrator never waits on a stuck one.
  *
- * Every response from the start of the drain says `Connection: close`, and its socket closes once it is sent.
+ * Every response sent from the start of the drain (also of a request already in progress) says
+ * `Connection: close`, and its socket closes once it is sent.
  * Behind a balancer of connections (kube-proxy, haproxy in TCP mode) keep-alive clients go on sending on their
  * open sockets while draining; without this, the sockets still open when the drain ends are closed as idle
  * while the client's next request is on its way, and that request fails with ECONNRESET (measured: ~48 per
@@ -26,13 +27,14 @@ export function installShutdown(opts: {
   shutdownTimeoutMs: number;
 }): void {
   const { logger, server, steps, drainMs, shutdownTimeoutMs } = opts;
+  const closeAfterAnswer = trackAnswers(server);
   let started = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (started) return;
     started = true;
     markDraining(opts.app);
-    // First of the request listeners, so it runs before the app writes anything.
-    server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
+    closeAfterAnswer.draining = true;
+    for (const res of closeAfterAnswer.open) if (!res.headersSent) res.setHeader('Connection', 'close');
     logger.info({ signal, drainMs }, 'shutting down: unready, draining');
     await new Promise((r) => setTimeout(r, drainMs));
     const force = setTimeout(() => {
@@ -53,6 +55,25 @@ export function installShutdown(opts: {
   };
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
+}
+
+/**
+ * The answers not yet sent, so that from SIGTERM every one says `Connection: close`: those of requests that
+ * arrive while draining, and those of requests already in progress (a booking may wait 10 s, longer than the
+ * drain; its keep-alive answer would leave a socket open that is closed as idle as the client reuses it).
+ */
+function trackAnswers(server: Server): { draining: boolean; open: Set<ServerResponse> } {
+  const state = { draining: false, open: new Set<ServerResponse>() };
+  // First of the request listeners, so it runs before the app writes anything.
+  server.prependListener('request', (_req, res) => {
+    if (state.draining) {
+      res.setHeader('Connection', 'close');
+      return;
+    }
+    state.open.add(res);
+    res.once('close', () => state.open.delete(res));
+  });
+  return state;
 }
 
 /** Resolves once every connection is gone; keep-alive sockets are closed as soon as they go idle. */
