@@ -15,8 +15,8 @@ export type { BookingsStreamLimits };
  *
  * A setting JetStream refuses (e.g. NATS_STREAM_REPLICAS=3 on a single server, or more replicas than the cluster
  * has servers) rejects with an error naming the variable, what the stream has and what NATS said: the stream is
- * left as it was, never silently different from the configuration. The NATS link logs it at error on every
- * (re)connect until the configuration or the cluster is fixed.
+ * left as it was, never silently different from the configuration. The NATS link logs it at error and tries again
+ * with backoff (up to every 30 s) until the configuration or the cluster is fixed.
  */
 export async function ensureBookingsStream(nc: NatsConnection, limits: BookingsStreamLimits): Promise<void> {
   const jsm = await nc.jetstreamManager();

@@ -5,7 +5,8 @@ import type { Logger } from '../observability/logger';
 /**
  * A NATS connection made in the background and kept for good: the service starts and serves even while
  * NATS is down (it is optional at run time, docs/api.md), reconnects forever, and runs onConnect (e.g.
- * make sure the stream exists) after the first connect and after every reconnect.
+ * make sure the stream exists) after the first connect and after every reconnect, and again with backoff
+ * while it fails.
  */
 export type NatsLink = {
   /** The connection once made (it may be reconnecting); undefined before the first connect. */
@@ -35,6 +36,10 @@ export function natsServers(url: string): { servers: string[]; user?: string; pa
   return user === undefined ? { servers } : { servers, user, pass };
 }
 
+/** A failed onConnect step is tried again after this, doubling up to the max, while the connection lasts. */
+const ON_CONNECT_RETRY_MS = 1_000;
+const ON_CONNECT_RETRY_MAX_MS = 30_000;
+
 export function createNatsLink(opts: {
   url: string;
   name: string;
@@ -46,12 +51,33 @@ export function createNatsLink(opts: {
   let connected = false;
   let closing = false;
 
-  const runOnConnect = async (conn: NatsConnection) => {
+  /** Each (re)connect runs onConnect anew; a retry left from an earlier one then stops. */
+  let generation = 0;
+  const attempt = async (conn: NatsConnection, retryInMs: number): Promise<boolean> => {
     try {
       await opts.onConnect?.(conn);
+      return true;
     } catch (err) {
-      logger.error({ err }, 'nats onConnect step failed');
+      logger.error({ err, retryInMs }, 'nats onConnect step failed, retrying');
+      return false;
     }
+  };
+  /**
+   * Runs onConnect; when it fails, tries again with backoff while this connection lasts (not only at the next
+   * reconnect: a cluster that could not place a stream yet, its third node still starting, can a second later).
+   * The first try is awaited, the retries are not.
+   */
+  const runOnConnect = async (conn: NatsConnection) => {
+    const mine = ++generation;
+    if (await attempt(conn, ON_CONNECT_RETRY_MS)) return;
+    void (async () => {
+      for (let delay = ON_CONNECT_RETRY_MS; ; delay = Math.min(delay * 2, ON_CONNECT_RETRY_MAX_MS)) {
+        await new Promise((r) => setTimeout(r, delay).unref());
+        // Closed, or disconnected (the reconnect runs it again), or reconnected meanwhile: this retry is done.
+        if (closing || conn.isClosed() || !connected || mine !== generation) return;
+        if (await attempt(conn, Math.min(delay * 2, ON_CONNECT_RETRY_MAX_MS))) return;
+      }
+    })();
   };
 
   const firstConnect = connect({
