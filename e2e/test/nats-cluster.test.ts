@@ -100,6 +100,26 @@ async function waitForPlacement(
   });
 }
 
+/** Waits until every server is current in the stream's and the consumers' groups (after a restart). */
+async function allCaughtUp(cluster: NatsCluster) {
+  const everyone = (p: Placement) =>
+    p.peers.length === cluster.nodes.length && p.replicas.every((r) => r.current && !r.offline);
+  await waitForPlacement(
+    'the stream to have every server current',
+    () => cluster.streamPlacement(STREAM),
+    everyone,
+    cluster,
+  );
+  for (const durable of CONSUMERS) {
+    await waitForPlacement(
+      `consumer ${durable} to have every server current`,
+      () => cluster.consumerPlacement(STREAM, durable),
+      everyone,
+      cluster,
+    );
+  }
+}
+
 describe('a 3-node JetStream cluster with NATS_STREAM_REPLICAS=3', () => {
   let cluster: NatsCluster;
   let stack: StackOnNats;
@@ -126,6 +146,47 @@ describe('a 3-node JetStream cluster with NATS_STREAM_REPLICAS=3', () => {
         cluster.consumerPlacement(STREAM, durable),
       );
       expect({ durable, peers: [...consumer.peers].sort() }).toEqual({ durable, peers: names });
+    }
+  });
+
+  test("when the server leading notification-service's consumer is SIGKILLed, then a booking made meanwhile is notified within 20 s", async () => {
+    const durable = 'notification-service';
+    // notification-service keeps its connection (to another server): only its consumer's leader goes.
+    const clientOn = await cluster.serversOf('notification-service');
+    expect(clientOn).toHaveLength(1);
+    let placement = await waitForPlacement(
+      `consumer ${durable} with a leader`,
+      () => cluster.consumerPlacement(STREAM, durable),
+      (p) => p.leader !== undefined,
+      cluster,
+    );
+    for (let i = 0; i < 5 && clientOn.includes(placement.leader as string); i++) {
+      placement = await cluster.stepDownConsumer(STREAM, durable);
+    }
+    const leader = placement.leader as string;
+    expect(clientOn).not.toContain(leader);
+    const eventId = await createEvent(stack, 10);
+    const booked: string[] = [];
+    const book = async (customer: Customer) => {
+      const answer = await bookAs(stack.bookings[0].url, customer, eventId);
+      expect(statusOf(answer)).toBe(201);
+      booked.push(bookingIdOf(answer) as string);
+    };
+    // It consumes before the kill.
+    await book(users[0] as Customer);
+    expect([...(await waitAllNotified(stack, eventId, 20_000)).values()]).toEqual([1]);
+
+    await cluster.kill(leader);
+    const killedAt = Date.now();
+    try {
+      await book(users[1] as Customer);
+      const counts = await waitAllNotified(stack, eventId, 20_000);
+      const ms = Date.now() - killedAt;
+      expect(Object.fromEntries(counts)).toEqual(Object.fromEntries(booked.map((id) => [id, 1])));
+      console.log(`consumer leader ${leader} SIGKILLed: the booking made meanwhile was notified after ${ms} ms`);
+    } finally {
+      await cluster.restart(leader);
+      await allCaughtUp(cluster);
     }
   });
 

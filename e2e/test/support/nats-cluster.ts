@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@ebs/test-support';
-import { type ClusterInfo, connect, type JetStreamManager } from 'nats';
+import { type ClusterInfo, connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { canConnect, Proc } from './stack';
 
 // A JetStream cluster of real nats-server processes on loopback, each with its own client and cluster port and
@@ -17,6 +17,8 @@ export type NatsNode = {
   name: string;
   /** nats://127.0.0.1:<client port> */
   url: string;
+  /** http://127.0.0.1:<monitoring port> (`/connz`, `/jsz`, ...). */
+  monitorUrl: string;
   proc: Proc;
 };
 
@@ -46,9 +48,13 @@ export type NatsCluster = {
   restart: (name: string) => Promise<void>;
   /** Runs fn with a JetStream manager connected to the servers that are running now (a fresh connection). */
   withJsm: <T>(fn: (jsm: JetStreamManager) => Promise<T>) => Promise<T>;
+  /** The servers (up now) a client named `clientName` (its connection name) is connected to. */
+  serversOf: (clientName: string) => Promise<string[]>;
   /** Where a stream lives now; rejects while no server answers for it (e.g. during an election). */
   streamPlacement: (stream: string) => Promise<Placement>;
   consumerPlacement: (stream: string, durable: string) => Promise<Placement>;
+  /** Asks a consumer's leader to step down (JetStream elects another); resolves with the placement after it. */
+  stepDownConsumer: (stream: string, durable: string) => Promise<Placement>;
   /** Polls until check answers something other than undefined (errors count as "not yet"); rejects past timeoutMs. */
   waitFor: <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>) => Promise<T>;
   stop: () => Promise<void>;
@@ -67,11 +73,12 @@ async function distinctFreePorts(n: number): Promise<number[]> {
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const id = randomBytes(3).toString('hex');
   const clusterName = `ebs-e2e-${id}`;
-  const ports = await distinctFreePorts(size * 2);
+  const ports = await distinctFreePorts(size * 3);
   const specs = Array.from({ length: size }, (_, i) => ({
     name: `n${i + 1}-${id}`,
-    clientPort: ports[2 * i] as number,
-    routePort: ports[2 * i + 1] as number,
+    clientPort: ports[3 * i] as number,
+    routePort: ports[3 * i + 1] as number,
+    monitorPort: ports[3 * i + 2] as number,
     storeDir: mkdtempSync(path.join(os.tmpdir(), `ebs-e2e-nats-n${i + 1}-`)),
   }));
   const nodes: NatsNode[] = specs.map((s) => {
@@ -80,13 +87,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       .map((o) => `nats://127.0.0.1:${o.routePort}`)
       .join(',');
     const args = [
-      ...['-a', '127.0.0.1', '-p', String(s.clientPort), '-n', s.name],
+      ...['-a', '127.0.0.1', '-p', String(s.clientPort), '-m', String(s.monitorPort), '-n', s.name],
       ...['-js', '-sd', s.storeDir],
       ...['--cluster_name', clusterName, '--cluster', `nats://127.0.0.1:${s.routePort}`, '--routes', routes],
     ];
     return {
       name: s.name,
       url: `nats://127.0.0.1:${s.clientPort}`,
+      monitorUrl: `http://127.0.0.1:${s.monitorPort}`,
       proc: new Proc(`nats ${s.name}`, s.clientPort, NATS_BIN, args, {}),
     };
   });
@@ -101,15 +109,19 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     return n;
   };
 
-  async function withJsm<T>(fn: (jsm: JetStreamManager) => Promise<T>): Promise<T> {
+  async function withConnection<T>(fn: (nc: NatsConnection) => Promise<T>): Promise<T> {
     const up = nodes.filter((n) => n.proc.running).map((n) => n.url);
     const nc = await connect({ servers: up, timeout: 1_000, maxReconnectAttempts: 0 });
     try {
-      return await fn(await nc.jetstreamManager({ timeout: 2_000 }));
+      return await fn(nc);
     } finally {
       await nc.close();
     }
   }
+  const withJsm = <T>(fn: (jsm: JetStreamManager) => Promise<T>) =>
+    withConnection(async (nc) => fn(await nc.jetstreamManager({ timeout: 2_000 })));
+  const consumerPlacement = (stream: string, durable: string) =>
+    withJsm(async (jsm) => placementOf((await jsm.consumers.info(stream, durable)).cluster));
 
   async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -153,9 +165,30 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       await n.proc.start(takesClients(n));
     },
     withJsm,
+    serversOf: async (clientName) => {
+      const up = nodes.filter((n) => n.proc.running);
+      const found = await Promise.all(
+        up.map(async (n) => {
+          const connz = (await (await fetch(`${n.monitorUrl}/connz?limit=1024`)).json()) as {
+            connections?: Array<{ name?: string }>;
+          };
+          return connz.connections?.some((c) => c.name === clientName) ? n.name : undefined;
+        }),
+      );
+      return found.filter((n): n is string => n !== undefined);
+    },
     streamPlacement: (stream) => withJsm(async (jsm) => placementOf((await jsm.streams.info(stream)).cluster)),
-    consumerPlacement: (stream, durable) =>
-      withJsm(async (jsm) => placementOf((await jsm.consumers.info(stream, durable)).cluster)),
+    consumerPlacement,
+    stepDownConsumer: async (stream, durable) => {
+      const before = await consumerPlacement(stream, durable);
+      await withConnection((nc) =>
+        nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${stream}.${durable}`, undefined, { timeout: 2_000 }),
+      );
+      return waitFor(`a new leader of consumer ${durable}`, 20_000, async () => {
+        const p = await consumerPlacement(stream, durable);
+        return p.leader !== undefined && p.leader !== before.leader ? p : undefined;
+      });
+    },
     waitFor,
     stop,
   };
