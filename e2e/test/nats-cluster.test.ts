@@ -329,4 +329,17 @@ describe('a 3-node JetStream cluster whose stream was made with 1 replica', () =
     const counts = await waitAllNotified(stack, eventId);
     expect([...counts.entries()]).toEqual([[bookingIdOf(answer), 1]]);
   });
+
+  test('when booking-service starts with more replicas than the cluster has servers, then the change is refused with an error naming NATS_STREAM_REPLICAS and the stream keeps its replicas', async () => {
+    const before = await cluster.streamPlacement(STREAM);
+    expect(before.peers).toHaveLength(3);
+    const replica = await stack.extra('booking-service', { NATS_STREAM_REPLICAS: '5' });
+    const refusal = await cluster.waitFor('the refusal in its log', 10_000, async () =>
+      replica.output.find((line) => line.includes('NATS_STREAM_REPLICAS=5')),
+    );
+    expect(JSON.parse(refusal)).toMatchObject({ level: 50 }); // logged as an error
+    expect(refusal).toMatch(/cannot update the BOOKINGS stream/);
+    expect([...(await cluster.streamPlacement(STREAM)).peers].sort()).toEqual([...before.peers].sort());
+    await replica.stop('SIGTERM');
+  });
 });
