@@ -27,7 +27,7 @@ type Answer = Awaited<ReturnType<typeof attempt>>;
 
 /**
  * Books one seat at a time in `workers` loops at once, each alternating the two booking replicas, until
- * stopped; `extra` takes the answers of bursts fired meanwhile (a rush), so every answer is checked.
+ * stopped; `burst` fires a rush meanwhile, whose answers join the others, so every answer is checked.
  */
 function bookingLoad(stack: StackOnNats, users: Customer[], eventId: string, workers: number) {
   let stop = false;
