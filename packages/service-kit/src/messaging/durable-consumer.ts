@@ -19,6 +19,14 @@ import { consumerMetrics, countDelivery, type DeliveryOutcome, trackStall } from
 import type { NatsLink } from './nats-link';
 
 /** One delivered message as a handler sees it: its subject and parsed JSON payload. */
+/**
+ * How long one pull waits on the server; nats.js expects a heartbeat every half of it and, two missed, pulls again.
+ * When the server leading the consumer dies (a JetStream cluster node) while this service is connected to another
+ * one, the waiting pull dies with it, unnoticed until then: with nats.js's default of 30 s, notifications stopped
+ * for 35-45 s after such a node loss (e2e/test/nats-cluster.test.ts); with 5 s, for about 5.
+ */
+const PULL_EXPIRES_MS = 5_000;
+
 export type Delivery = {
   subject: string;
   data: unknown;
@@ -379,7 +387,11 @@ export function startDurableConsumer(opts: {
         const consumer = await nc.jetstream().consumers.get(stream, durable);
         // Without abort_on_missing_resource, consume() waits for ever for a consumer or stream that is gone
         // (deleted, or NATS restarted with an empty store): ending it here lets the loop make them again.
-        messages = await consumer.consume({ max_messages: maxBatch, abort_on_missing_resource: true });
+        messages = await consumer.consume({
+          max_messages: maxBatch,
+          abort_on_missing_resource: true,
+          expires: PULL_EXPIRES_MS,
+        });
         // stop() may have come while this was starting up: it found no `messages` to stop then.
         if (stopped) messages.stop();
         flowing();
