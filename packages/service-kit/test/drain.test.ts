@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { sendOn } from '../src/testing/http-edge-suite';
 
 /**
  * A process that serves as a service does (the kit's build: installShutdown over a plain server), with a route
@@ -39,37 +40,20 @@ function startServer(slowMs: number, drainMs: number) {
   return { proc, port: printed(/^\d+$/).then(Number), printed, exited };
 }
 
-function get(agent: http.Agent, port: number, route: string) {
-  return new Promise<{ status: number; connection: string | undefined; socketClosed: Promise<void> }>(
-    (resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port, path: route, agent }, (res) => {
-        const socket = req.socket;
-        const socketClosed = new Promise<void>((closed) => {
-          if (socket?.destroyed) closed();
-          else socket?.once('close', () => closed());
-        });
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, socketClosed }));
-      });
-      req.on('error', reject);
-    },
-  );
-}
-
 describe('drain', () => {
   test('when a request is in progress as SIGTERM arrives, then its answer says Connection: close and the socket closes after it', async () => {
     const server = startServer(800, 200);
-    const port = await server.port;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const answer = get(agent, port, '/slow');
+      const port = await server.port;
+      const answer = sendOn(agent, `http://127.0.0.1:${port}`, '/slow');
       await server.printed(/^serving$/);
       server.proc.kill('SIGTERM');
       // Answered after the 200 ms drain ended: a keep-alive answer would leave the socket open past server.close().
       const res = await answer;
       expect(res.status).toBe(200);
-      expect(res.connection).toBe('close');
-      await res.socketClosed;
+      expect(res.headers.connection).toBe('close');
+      expect(await res.socketClosed).toBe(true);
       expect(await server.exited).toBe(0);
     } finally {
       agent.destroy();

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { type OwnServer, startOwnServer } from '@ebs/test-support';
+import { findBinary, type OwnServer, startOwnServer } from '@ebs/test-support';
 import { createNatsLink, natsServers } from '../src/messaging';
 import { createLogger } from '../src/observability';
 
@@ -12,7 +11,7 @@ describe('NATS_URL with credentials', () => {
   });
 
   test('when NATS_URL carries user:password, then the link connects to a server that requires them', async () => {
-    const binary = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+    const binary = findBinary('nats-server') ?? 'nats-server';
     server = await startOwnServer(binary, (port) => [
       '-a',
       '127.0.0.1',

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { type OwnServer, startOwnServer } from '@ebs/test-support';
+import { findBinary, type OwnServer, startOwnServer } from '@ebs/test-support';
 import { createNatsLink } from '../src/messaging';
 import { createLogger } from '../src/observability';
 
@@ -13,7 +12,7 @@ describe('the NATS link’s onConnect', () => {
   });
 
   test('when onConnect fails, then the link tries it again on the same connection until it succeeds, and the first connect does not wait for the retries', async () => {
-    const binary = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
+    const binary = findBinary('nats-server') ?? 'nats-server';
     server = await startOwnServer(binary, (port) => ['-a', '127.0.0.1', '-p', String(port)]);
     const attempts: number[] = [];
     let succeeded: () => void = () => {};

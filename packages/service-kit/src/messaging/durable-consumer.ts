@@ -18,7 +18,6 @@ import type { Logger } from '../observability/logger';
 import { consumerMetrics, countDelivery, type DeliveryOutcome, trackStall } from './consumer-metrics';
 import type { NatsLink } from './nats-link';
 
-/** One delivered message as a handler sees it: its subject and parsed JSON payload. */
 /**
  * How long one pull waits on the server; nats.js expects a heartbeat every half of it and, two missed, pulls again.
  * When the server leading the consumer dies (a JetStream cluster node) while this service is connected to another
@@ -27,6 +26,7 @@ import type { NatsLink } from './nats-link';
  */
 const PULL_EXPIRES_MS = 5_000;
 
+/** One delivered message as a handler sees it: its subject and parsed JSON payload. */
 export type Delivery = {
   subject: string;
   data: unknown;

@@ -58,7 +58,8 @@ export function createNatsLink(opts: {
       await opts.onConnect?.(conn);
       return true;
     } catch (err) {
-      logger.error({ err, retryInMs }, 'nats onConnect step failed, retrying');
+      // Closing: the step failed because the connection is being drained, nothing to report or retry.
+      if (!closing) logger.error({ err, retryInMs }, 'nats onConnect step failed, retrying');
       return false;
     }
   };

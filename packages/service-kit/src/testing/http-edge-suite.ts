@@ -24,8 +24,17 @@ export type HttpEdgeSpec = {
 
 type Reply = { status: number; headers: http.IncomingHttpHeaders; body: unknown };
 
+/** Resolves once the process has logged that its shutdown began (checked every 10 ms, for at most 10 s). */
+async function shuttingDown(svc: ServiceProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!svc.logs.some((l) => String(l.msg).startsWith('shutting down'))) {
+    if (Date.now() > deadline) throw new Error('the service logged no "shutting down" within 10 s of SIGTERM');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** A GET as an admin through a keep-alive agent: whether it reused a socket, and when that socket closes. */
-function sendOn(agent: http.Agent, base: string, path: string) {
+export function sendOn(agent: http.Agent, base: string, path: string) {
   return new Promise<{
     status: number;
     headers: http.IncomingHttpHeaders;
@@ -421,9 +430,7 @@ export function describeHttpEdge(spec: HttpEdgeSpec): void {
       expect((await fetch(`${svc.url}/ready`)).status).toBe(200);
       const sent = Date.now();
       svc.proc.kill('SIGTERM');
-      const proc = svc;
-      while (!proc.logs.some((l) => String(l.msg).startsWith('shutting down')))
-        await new Promise((r) => setImmediate(r));
+      await shuttingDown(svc);
       const ready = await fetch(`${svc.url}/ready`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ status: 'unavailable', checks: { mysql: 'up' } });
@@ -447,10 +454,8 @@ export function describeHttpEdge(spec: HttpEdgeSpec): void {
         // The idle timeout the service announces outlasts a fronting proxy's (nginx, AWS: 60 s).
         expect(before.headers.connection).toBe('keep-alive');
         expect(before.headers['keep-alive']).toMatch(/^timeout=65(,|$)/);
-        const proc = svc;
         svc.proc.kill('SIGTERM');
-        while (!proc.logs.some((l) => String(l.msg).startsWith('shutting down')))
-          await new Promise((r) => setImmediate(r));
+        await shuttingDown(svc);
         const during = await sendOn(agent, svc.url, LIST);
         expect(during.status).toBe(200);
         expect(during.headers.connection).toBe('close');
