@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@ebs/test-support';
 import { type ClusterInfo, connect, type JetStreamManager, type NatsConnection } from 'nats';
-import { canConnect, Proc } from './stack';
+import { canConnect, natsServerBinary, Proc } from './stack';
 
 // A JetStream cluster of real nats-server processes on loopback, each with its own client and cluster port and
 // its own store, so a node can be SIGKILLed and started again with the same name, ports and store (it rejoins
 // the cluster and catches up, as a restarted pod with its volume does).
-
-const NATS_BIN = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
 
 export type NatsNode = {
   /** The server name (`-n`), as JetStream reports leaders and replicas. */
@@ -71,6 +69,7 @@ async function distinctFreePorts(n: number): Promise<number[]> {
  * elected), so a stream can be created at once.
  */
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const bin = natsServerBinary();
   const id = randomBytes(3).toString('hex');
   const clusterName = `ebs-e2e-${id}`;
   const ports = await distinctFreePorts(size * 3);
@@ -95,7 +94,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       name: s.name,
       url: `nats://127.0.0.1:${s.clientPort}`,
       monitorUrl: `http://127.0.0.1:${s.monitorPort}`,
-      proc: new Proc(`nats ${s.name}`, s.clientPort, NATS_BIN, args, {}),
+      proc: new Proc(`nats ${s.name}`, s.clientPort, bin, args, {}),
     };
   });
   const takesClients = (n: NatsNode) => () => canConnect('127.0.0.1', n.proc.port);

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '@ebs/test-support';
+import { findBinary, freePort } from '@ebs/test-support';
 import mysql, { type Pool } from 'mysql2/promise';
 
 // The whole system as real processes, the way `npm start` runs it, on a fresh database, a Redis key prefix
@@ -168,6 +168,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | St
       throw new Error(`${svc} is not built: run \`npm install\` at the repo root first`);
     }
   }
+  // Looked up before anything is made (the database), so a missing binary leaves nothing behind.
+  const natsBin = options.natsUrl === undefined ? natsServerBinary() : undefined;
 
   const database = `ebs_e2e_${process.pid}_${randomBytes(3).toString('hex')}`;
   const mysqlEnv = {
@@ -181,7 +183,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | St
     env: { ...process.env, ...mysqlEnv },
   });
 
-  const own = options.natsUrl === undefined ? await startOwnNats() : undefined;
+  const own = natsBin === undefined ? undefined : await startStackNats(natsBin);
   const natsUrl = own?.url ?? (options.natsUrl as string);
 
   // One signing key per stack, made as `npm start` makes the development key; the other services fetch the
@@ -285,11 +287,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | St
   }) as StackOnNats;
 }
 
-/** A nats-server of the stack's own with JetStream on a free port and a temporary store. */
-async function startOwnNats() {
+/** The nats-server binary (test-support's look-up); throws naming what to install when there is none. */
+export function natsServerBinary(): string {
+  const bin = findBinary('nats-server');
+  if (!bin) {
+    throw new Error(
+      'nats-server is not installed (looked in /usr/sbin, /usr/local/bin and PATH): e2e runs real nats-servers (apt-get install nats-server)',
+    );
+  }
+  return bin;
+}
+
+/**
+ * A nats-server of the stack's own with JetStream on a free port and a temporary store. Not test-support's
+ * startOwnNats: the stack's server is a Proc (faults.test.ts SIGKILLs it and starts it again through
+ * stack.restart, on the same port and store; its output is kept for a failed start), it stops with SIGTERM
+ * and its store is removed with the stack.
+ */
+async function startStackNats(bin: string) {
   const storeDir = mkdtempSync(path.join(os.tmpdir(), 'ebs-e2e-nats-'));
   const port = await freePort();
-  const bin = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
   const proc = new Proc('nats', port, bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {});
   try {
     await proc.start(() => canConnect('127.0.0.1', port));
