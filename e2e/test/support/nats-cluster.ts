@@ -53,6 +53,10 @@ export type NatsCluster = {
   consumerPlacement: (stream: string, durable: string) => Promise<Placement>;
   /** Asks a consumer's leader to step down (JetStream elects another); resolves with the placement after it. */
   stepDownConsumer: (stream: string, durable: string) => Promise<Placement>;
+  /** Asks a stream's leader to step down (JetStream elects another); resolves with the placement after it. */
+  stepDownStream: (stream: string) => Promise<Placement>;
+  /** The JetStream meta leader (the server that places streams and consumers), as a running server sees it. */
+  metaLeader: () => Promise<string | undefined>;
   /** Polls until check answers something other than undefined (errors count as "not yet"); rejects past timeoutMs. */
   waitFor: <T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>) => Promise<T>;
   stop: () => Promise<void>;
@@ -121,6 +125,23 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     withConnection(async (nc) => fn(await nc.jetstreamManager({ timeout: 2_000 })));
   const consumerPlacement = (stream: string, durable: string) =>
     withJsm(async (jsm) => placementOf((await jsm.consumers.info(stream, durable)).cluster));
+  const streamPlacement = (stream: string) =>
+    withJsm(async (jsm) => placementOf((await jsm.streams.info(stream)).cluster));
+
+  /**
+   * Asks for a leader step-down on a JetStream API subject and waits until another server leads (placement
+   * reads it); rejects at once when JetStream answers with an error.
+   */
+  async function stepDown(subject: string, what: string, placement: () => Promise<Placement>): Promise<Placement> {
+    const before = await placement();
+    const reply = await withConnection((nc) => nc.request(subject, undefined, { timeout: 2_000 }));
+    const answer = reply.json<{ success?: boolean; error?: { code: number; description: string } }>();
+    if (answer.error) throw new Error(`${subject} refused: ${answer.error.code} ${answer.error.description}`);
+    return waitFor(`a new leader of ${what}`, 20_000, async () => {
+      const p = await placement();
+      return p.leader !== undefined && p.leader !== before.leader ? p : undefined;
+    });
+  }
 
   async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
@@ -176,17 +197,19 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       );
       return found.filter((n): n is string => n !== undefined);
     },
-    streamPlacement: (stream) => withJsm(async (jsm) => placementOf((await jsm.streams.info(stream)).cluster)),
+    streamPlacement,
     consumerPlacement,
-    stepDownConsumer: async (stream, durable) => {
-      const before = await consumerPlacement(stream, durable);
-      await withConnection((nc) =>
-        nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${stream}.${durable}`, undefined, { timeout: 2_000 }),
-      );
-      return waitFor(`a new leader of consumer ${durable}`, 20_000, async () => {
-        const p = await consumerPlacement(stream, durable);
-        return p.leader !== undefined && p.leader !== before.leader ? p : undefined;
-      });
+    stepDownConsumer: (stream, durable) =>
+      stepDown(`$JS.API.CONSUMER.LEADER.STEPDOWN.${stream}.${durable}`, `consumer ${durable}`, () =>
+        consumerPlacement(stream, durable),
+      ),
+    stepDownStream: (stream) =>
+      stepDown(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, `stream ${stream}`, () => streamPlacement(stream)),
+    metaLeader: async () => {
+      const up = nodes.find((n) => n.proc.running);
+      if (!up) return undefined;
+      const jsz = (await (await fetch(`${up.monitorUrl}/jsz`)).json()) as { meta_cluster?: { leader?: string } };
+      return jsz.meta_cluster?.leader || undefined;
     },
     waitFor,
     stop,
