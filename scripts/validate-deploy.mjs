@@ -42,7 +42,18 @@ const USES = {
   'booking-service': ['nats'],
   'notification-service': ['nats'],
 };
-const SHUTDOWN_TIMEOUT_S = 8;
+/** The service kit's SHUTDOWN_TIMEOUT_MS and SHUTDOWN_DRAIN_MS defaults (booking-service's own bound: below). */
+const SHUTDOWN_TIMEOUT_MS = 8000;
+const SHUTDOWN_DRAIN_MS = 5000;
+/** booking-service's defaults its shutdown bound is made of (booking-service/src/config.ts). */
+const BOOKING_MAX_WAIT_MS = 10000;
+const LOCK_WAIT_TIMEOUT_SECONDS = 5;
+/**
+ * What a grace period must leave over preStop + drain + shutdown bound: the preStop exec's own start, the signal's
+ * delivery and the process's exit after its bound are not in the sum, and a pod still answering when the grace
+ * period ends is killed (its clients get resets). 5 s: booking-service's 28 s in a grace period of 30 is too close.
+ */
+const GRACE_SLACK_S = 5;
 const problems = [];
 const problem = (where, what) => problems.push(`${where}: ${what}`);
 
@@ -543,6 +554,18 @@ async function checkOverlay(overlay, objs, secret, envKeys) {
       natsSet?.spec?.template?.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
     if (!anti.some((t) => t.topologyKey === HOSTNAME_KEY && t.labelSelector?.matchLabels?.app === 'nats'))
       problem(at(natsSet), `its servers must be on distinct nodes (required podAntiAffinity on ${HOSTNAME_KEY})`);
+    // Probes: the full /healthz fails while a clustered server has no meta leader or a stream copy is catching up.
+    // As liveness it would restart the surviving servers during a quorum loss and kill a server catching up; it
+    // belongs in the startupProbe (not started, not Ready, until caught up), liveness asks for JetStream only.
+    const fullHealthz = (probe) => /^\/healthz\/?$/.test(probe?.httpGet?.path ?? '');
+    const live = nats.c.livenessProbe;
+    if (!live || fullHealthz(live) || !/^\/healthz\?js-(enabled|server)-only=true$/.test(live.httpGet?.path ?? ''))
+      problem(
+        `${W} nats`,
+        'livenessProbe must GET /healthz?js-enabled-only=true, not the full /healthz (it fails during a quorum loss or a catch-up)',
+      );
+    if (!fullHealthz(nats.c.startupProbe))
+      problem(`${W} nats`, 'needs a startupProbe on the full /healthz (not started, not Ready, until caught up)');
     // The clients: the ConfigMap names the three servers; each NATS client's own NATS_URL (with credentials) too.
     const hostsOf = (url) =>
       String(url ?? '')
@@ -694,6 +717,12 @@ async function checkOverlay(overlay, objs, secret, envKeys) {
     if (!(kept >= floor)) problem(at(pdb), `must keep at least ${floor} pod(s) of ${svc} through a disruption`);
     if (!(min - kept >= 1))
       problem(at(pdb), `leaves no pod to evict at the HPA's minReplicas ${min}: node drains would block`);
+    // An outage of MySQL makes every pod unready: with the default policy the budget is never met and drains block.
+    if (pdb.spec?.unhealthyPodEvictionPolicy !== 'AlwaysAllow')
+      problem(
+        at(pdb),
+        'must set unhealthyPodEvictionPolicy: AlwaysAllow (an outage that makes every pod unready must not block drains)',
+      );
     if (find('Deployment', svc)?.spec?.replicas !== undefined)
       problem(`${W} Deployment/${svc}`, 'must not set spec.replicas: the HPA owns it (each apply would reset it)');
   }
@@ -703,12 +732,28 @@ async function checkOverlay(overlay, objs, secret, envKeys) {
     const pdb = pdbOf('nats');
     if (!(pdb?.spec?.maxUnavailable === 1 || pdb?.spec?.minAvailable === NATS_CLUSTER_SIZE - 1))
       problem(W, `nats needs a PodDisruptionBudget keeping ${NATS_CLUSTER_SIZE - 1} of ${NATS_CLUSTER_SIZE} (quorum)`);
+    // Servers that are not Ready are recovering (quorum loss, catch-up): a drain must not evict them regardless.
+    if (pdb?.spec?.unhealthyPodEvictionPolicy === 'AlwaysAllow')
+      problem(at(pdb), 'must not set unhealthyPodEvictionPolicy AlwaysAllow: it would evict servers still recovering');
   }
 
   // Shutdown: SIGTERM starts SHUTDOWN_DRAIN_MS of /ready 503 while serving, then at most SHUTDOWN_TIMEOUT_MS of
   // closing. In production a preStop sleep first lets the endpoints drop the pod; the grace period covers all three.
-  const drainS = Number(cm?.data?.SHUTDOWN_DRAIN_MS ?? 5000) / 1000;
-  const timeoutS = Number(cm?.data?.SHUTDOWN_TIMEOUT_MS ?? SHUTDOWN_TIMEOUT_S * 1000) / 1000;
+  // A variable as the container sees it: its own env value, else the ConfigMap's (envFrom), else undefined.
+  const varOf = (c, name) => {
+    const e = envOf(c, name);
+    const v = e && e.value !== undefined ? e.value : cm?.data?.[name];
+    return v === undefined || v === null || v === '' ? undefined : Number(v);
+  };
+  // booking-service (booking-service/src/config.ts): a booking that arrived as the drain ended may wait its turn and
+  // then its transaction, so its bound defaults to BOOKING_MAX_WAIT_MS + MYSQL_TRANSACTION_TIMEOUT_MS + 1 s, and a
+  // SHUTDOWN_TIMEOUT_MS that does not exceed the two is refused at start. The others: SHUTDOWN_TIMEOUT_MS or 8 s.
+  const bookingNeededMs = (c) =>
+    (varOf(c, 'BOOKING_MAX_WAIT_MS') ?? BOOKING_MAX_WAIT_MS) +
+    (varOf(c, 'MYSQL_TRANSACTION_TIMEOUT_MS') ??
+      (varOf(c, 'LOCK_WAIT_TIMEOUT_SECONDS') ?? LOCK_WAIT_TIMEOUT_SECONDS) * 1000 + 2000);
+  const shutdownMs = (svc, c) =>
+    varOf(c, 'SHUTDOWN_TIMEOUT_MS') ?? (svc === 'booking-service' ? bookingNeededMs(c) + 1000 : SHUTDOWN_TIMEOUT_MS);
   const preStopSeconds = (c) => {
     const hook = c?.lifecycle?.preStop;
     if (Number.isInteger(hook?.sleep?.seconds)) return hook.sleep.seconds;
@@ -725,16 +770,29 @@ async function checkOverlay(overlay, objs, secret, envKeys) {
     const pod = podOf(dep);
     const main = (pod.containers ?? []).find((c) => c.name === svc);
     const grace = pod.terminationGracePeriodSeconds ?? 30;
-    if (!(grace > timeoutS))
-      problem(where, `terminationGracePeriodSeconds must exceed the ${timeoutS} s shutdown timeout`);
+    const drainS = (varOf(main, 'SHUTDOWN_DRAIN_MS') ?? SHUTDOWN_DRAIN_MS) / 1000;
+    const timeoutS = shutdownMs(svc, main) / 1000;
+    if (svc === 'booking-service' && varOf(main, 'SHUTDOWN_TIMEOUT_MS') !== undefined) {
+      const needed = bookingNeededMs(main);
+      if (!(varOf(main, 'SHUTDOWN_TIMEOUT_MS') > needed))
+        problem(
+          where,
+          `SHUTDOWN_TIMEOUT_MS ${varOf(main, 'SHUTDOWN_TIMEOUT_MS')} must exceed BOOKING_MAX_WAIT_MS + MYSQL_TRANSACTION_TIMEOUT_MS (${needed} ms): booking-service refuses to start otherwise`,
+        );
+    }
+    if (!(grace >= drainS + timeoutS + GRACE_SLACK_S))
+      problem(
+        where,
+        `terminationGracePeriodSeconds ${grace} must exceed drain ${drainS} s + shutdown ${timeoutS} s (SIGTERM to exit) by ${GRACE_SLACK_S} s at least`,
+      );
     if (prod) {
       const preStop = preStopSeconds(main);
       if (!(preStop >= 1))
         problem(where, 'needs a preStop sleep (lifecycle.preStop exec sleep N) so endpoints drain before SIGTERM');
-      else if (!(grace > preStop + drainS + timeoutS))
+      else if (!(grace >= preStop + drainS + timeoutS + GRACE_SLACK_S))
         problem(
           where,
-          `terminationGracePeriodSeconds ${grace} must exceed preStop ${preStop} s + drain ${drainS} s + shutdown ${timeoutS} s`,
+          `terminationGracePeriodSeconds ${grace} must exceed preStop ${preStop} s + drain ${drainS} s + shutdown ${timeoutS} s by ${GRACE_SLACK_S} s at least`,
         );
     }
     for (const c of containersOf(dep)) {

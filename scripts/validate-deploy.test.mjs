@@ -492,9 +492,52 @@ const cases = [
   ],
   [
     'production: a grace period shorter than preStop, drain and shutdown',
-    'k8s/overlays/production/patches/booking-service.yaml',
+    'k8s/overlays/production/patches/user-service.yaml',
     (s) => s.replace('terminationGracePeriodSeconds: 30', 'terminationGracePeriodSeconds: 15'),
-    /terminationGracePeriodSeconds 15 must exceed preStop 5 s \+ drain 5 s \+ shutdown 8 s/,
+    /Deployment\/user-service: terminationGracePeriodSeconds 15 must exceed preStop 5 s \+ drain 5 s \+ shutdown 8 s/,
+  ],
+  [
+    "production: booking-service's grace period of 30 s (its shutdown bound is 18 s: 28 s in all)",
+    'k8s/overlays/production/patches/booking-service.yaml',
+    (s) => s.replace('terminationGracePeriodSeconds: 40', 'terminationGracePeriodSeconds: 30'),
+    /production Deployment\/booking-service: terminationGracePeriodSeconds 30 must exceed preStop 5 s \+ drain 5 s \+ shutdown 18 s/,
+  ],
+  [
+    "k8s: booking-service's grace period shorter than its drain and shutdown (Minikube)",
+    'k8s/base/32-booking-service.yaml',
+    (s) => s.replace('terminationGracePeriodSeconds: 30', 'terminationGracePeriodSeconds: 20'),
+    /minikube Deployment\/booking-service: terminationGracePeriodSeconds 20 must exceed drain 5 s \+ shutdown 18 s/,
+  ],
+  [
+    "k8s: a SHUTDOWN_TIMEOUT_MS booking-service refuses (not beyond a booking's wait and transaction)",
+    'k8s/base/00-config.yaml',
+    (s) =>
+      s.replace('  BOOKING_MAX_WAIT_MS: "10000"\n', '  BOOKING_MAX_WAIT_MS: "10000"\n  SHUTDOWN_TIMEOUT_MS: "8000"\n'),
+    /minikube Deployment\/booking-service: SHUTDOWN_TIMEOUT_MS 8000 must exceed BOOKING_MAX_WAIT_MS \+ MYSQL_TRANSACTION_TIMEOUT_MS \(17000 ms\)/,
+  ],
+  [
+    'production: NATS liveness on the full /healthz',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace('path: /healthz?js-enabled-only=true', 'path: /healthz'),
+    /production nats: livenessProbe must GET \/healthz\?js-enabled-only=true, not the full \/healthz/,
+  ],
+  [
+    'production: NATS without a startupProbe on the full /healthz',
+    'k8s/overlays/production/patches/nats.yaml',
+    (s) => s.replace(/ {10}startupProbe:\n[\s\S]*?failureThreshold: 90\n/, ''),
+    /production nats: needs a startupProbe on the full \/healthz/,
+  ],
+  [
+    "production: a service's PodDisruptionBudget blocks drains while every pod is unready",
+    'k8s/overlays/production/patches/booking-pdb.yaml',
+    (s) => s.replace('  unhealthyPodEvictionPolicy: AlwaysAllow\n', ''),
+    /PodDisruptionBudget\/booking-service: must set unhealthyPodEvictionPolicy: AlwaysAllow/,
+  ],
+  [
+    "production: NATS's PodDisruptionBudget evicts servers that are not Ready",
+    'k8s/overlays/production/nats-cluster.yaml',
+    (s) => s.replace('  maxUnavailable: 1\n', '  maxUnavailable: 1\n  unhealthyPodEvictionPolicy: AlwaysAllow\n'),
+    /PodDisruptionBudget\/nats: must not set unhealthyPodEvictionPolicy AlwaysAllow/,
   ],
   [
     'production: the NATS routes blocked',
