@@ -364,8 +364,18 @@ describe('a 3-node JetStream cluster whose stream was made with 1 replica', () =
   });
 
   test('when booking-service starts with more replicas than the cluster has servers, then the change is refused with an error naming NATS_STREAM_REPLICAS and the stream keeps its replicas', async () => {
-    const before = await cluster.streamPlacement(STREAM);
-    expect(before.peers).toHaveLength(3);
+    // Its own starting point, whichever tests ran before: the stream on all three servers, every one current.
+    await cluster.withJsm(async (jsm) => {
+      const { config } = await jsm.streams.info(STREAM);
+      if (config.num_replicas !== 3) await jsm.streams.update(STREAM, { ...config, num_replicas: 3 });
+    });
+    const before = await waitForPlacement(
+      'the stream to have 3 replicas, every server current',
+      () => cluster.streamPlacement(STREAM),
+      (p) => p.peers.length === 3 && p.replicas.every((r) => r.current && !r.offline),
+      cluster,
+    );
+    expect([...before.peers].sort()).toEqual(cluster.nodes.map((n) => n.name).sort());
     const replica = await stack.extra('booking-service', { NATS_STREAM_REPLICAS: '5' });
     const refusal = await cluster.waitFor('the refusal in its log', 10_000, async () =>
       replica.output.find((line) => line.includes('NATS_STREAM_REPLICAS=5')),
