@@ -70,11 +70,17 @@ async function outboxTimes(stack: StackOnNats, eventId: string) {
   }));
 }
 
-/** Resolves once every outbox row of the event written up to `upTo` is published (NATS acknowledged it). */
+/**
+ * Waits until `upTo` has passed and every outbox row of the event written up to it is published (NATS
+ * acknowledged it); resolves with when the last of those rows was published (its published_at). Before
+ * `upTo` has passed, rows written up to it may still be to come, so "all published" would be said too early.
+ */
 async function publishedUpTo(cluster: NatsCluster, stack: StackOnNats, eventId: string, upTo: number, what: string) {
   return cluster.waitFor(what, 20_000, async () => {
+    if (Date.now() <= upTo) return undefined;
     const rows = (await outboxTimes(stack, eventId)).filter((r) => r.created <= upTo);
-    return rows.length > 0 && rows.every((r) => r.published !== undefined) ? Date.now() : undefined;
+    if (rows.length === 0 || rows.some((r) => r.published === undefined)) return undefined;
+    return Math.max(...rows.map((r) => r.published as number));
   });
 }
 
@@ -310,7 +316,7 @@ describe('a 3-node JetStream cluster with NATS_STREAM_REPLICAS=3', () => {
     console.log(
       `nats-cluster failover: ${answers.length} bookings all 201 over ${s(endedAt)}; ` +
         `leader ${oldLeader} SIGKILLed at ${s(leaderKilledAt)}, ${elected.leader} elected after ${electedAt - leaderKilledAt} ms, ` +
-        `backlog published by ${s(drainedAt)}, old leader restarted at ${s(restartedAt)}; ` +
+        `backlog (written up to 1 s after the election) published by ${s(drainedAt)}, old leader restarted at ${s(restartedAt)}; ` +
         `publish latency (outbox created_at -> published_at) of the ${duringLeaderLoss.length + inFlightAtKill.length} rows published after the leader was killed ` +
         `(${inFlightAtKill.length} in flight at the kill): ${latencies([...inFlightAtKill, ...duringLeaderLoss])}; ` +
         `follower ${follower} SIGKILLed at ${s(followerKilledAt)}: ${latencies(duringFollowerLoss)}; ` +
