@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { adminAuth, createBookingsStream, type ServiceProcess, startServiceProcess } from '@ebs/service-kit/testing';
-import { startOwnRedis } from '@ebs/test-support';
+import { startOwnRedis, until } from '@ebs/test-support';
 import type { RowDataPacket } from 'mysql2/promise';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
@@ -38,15 +38,6 @@ async function publish(subject: string, eventId: unknown, extra: Record<string, 
 }
 
 const consumerInfo = async () => (await nc.jetstreamManager()).consumers.info('BOOKINGS', CONSUMER_NAME);
-
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 const allAcked = () =>
   until(async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { adminAuth, createBookingsStream, ownNats } from '@ebs/service-kit/testing';
+import { until } from '@ebs/test-support';
 import { connect, type NatsConnection } from 'nats';
 import request from 'supertest';
 import { bookDirectly, newEventBody } from './support/fixtures';
@@ -18,15 +19,6 @@ describe('the cache-refresh consumer after its stream vanished', () => {
     await nc?.close();
   });
   const nats = ownNats('test');
-
-  async function until(check: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      if (await check()) return true;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return check();
-  }
 
   test('when the stream is deleted and re-created, then /ready reports nats down past the bound (still 200), up once it consumes again, and a booking message refreshes its event', async () => {
     nc = await connect({ servers: nats.url });

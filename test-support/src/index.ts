@@ -7,3 +7,4 @@ export { canConnect, dockerAnswers } from './probe';
 export { type MysqlTarget, resolveMysql, resolveNats, resolveRedis, type Source } from './resolve';
 export { infraMode, REPO_ROOT, setting } from './settings';
 export { onOwnDatabase, type TestRunOptions, testRunSetup, testRunTeardown, useWorkerInfra } from './test-run';
+export { until } from './until';

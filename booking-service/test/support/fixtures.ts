@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BOOKINGS_STREAM } from '@ebs/contracts';
+import { until } from '@ebs/test-support';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { NatsConnection } from 'nats';
 
@@ -62,11 +63,6 @@ export async function streamMessages(nc: NatsConnection): Promise<StreamMessage[
   return out;
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
-}
+/** test-support's `until`, looking every 100 ms. */
+export const waitFor = (check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> =>
+  until(check, timeoutMs, 100);

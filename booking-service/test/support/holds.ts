@@ -100,15 +100,7 @@ export async function untilMysqlPast(pool: Pool, at: string | number, timeoutMs 
   }
 }
 
-/** Polls `check` every `everyMs` until it holds or the deadline passes; returns whether it held. */
-export async function until(check: () => Promise<boolean>, timeoutMs = 10_000, everyMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return check();
-}
+export { until } from '@ebs/test-support';
 
 export type BookingRow = {
   id: string;

@@ -85,14 +85,7 @@ export async function notificationRows(pool: Pool, bookingId: string): Promise<R
   return rows;
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
+export { until as waitFor } from '@ebs/test-support';
 
 /** Stores one booking.confirmed notification for userId straight in MySQL; returns its bookingId. */
 export async function seedNotification(pool: Pool, userId: string, bookingId = randomUUID()): Promise<string> {

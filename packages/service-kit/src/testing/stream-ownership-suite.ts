@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { BOOKINGS_STREAM } from '@ebs/contracts';
-import { type OwnServer, startOwnNats } from '@ebs/test-support';
+import { type OwnServer, startOwnNats, until } from '@ebs/test-support';
 import { connect, type NatsConnection } from 'nats';
 import { createBookingsStream } from './bookings-stream';
 
@@ -34,21 +34,12 @@ export function describeStreamOwnership(spec: StreamOwnershipSpec): void {
       () => false,
     );
 
-  async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      if (await check()) return true;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return check();
-  }
-
   describe('the BOOKINGS stream', () => {
     test('when the service starts, then the stream keeps the duplicate window booking-service gave it', async () => {
       await createBookingsStream(nc, 600);
       const t = spec.createApp({ NATS_URL: nats.url });
       try {
-        expect(await until(consumerExists, 10_000)).toBe(true);
+        expect(await until(consumerExists, 10_000, 100)).toBe(true);
         const info = await (await nc.jetstreamManager()).streams.info(BOOKINGS_STREAM);
         expect(info.config.duplicate_window).toBe(600 * 1e9);
       } finally {
@@ -63,7 +54,7 @@ export function describeStreamOwnership(spec: StreamOwnershipSpec): void {
         const lookup = (await nc.jetstreamManager()).streams.info(BOOKINGS_STREAM);
         await expect(lookup).rejects.toThrow(/stream not found/i);
         await createBookingsStream(nc, 300);
-        expect(await until(consumerExists, 10_000)).toBe(true);
+        expect(await until(consumerExists, 10_000, 100)).toBe(true);
         const info = await (await nc.jetstreamManager()).streams.info(BOOKINGS_STREAM);
         expect(info.config.duplicate_window).toBe(300 * 1e9);
       } finally {
