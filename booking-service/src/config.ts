@@ -60,24 +60,6 @@ const schema = baseEnvSchema.extend({
   TEST_HOOK_BOOKING_ANSWER_DELAY_MS: z.coerce.number().int().min(1).max(600_000).optional(),
 });
 
-/**
- * After the drain, in-flight requests are waited for up to SHUTDOWN_TIMEOUT_MS. A booking that arrived as the drain
- * ended may wait its turn (BOOKING_MAX_WAIT_MS) and then its transaction (MYSQL_TRANSACTION_TIMEOUT_MS): the bound
- * must outlast both, or the process exits under it and its client gets a reset instead of the answer. Default: both
- * plus 1 s (18 s); a value set that does not outlast them is refused.
- */
-function shutdownTimeoutMs(env: NodeJS.ProcessEnv, maxWaitMs: number, deadlineMs: number): number {
-  const needed = maxWaitMs + deadlineMs;
-  if (env.SHUTDOWN_TIMEOUT_MS === undefined || env.SHUTDOWN_TIMEOUT_MS === '') return needed + 1000;
-  const set = Number(env.SHUTDOWN_TIMEOUT_MS); // parsed (an integer) by the schema already
-  if (set <= needed) {
-    throw new ConfigError(
-      `Invalid configuration:\n  SHUTDOWN_TIMEOUT_MS: must exceed BOOKING_MAX_WAIT_MS + MYSQL_TRANSACTION_TIMEOUT_MS (${needed} ms): a booking that arrives as the drain ends may wait that long`,
-    );
-  }
-  return set;
-}
-
 /** The only reader of the environment. Throws a ConfigError naming each invalid variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
   const e = parseEnv(schema, env);
@@ -86,11 +68,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = environmentWithDotEnv()) {
       'Invalid configuration:\n  TEST_HOOK_BOOKING_ANSWER_DELAY_MS: a test hook, not allowed in production',
     );
   }
-  const service = serviceConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS);
   const deadlineMs = e.MYSQL_TRANSACTION_TIMEOUT_MS ?? e.LOCK_WAIT_TIMEOUT_SECONDS * 1000 + 2000;
+  // A booking accepted as the drain ends may wait its turn, then its transaction: the shutdown bound outlasts both.
+  const service = serviceConfigFrom(e, e.LOCK_WAIT_TIMEOUT_SECONDS, {
+    ms: e.BOOKING_MAX_WAIT_MS + deadlineMs,
+    names: 'BOOKING_MAX_WAIT_MS + MYSQL_TRANSACTION_TIMEOUT_MS',
+    why: 'a booking that arrives as the drain ends may wait that long',
+  });
   return {
     ...service,
-    http: { ...service.http, shutdownTimeoutMs: shutdownTimeoutMs(env, e.BOOKING_MAX_WAIT_MS, deadlineMs) },
     db: { ...service.db, deadlineMs },
     auth: verifyConfigFrom(e),
     nats: {

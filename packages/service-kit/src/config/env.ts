@@ -31,7 +31,8 @@ export const baseEnvSchema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(8000),
+  // Default 8000, or the service's longest request + 1 s when it names one (httpConfigFrom).
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).optional(),
   // On SIGTERM /ready answers 503 at once, requests are still served this long (so load balancers and
   // k8s endpoints stop sending), then the server closes (k8s preStop equivalent).
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60000).default(5000),
@@ -87,11 +88,34 @@ export function dbConfigFrom(e: z.output<typeof baseEnvSchema>, lockWaitTimeoutS
   };
 }
 
+/**
+ * What a service's longest request may take once it is accepted (booking-service: its turn in a rush, then its
+ * transaction), named by the variables that make it up, for the refusal message.
+ */
+export type LongestRequest = { ms: number; names: string; why: string };
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 8000;
+
+/**
+ * After the drain, in-flight requests are waited for up to SHUTDOWN_TIMEOUT_MS, then the process exits. A request
+ * accepted as the drain ended must be able to finish, or its client gets a reset instead of the answer: with a
+ * longest request named, the default is that plus 1 s, and a value set that does not outlast it is refused.
+ */
+function shutdownTimeoutMs(set: number | undefined, longest?: LongestRequest): number {
+  if (set === undefined) return longest ? longest.ms + 1000 : DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (longest && set <= longest.ms) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SHUTDOWN_TIMEOUT_MS: must exceed ${longest.names} (${longest.ms} ms): ${longest.why}`,
+    );
+  }
+  return set;
+}
+
 /** The HTTP server's limits and shutdown timing from parsed variables (lib/serve.ts applies them). */
-export function httpConfigFrom(e: z.output<typeof baseEnvSchema>): HttpConfig {
+export function httpConfigFrom(e: z.output<typeof baseEnvSchema>, longestRequest?: LongestRequest): HttpConfig {
   return {
     drainMs: e.SHUTDOWN_DRAIN_MS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownTimeoutMs: shutdownTimeoutMs(e.SHUTDOWN_TIMEOUT_MS, longestRequest),
     // Node refuses a headers timeout above the request timeout.
     headersTimeoutMs: Math.min(e.HTTP_HEADERS_TIMEOUT_MS, e.HTTP_REQUEST_TIMEOUT_MS),
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
@@ -103,13 +127,17 @@ export function httpConfigFrom(e: z.output<typeof baseEnvSchema>): HttpConfig {
  * What every service's config holds, from the shared variables: port, logs, the HTTP server's bounds and the
  * MySQL pool (lockWaitTimeoutSeconds for services that take row locks).
  */
-export function serviceConfigFrom(e: z.output<typeof baseEnvSchema>, lockWaitTimeoutSeconds?: number) {
+export function serviceConfigFrom(
+  e: z.output<typeof baseEnvSchema>,
+  lockWaitTimeoutSeconds?: number,
+  longestRequest?: LongestRequest,
+) {
   return {
     port: e.PORT,
     host: e.BIND_ADDRESS,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
-    http: httpConfigFrom(e),
+    http: httpConfigFrom(e, longestRequest),
     db: dbConfigFrom(e, lockWaitTimeoutSeconds),
   };
 }
